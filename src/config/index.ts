@@ -1,0 +1,79 @@
+/**
+ * Configuration: one zod schema over the environment, validated once at start and frozen.
+ * Every bad setting is reported at once, by name.
+ */
+import { z } from 'zod';
+
+const bytes = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'a size such as 50mb, 512kb or 1048576')
+  .transform((s) => {
+    const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(s)!;
+    const mult = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'];
+    return Math.floor(Number(m[1]) * mult);
+  });
+
+const onOff = z.enum(['on', 'off']);
+
+export const configSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    /** Public base URL used in Location headers, links and fullUrls; default http://HOST:PORT/fhir. */
+    BASE_URL: z.string().url().optional(),
+    /** A PostgreSQL server; when set it is used instead of the embedded store. */
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
+    /** PostgreSQL schema to use (tests isolate themselves with it). */
+    DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier').default('public'),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** Embedded store: `pglite` keeps data under DATA_DIR, `memory` is thrown away on exit. */
+    STORE: z.enum(['pglite', 'memory']).default('pglite'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DEMO: onOff.default('on'),
+    BODY_LIMIT: bytes.default(50 * 1024 * 1024),
+    BUNDLE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    VALIDATE_ON_WRITE: z.enum(['profile', 'structure', 'off']).default('profile'),
+    CLAIM_RULES: z.enum(['report', 'enforce', 'off']).default('report'),
+    /** First day of the week for weekly limits (1 = Monday … 7 = Sunday). */
+    WEEK_START: z.coerce.number().int().min(1).max(7).default(1),
+    /** Extra holidays (YYYY-MM-DD, comma separated) added to the US federal calendar. */
+    HOLIDAYS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates as YYYY-MM-DD'))),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    SEARCH_DEFAULT_COUNT: z.coerce.number().int().min(1).max(1000).default(50),
+    SEARCH_MAX_COUNT: z.coerce.number().int().min(1).max(10_000).default(1000),
+  })
+  .readonly();
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse settings (default: process.env). Empty strings count as unset. Throws ConfigError naming every bad setting. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.unwrap().shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}${i.path.length ? ` (got ${JSON.stringify(input[String(i.path[0])])})` : ''}`),
+    );
+  }
+  return Object.freeze(parsed.data) as Config;
+}
+
+export function baseUrlOf(config: Config): string {
+  return (config.BASE_URL ?? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}/fhir`).replace(/\/$/, '');
+}

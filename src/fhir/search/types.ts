@@ -1,0 +1,107 @@
+/**
+ * The contract between search (parameter definitions, value extraction, query parsing, SQL
+ * conditions — src/fhir/search/) and the store (src/store/), which writes the index rows and runs
+ * the query with paging, includes and totals.
+ *
+ * Index tables (see src/store/migrations.ts), each row keyed by the resource's internal `rid`,
+ * its `type` and the search parameter `param` (the SearchParameter `code`):
+ *   sp_token(system, code, text_value)      sp_string(value normalised, exact_value)
+ *   sp_date(lo, hi)                          sp_number(value)
+ *   sp_quantity(value, system, code)         sp_reference(target_type, target_id, url)
+ *   sp_uri(value)
+ */
+import type { SqlParams } from '../../store/sql';
+
+export type SearchParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
+
+export interface SearchParamDef {
+  code: string;
+  type: SearchParamType;
+  /** Resource types the parameter applies to. */
+  base: string[];
+  /** The FHIRPath expression from the official definition (whole, all bases). */
+  expression?: string;
+  /** Reference targets. */
+  target?: string[];
+  url: string;
+}
+
+export interface IndexRows {
+  token: { param: string; system: string | null; code: string | null; text: string | null }[];
+  string: { param: string; value: string; exact: string }[];
+  /** ISO-8601 instants with offset, inclusive bounds of the range the value covers. */
+  date: { param: string; lo: string; hi: string }[];
+  number: { param: string; value: string }[];
+  quantity: { param: string; value: string; system: string | null; code: string | null }[];
+  reference: { param: string; targetType: string | null; targetId: string | null; url: string | null }[];
+  uri: { param: string; value: string }[];
+}
+
+/** One `_include` / `_revinclude` value, e.g. `CarePlan:subject:Patient`, `*`, with `:iterate`. */
+export interface IncludeSpec {
+  /** The resource type whose reference parameter is followed (source of the reference). */
+  sourceType: string;
+  /** The reference search parameter code, or '*' for all reference parameters. */
+  param: string;
+  targetType?: string;
+  iterate: boolean;
+}
+
+export interface SortKey {
+  /** A parameter code, or `_id` / `_lastUpdated`. */
+  param: string;
+  descending: boolean;
+}
+
+/** A parsed search request. `criteria` is opaque to the store: it hands it back to `criteriaSql`. */
+export interface ParsedSearch {
+  resourceType: string;
+  criteria: unknown[];
+  count: number;
+  sort: SortKey[];
+  include: IncludeSpec[];
+  revinclude: IncludeSpec[];
+  summary?: 'count' | 'true' | 'text' | 'data' | 'false';
+  elements?: string[];
+  total?: 'none' | 'estimate' | 'accurate';
+  /** Paging cursor given back by the store in `next`/`previous` links (opaque `_cursor` parameter). */
+  cursor?: string;
+  /** Parameters ignored (unknown or unsupported), reported as warnings in lenient mode. */
+  ignored: { name: string; reason: string }[];
+  /** The request's own search parameters, normalised, for the `self` link and paging links. */
+  selfParams: [string, string][];
+}
+
+export interface ParseOptions {
+  strict: boolean;
+  defaultCount: number;
+  maxCount: number;
+}
+
+/** A SQL expression usable as a sort key over the resource alias, and its SQL type. */
+export interface SortExpression {
+  sql: string;
+  sqlType: 'text' | 'timestamptz' | 'numeric';
+  descending: boolean;
+}
+
+/** What src/fhir/search exports (implemented in src/fhir/search/index.ts). */
+export interface SearchModule {
+  /** Every search parameter applicable to the type (from the official R4 definitions, plus _id/_lastUpdated handled natively). */
+  searchParamsOf(resourceType: string): SearchParamDef[];
+  getSearchParam(resourceType: string, code: string): SearchParamDef | undefined;
+  /** Index rows for a resource (every parameter of its type). Pure. */
+  extractIndexRows(resource: { resourceType: string } & Record<string, unknown>): IndexRows;
+  /**
+   * Parse query parameters (as received, repeated names kept in order). Throws OutcomeError 400 on a
+   * value of the wrong form; unknown parameters go to `ignored`, or throw 400 when strict.
+   */
+  parseSearch(resourceType: string, params: [string, string][], options: ParseOptions): ParsedSearch;
+  /**
+   * SQL boolean conditions (ANDed) over `resource` alias `r` (columns rid, type, id, last_updated)
+   * for the parsed criteria. Values go through `p`.
+   */
+  criteriaSql(search: ParsedSearch, p: SqlParams, alias: string): string[];
+  /** SQL expressions for the sort keys over alias `r` (excluding the final rid tiebreak). */
+  sortSql(search: ParsedSearch, p: SqlParams, alias: string): SortExpression[];
+}

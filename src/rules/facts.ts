@@ -1,0 +1,236 @@
+/**
+ * Derived facts defined once (../shared/domain-model.md, "Derived facts"), shared by every pack.
+ * Dates: a FHIR date or dateTime is judged on the calendar date it was written with (its first ten
+ * characters), never converted to the server's zone; durations use the instants.
+ */
+import type {
+  CarePlan, Claim, ClaimItem, CodeableConcept, Coding, DocumentReference, Element, Encounter, Extension,
+  Patient, Period, Practitioner, PractitionerRole, Reference, ServiceRequest,
+} from 'fhir/r4';
+import { differenceInCalendarDays, differenceInYears, parseISO } from 'date-fns';
+import { CS, EXT, SYSTEM, isHcpcs } from '../prss/terminology';
+import { ResourceBag, refKey, refersTo, type RuleContext } from './context';
+import type { Jurisdiction } from './engine';
+
+// ---- extensions ---------------------------------------------------------------------------------
+
+type WithExt = { extension?: Extension[] } | undefined;
+export const exts = (el: WithExt, url: string): Extension[] => el?.extension?.filter((e) => e.url === url) ?? [];
+export const ext = (el: WithExt, url: string): Extension | undefined => el?.extension?.find((e) => e.url === url);
+export const extCode = (el: WithExt, url: string) => ext(el, url)?.valueCode;
+export const extBool = (el: WithExt, url: string) => ext(el, url)?.valueBoolean;
+export const extString = (el: WithExt, url: string) => ext(el, url)?.valueString;
+export const extInt = (el: WithExt, url: string) => ext(el, url)?.valueInteger;
+export const extRef = (el: WithExt, url: string) => ext(el, url)?.valueReference;
+export const extDate = (el: WithExt, url: string) => ext(el, url)?.valueDate ?? ext(el, url)?.valueDateTime;
+
+// ---- codes --------------------------------------------------------------------------------------
+
+export const codings = (cc: CodeableConcept | CodeableConcept[] | undefined): Coding[] =>
+  (Array.isArray(cc) ? cc : cc ? [cc] : []).flatMap((c) => c.coding ?? []);
+export const hasCode = (cc: CodeableConcept | CodeableConcept[] | undefined, system: string, code: string) =>
+  codings(cc).some((c) => c.system === system && c.code === code);
+export const codeIn = (cc: CodeableConcept | CodeableConcept[] | undefined, system: string) =>
+  codings(cc).find((c) => c.system === system)?.code;
+
+// ---- dates --------------------------------------------------------------------------------------
+
+/** Calendar date (YYYY-MM-DD) of a FHIR date/dateTime/instant, as written. */
+export const dayOf = (d: string | undefined): string | undefined => (d && d.length >= 10 ? d.slice(0, 10) : undefined);
+export const toDate = (day: string) => parseISO(day);
+/** Days from a to b (b − a) between calendar dates. */
+export const daysBetween = (a: string, b: string) => differenceInCalendarDays(toDate(b), toDate(a));
+export const addDays = (day: string, n: number): string => {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+};
+/** Inclusive period test on calendar dates; open ends are unbounded. */
+export const periodCovers = (p: Period | undefined, day: string): boolean => {
+  if (!p) return false;
+  const s = dayOf(p.start);
+  const e = dayOf(p.end);
+  return (!s || s <= day) && (!e || day <= e);
+};
+/** Whole years of age on a date. */
+export const ageOn = (birthDate: string, day: string): number => differenceInYears(toDate(day), toDate(birthDate.length === 4 ? `${birthDate}-01-01` : birthDate.length === 7 ? `${birthDate}-01` : birthDate));
+
+// ---- sessions -----------------------------------------------------------------------------------
+
+export type EncounterKind = 'session' | 'contact-attempt' | 'supervision' | 'collaboration';
+export const encounterKind = (e: Encounter): EncounterKind | undefined => codeIn(e.type, CS.encounterKind) as EncounterKind | undefined;
+export const delivery = (e: Encounter): 'individual' | 'group' | undefined => codeIn(e.type, CS.delivery) as 'individual' | 'group' | undefined;
+export const serviceOf = (e: Encounter): 'pss' | 'fsp' | undefined => codeIn(e.serviceType, CS.service) as 'pss' | 'fsp' | undefined;
+export type ContactMode = 'in-person' | 'telehealth-video' | 'telephone';
+export const contactMode = (e: Encounter): ContactMode | undefined => extCode(e, EXT.contactMode) as ContactMode | undefined;
+/** Face to face: in person or two-way audio and video. */
+export const isFaceToFace = (e: Encounter) => {
+  const m = contactMode(e);
+  return m === 'in-person' || m === 'telehealth-video';
+};
+export const sessionDay = (e: Encounter) => dayOf(e.period?.start);
+
+const minutesBetween = (p: Period | undefined): number => {
+  if (!p?.start || !p.end) return 0;
+  const ms = Date.parse(p.end) - Date.parse(p.start);
+  return Number.isFinite(ms) && ms > 0 ? ms / 60000 : 0;
+};
+/** Minutes of active service: the period less its interruptions. */
+export const activeMinutes = (e: Encounter): number => {
+  const total = minutesBetween(e.period);
+  const breaks = exts(e, EXT.interruption).reduce((s, x) => s + minutesBetween(x.valuePeriod), 0);
+  return Math.max(0, total - breaks);
+};
+/** Billable 15-minute units of a session. */
+export const billableUnits = (e: Encounter): number => Math.floor(activeMinutes(e) / 15 + 1e-9);
+
+/** The session's rendering PRS: the participant typed PPRF (primary performer), else the first practitioner participant. */
+export const primaryPerformer = (e: Encounter): Reference | undefined => {
+  const parts = e.participant ?? [];
+  const pprf = parts.find((p) => p.type?.some((t) => t.coding?.some((c) => c.code === 'PPRF')));
+  return (pprf ?? parts.find((p) => /^(Practitioner|PractitionerRole)\//.test(refKey(p.individual) ?? '')))?.individual;
+};
+
+// ---- claim lines --------------------------------------------------------------------------------
+
+export const lineCode = (item: ClaimItem): string | undefined =>
+  item.productOrService?.coding?.find((c) => isHcpcs(c.system) || c.system === SYSTEM.cpt)?.code ?? item.productOrService?.coding?.[0]?.code;
+export const lineModifiers = (item: ClaimItem): string[] => codings(item.modifier).map((c) => c.code ?? '').filter(Boolean);
+export const lineDay = (item: ClaimItem): string | undefined => dayOf(item.servicedDate ?? item.servicedPeriod?.start);
+export const lineUnits = (item: ClaimItem): number => item.quantity?.value ?? 0;
+export const placeOfService = (item: ClaimItem) => codeIn(item.locationCodeableConcept, SYSTEM.placeOfService) ?? item.locationCodeableConcept?.coding?.[0]?.code;
+
+/** Program of a procedure code (Virginia: T1012/S9445 ARTS, H0024/H0025 MH). */
+export function programOfCode(code: string | undefined, jurisdiction: Jurisdiction): 'arts' | 'mh' | undefined {
+  if (!code) return undefined;
+  if (jurisdiction === 'US-VA') {
+    if (code === 'T1012' || code === 'S9445') return 'arts';
+    if (code === 'H0024' || code === 'H0025') return 'mh';
+  }
+  return undefined;
+}
+export const isGroupCode = (code: string | undefined) => code === 'S9445' || code === 'H0025';
+
+/** A billed line, from the claim being checked or from a stored claim of the member. */
+export interface BilledLine {
+  claim: Claim;
+  item: ClaimItem;
+  index: number;
+  /** True for lines of the claim being checked. */
+  current: boolean;
+  day: string;
+  code: string | undefined;
+  units: number;
+  encounter?: Encounter;
+}
+
+const sameClaim = (a: Claim, b: Claim) =>
+  (a.id && b.id && a.id === b.id) ||
+  (a.identifier ?? []).some((x) => (b.identifier ?? []).some((y) => x.value && x.value === y.value && x.system === y.system));
+
+/**
+ * Every billed line of the member: stored claims (active, not the claim being checked under another
+ * version or the same identifier) plus the lines of the claim being checked.
+ */
+export function memberLines(ctx: RuleContext): BilledLine[] {
+  const patient = ctx.claim.patient;
+  const out: BilledLine[] = [];
+  const add = (claim: Claim, current: boolean) =>
+    (claim.item ?? []).forEach((item, index) => {
+      const day = lineDay(item);
+      if (!day) return;
+      out.push({ claim, item, index, current, day, code: lineCode(item), units: lineUnits(item), encounter: lineEncounter(ctx.data, item) });
+    });
+  for (const c of ctx.data.all<Claim>('Claim')) {
+    if (c === ctx.claim || sameClaim(c, ctx.claim)) continue;
+    if (c.status === 'entered-in-error' || c.status === 'cancelled') continue;
+    if (refKey(c.patient) !== refKey(patient)) continue;
+    add(c, false);
+  }
+  add(ctx.claim, true);
+  return out;
+}
+
+export const lineEncounter = (bag: ResourceBag, item: ClaimItem): Encounter | undefined =>
+  (item.encounter ?? []).map((r) => bag.resolve<Encounter>(r, 'Encounter')).find(Boolean);
+
+/** Units approved above the standard limits that cover the day (`authorized-units` supporting info). */
+export function authorizedUnits(claim: Claim, day: string): number {
+  return (claim.supportingInfo ?? [])
+    .filter((s) => hasCode(s.category, CS.supportingInfo, 'authorized-units'))
+    .filter((s) => !s.timingPeriod || periodCovers(s.timingPeriod, day))
+    .filter((s) => !s.timingDate || dayOf(s.timingDate) === day)
+    .reduce((sum, s) => sum + (s.valueQuantity?.value ?? 0), 0);
+}
+
+// ---- people -------------------------------------------------------------------------------------
+
+export const member = (ctx: RuleContext) => ctx.data.resolve<Patient>(ctx.claim.patient, 'Patient');
+
+/** The practitioner behind a Practitioner or PractitionerRole reference. */
+export function practitionerOf(bag: ResourceBag, ref: Reference | undefined): Practitioner | undefined {
+  const key = refKey(ref);
+  if (!key) return undefined;
+  if (key.startsWith('Practitioner/')) return bag.resolve<Practitioner>(ref, 'Practitioner');
+  const role = bag.resolve<PractitionerRole>(ref, 'PractitionerRole');
+  return role ? bag.resolve<Practitioner>(role.practitioner, 'Practitioner') : undefined;
+}
+
+/** Same person, whichever of Practitioner or PractitionerRole each reference names. */
+export const samePerson = (bag: ResourceBag, a: Reference | undefined, b: Reference | undefined) => {
+  const pa = practitionerOf(bag, a);
+  return !!pa && pa === practitionerOf(bag, b);
+};
+
+/** The person's roles at a provider (organization) covering the day. */
+export function rolesOn(bag: ResourceBag, practitioner: Practitioner, day: string, organization?: Reference): PractitionerRole[] {
+  return bag
+    .all<PractitionerRole>('PractitionerRole')
+    .filter((r) => refersTo(r.practitioner, practitioner))
+    .filter((r) => r.active !== false && (!r.period || periodCovers(r.period, day)))
+    .filter((r) => !organization || refKey(r.organization) === refKey(organization));
+}
+
+/** Whether the practitioner holds a credential (prss-credential code) valid on the day. */
+export function holdsCredential(p: Practitioner | undefined, code: string, day: string): boolean {
+  return (p?.qualification ?? []).some((q) => hasCode(q.code, CS.credential, code) && (!q.period || periodCovers(q.period, day)));
+}
+
+/** The rendering PRS of a claim line: the care-team member the line points at, else the claim's first care-team member. */
+export function renderingRef(claim: Claim, item: ClaimItem): Reference | undefined {
+  const seq = item.careTeamSequence?.[0];
+  const member = seq !== undefined ? claim.careTeam?.find((c) => c.sequence === seq) : claim.careTeam?.[0];
+  return member?.provider;
+}
+
+// ---- assessments, plans, notes -------------------------------------------------------------------
+
+export const assessmentsOf = (ctx: RuleContext) =>
+  ctx.data.all<ServiceRequest>('ServiceRequest').filter((s) => refKey(s.subject) === refKey(ctx.claim.patient));
+export const plansOf = (ctx: RuleContext) =>
+  ctx.data.all<CarePlan>('CarePlan').filter((p) => refKey(p.subject) === refKey(ctx.claim.patient) && hasCode(p.category, CS.careplanCategory, 'rrwp'));
+export const planProgram = (p: CarePlan) => extCode(p, EXT.program) as 'arts' | 'mh' | undefined;
+export const sessionsOf = (ctx: RuleContext) =>
+  ctx.data.all<Encounter>('Encounter').filter((e) => refKey(e.subject) === refKey(ctx.claim.patient));
+export const notesFor = (bag: ResourceBag, e: Encounter) =>
+  bag.all<DocumentReference>('DocumentReference').filter((d) => d.status !== 'entered-in-error' && (d.context?.encounter ?? []).some((r) => refersTo(r, e)));
+
+/** Signatures on a plan or a review: role, party, date. */
+export interface Signature { role?: string; party?: Reference; date?: string }
+export const signaturesOf = (el: WithExt): Signature[] =>
+  exts(el, EXT.signature).map((s) => ({
+    role: extCode(s, 'role'),
+    party: extRef(s, 'party'),
+    date: dayOf(ext(s, 'date')?.valueDate ?? ext(s, 'date')?.valueDateTime),
+  }));
+export interface Review { date?: string; documented?: string; signatures: Signature[]; goalsUpdated?: boolean; index: number }
+export const reviewsOf = (plan: CarePlan): Review[] =>
+  exts(plan, EXT.review).map((r, index) => ({
+    date: dayOf(ext(r, 'date')?.valueDate ?? ext(r, 'date')?.valueDateTime),
+    documented: dayOf(ext(r, 'documented')?.valueDate ?? ext(r, 'documented')?.valueDateTime),
+    signatures: signaturesOf(r),
+    goalsUpdated: extBool(r, 'goalsUpdated'),
+    index,
+  }));
+
+export const isElement = (x: unknown): x is Element => typeof x === 'object' && x !== null;
