@@ -29,7 +29,8 @@ export const configSchema = z
     /** Embedded store: `pglite` keeps data under DATA_DIR, `memory` is thrown away on exit. */
     STORE: z.enum(['pglite', 'memory']).default('pglite'),
     DATA_DIR: z.string().min(1).default('./data'),
-    DEMO: onOff.default('on'),
+    /** Load the demo data set into an empty store. Default: on for the embedded store, off with DATABASE_URL. */
+    DEMO: onOff.optional(),
     BODY_LIMIT: bytes.default(50 * 1024 * 1024),
     BUNDLE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     VALIDATE_ON_WRITE: z.enum(['profile', 'structure', 'off']).default('profile'),
@@ -77,3 +78,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function baseUrlOf(config: Config): string {
   return (config.BASE_URL ?? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}/fhir`).replace(/\/$/, '');
 }
+
+/** Whether to load demo data: DEMO, or by default only on the embedded store. */
+export const demoEnabled = (config: Config) => (config.DEMO ?? (config.DATABASE_URL ? 'off' : 'on')) === 'on';

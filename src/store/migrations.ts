@@ -24,6 +24,7 @@ CREATE TABLE resource (
   content      text,
   UNIQUE (type, id)
 );
+CREATE INDEX resource_type_rid ON resource (type, rid);
 CREATE INDEX resource_type_updated ON resource (type, last_updated, rid);
 CREATE INDEX resource_updated ON resource (last_updated, rid);
 

@@ -1,0 +1,96 @@
+/**
+ * createApp: wiring only (store, validator, rules, routes); never listens, so tests import it.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { baseUrlOf, demoEnabled, type Config } from './config';
+import { dispatch } from './fhir/router';
+import type { FhirDeps, ResourceValidator } from './fhir/types';
+import { createHttpApp } from './http/app';
+import { createLogger, type Logger } from './http/logger';
+import { openStore, type Store } from './store';
+import type { Repository, Resource } from './store/repository';
+
+export const CONFORMANCE_TYPES = ['StructureDefinition', 'CodeSystem', 'ValueSet', 'OperationDefinition', 'SearchParameter'];
+
+export interface App {
+  http: ReturnType<typeof createHttpApp>;
+  deps: FhirDeps;
+  store: Store;
+  logger: Logger;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  config: Config;
+  validator: ResourceValidator;
+  claimCheck?: FhirDeps['claimCheck'];
+  logger?: Logger;
+  /** An already open store (tests share one per file). */
+  store?: Store;
+  /** Demo bundle, loaded into an empty store when demo data is enabled. */
+  demo?: () => { resourceType: 'Bundle' };
+}
+
+/** Conformance resources shipped with the server: profiles/ and capability/ (OperationDefinitions). */
+export function conformanceResources(root = path.join(__dirname, '..')): Resource[] {
+  const out: Resource[] = [];
+  for (const dir of ['profiles', 'capability']) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.json') && !f.startsWith('.') && f !== 'package.json');
+    } catch {
+      continue;
+    }
+    for (const f of files.sort()) {
+      const r = JSON.parse(readFileSync(path.join(root, dir, f), 'utf8')) as Resource;
+      if (CONFORMANCE_TYPES.includes(r.resourceType) && r.id) out.push(r);
+    }
+  }
+  return out;
+}
+
+/** Store the shipped conformance resources, rewriting only those that changed (safe with several instances). */
+export async function syncConformance(repo: Repository, resources: Resource[]): Promise<number> {
+  const strip = (r: Resource) => JSON.stringify({ ...r, meta: undefined });
+  const current = new Map((await repo.readMany(resources.map((r) => `${r.resourceType}/${r.id}`))).map((r) => [`${r.resourceType}/${r.id}`, r]));
+  const changed = resources.filter((r) => {
+    const c = current.get(`${r.resourceType}/${r.id}`);
+    return !c || strip(c) !== strip(r);
+  });
+  if (changed.length) await repo.write(changed.map((r) => ({ kind: 'update' as const, resource: structuredClone(r) })));
+  return changed.length;
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const store = options.store ?? (await openStore(config));
+  const baseUrl = baseUrlOf(config);
+  const deps: FhirDeps = {
+    repo: store.repo,
+    config,
+    validator: options.validator,
+    claimCheck: options.claimCheck,
+    readOnlyTypes: new Set(CONFORMANCE_TYPES),
+  };
+  const synced = await syncConformance(store.repo, conformanceResources());
+  if (synced) logger.info('conformance resources stored', { count: synced });
+
+  if (options.demo && demoEnabled(config)) {
+    const any = await store.sql.query<{ n: number }>(`SELECT 1 AS n FROM resource WHERE type = 'Patient' LIMIT 1`);
+    if (any.length === 0) {
+      const res = await dispatch({ method: 'POST', path: '/', query: [], headers: {}, prefer: { return: 'minimal' }, body: options.demo(), baseUrl, requestId: 'demo-load' }, deps);
+      logger.info('demo data loaded', { entries: ((res.resource as { entry?: unknown[] })?.entry ?? []).length });
+    }
+  }
+
+  const http = createHttpApp({ deps, logger, baseUrl, bodyLimit: config.BODY_LIMIT });
+  return {
+    http, deps, store, logger, baseUrl,
+    close: async () => {
+      if (!options.store) await store.repo.close();
+    },
+  };
+}

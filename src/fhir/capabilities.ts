@@ -1,0 +1,74 @@
+/**
+ * GET /metadata: the CapabilityStatement generated from the route and operation registry, the
+ * search parameter definitions, and the template in capability/. Built once, on first request.
+ */
+import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { operationsFor, registeredRoutes, type InteractionCode } from './registry';
+import { RESOURCE_TYPES } from './resource-types';
+import { search as searchModule } from './search';
+import type { SearchParamDef } from './search/types';
+import type { FhirDeps, Handler } from './types';
+
+const TYPE_LEVEL: InteractionCode[] = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'];
+const READ_ONLY: InteractionCode[] = ['read', 'vread', 'history-instance', 'history-type', 'search-type'];
+let cached: { key: string; json: string } | undefined;
+
+export function servedInteractions(): Set<InteractionCode> {
+  return new Set(registeredRoutes().flatMap((r) => (Array.isArray(r.interaction) ? r.interaction : [r.interaction])));
+}
+
+export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes'>, baseUrl: string): CapabilityStatement {
+  const template = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'capability', 'capability-statement.json'), 'utf8')) as CapabilityStatement;
+  const served = servedInteractions();
+  const resources = RESOURCE_TYPES.map((type): CapabilityStatementRestResource => {
+    const rtype = type as CapabilityStatementRestResource['type'];
+    const allowed = (deps.readOnlyTypes.has(type) ? READ_ONLY : TYPE_LEVEL).filter((c) => served.has(c));
+    const writable = !deps.readOnlyTypes.has(type);
+    return {
+      type: rtype,
+      profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+      interaction: allowed.map((code) => ({ code: code as Exclude<InteractionCode, 'transaction' | 'batch' | 'history-system' | 'capabilities'> })),
+      versioning: 'versioned-update',
+      readHistory: true,
+      updateCreate: writable,
+      conditionalCreate: writable,
+      conditionalRead: 'not-supported',
+      conditionalUpdate: writable,
+      conditionalDelete: writable ? 'single' : 'not-supported',
+      referencePolicy: ['literal', 'logical', 'local'],
+      searchInclude: ['*'],
+      searchRevInclude: ['*'],
+      searchParam: [
+        { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
+        { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
+        ...searchModule
+          .searchParamsOf(type)
+          .filter((p: SearchParamDef) => p.type !== 'composite' && p.type !== 'special' && p.code !== '_id' && p.code !== '_lastUpdated')
+          .map((p: SearchParamDef) => ({ name: p.code, type: p.type, definition: p.url })),
+      ],
+      operation: [...operationsFor('type', type), ...operationsFor('instance', type)]
+        .filter((o, i, all) => all.indexOf(o) === i)
+        .map((o) => ({ name: o.name, definition: o.definition })),
+    };
+  }).map((r) => (r.operation!.length ? r : { ...r, operation: undefined }));
+  const rest = template.rest![0];
+  return {
+    ...template,
+    date: new Date().toISOString(),
+    implementation: { ...template.implementation!, url: baseUrl },
+    rest: [{
+      ...rest,
+      resource: resources,
+      interaction: (['transaction', 'batch', 'history-system'] as const).filter((c) => served.has(c)).map((code) => ({ code })),
+      operation: operationsFor('system').map((o) => ({ name: o.name, definition: o.definition })),
+    }],
+  };
+}
+
+export const capabilities: Handler = async ({ req, deps }) => {
+  const key = `${req.baseUrl}|${[...deps.readOnlyTypes].join(',')}`;
+  if (!cached || cached.key !== key) cached = { key, json: JSON.stringify(buildCapabilityStatement(deps, req.baseUrl)) };
+  return { status: 200, headers: {}, json: cached.json };
+};

@@ -1,0 +1,43 @@
+import { applyPatch, validate as validatePatch, type Operation } from 'fast-json-patch';
+import { badRequest, unsupportedMediaType, unprocessable, issue } from '../../outcomes';
+import type { Resource } from '../../store/repository';
+import type { Handler } from '../types';
+import { requireId, requireType, requireWritable, validateForWrite, writeResponse } from './common';
+
+/** Apply a JSON Patch document to a resource, without touching the original. */
+export function applyJsonPatch(current: Resource, body: unknown): Resource {
+  if (!Array.isArray(body)) throw badRequest('A JSON Patch body is an array of operations', undefined, 'structure');
+  const ops = body as Operation[];
+  const error = validatePatch(ops, current);
+  if (error) throw badRequest(`The JSON Patch is not valid: ${error.message.split('\n')[0]}`, undefined, 'invalid');
+  let patched: Resource;
+  try {
+    patched = applyPatch(structuredClone(current), ops, false, false).newDocument;
+  } catch (e) {
+    // A failed `test` operation is a precondition of the patch, not malformed input.
+    throw unprocessable([issue('error', 'processing', `The JSON Patch could not be applied: ${(e as Error).message.split('\n')[0]}`)]);
+  }
+  if (patched.resourceType !== current.resourceType || patched.id !== current.id) {
+    throw unprocessable([issue('error', 'processing', 'A patch may not change resourceType or id')]);
+  }
+  return patched;
+}
+
+/** PATCH [type]/[id] with application/json-patch+json. */
+export const patchResource: Handler = async ({ req, deps, params }) => {
+  requireType(params.type);
+  requireWritable(deps, params.type);
+  requireId(params.id);
+  const ct = req.headers.contentType ?? '';
+  if (!/application\/json-patch\+json/i.test(ct)) throw unsupportedMediaType(`PATCH takes a JSON Patch (application/json-patch+json), not '${ct || 'none'}'`);
+  return deps.repo.transaction(async (repo) => {
+    const current = await repo.read(params.type, params.id);
+    const patched = applyJsonPatch(current, req.body);
+    delete patched.meta?.versionId;
+    delete patched.meta?.lastUpdated;
+    const warnings = validateForWrite(deps, patched);
+    const [result] = await repo.write([{ kind: 'update', resource: patched, ifMatch: req.headers.ifMatch ?? current.meta?.versionId, method: 'PATCH' }]);
+    const ruleIssues = deps.claimCheck && patched.resourceType === 'Claim' ? await deps.claimCheck(result.resource!, repo) : [];
+    return writeResponse(req, result, [...warnings, ...ruleIssues]);
+  });
+};

@@ -1,0 +1,54 @@
+/**
+ * The one registry the routes and the CapabilityStatement are both built from: the server can never
+ * advertise an interaction it does not serve, nor serve one it does not advertise.
+ */
+import type { Handler, HttpMethod } from './types';
+
+export type InteractionCode =
+  | 'read' | 'vread' | 'update' | 'patch' | 'delete' | 'history-instance' | 'history-type' | 'create' | 'search-type'
+  | 'transaction' | 'batch' | 'history-system' | 'capabilities';
+
+export interface Route {
+  method: HttpMethod;
+  /** Segments: literal, `:type`, `:id`, `:vid`, `$op`. */
+  pattern: string;
+  interaction: InteractionCode | InteractionCode[];
+  /** Distinguishes PUT/DELETE [type] (conditional) and plain interactions. */
+  conditional?: boolean;
+  handler: Handler;
+}
+
+export interface OperationDef {
+  /** Without the `$`. */
+  name: string;
+  /** Canonical URL of its OperationDefinition. */
+  definition: string;
+  system?: boolean;
+  type?: boolean;
+  instance?: boolean;
+  /** Resource types it applies to; '*' for every type. */
+  resourceTypes: string[] | '*';
+  methods: HttpMethod[];
+  /** The OperationDefinition resource, served at /OperationDefinition/[id] when it is ours. */
+  resource?: Record<string, unknown> & { id: string };
+  handler: Handler;
+}
+
+const routes: Route[] = [];
+const operations: OperationDef[] = [];
+
+export function defineRoute(route: Route): void {
+  routes.push(route);
+}
+
+export function defineOperation(op: OperationDef): void {
+  if (operations.some((o) => o.name === o.name && o === op)) return;
+  operations.push(op);
+}
+
+export const registeredRoutes = (): readonly Route[] => routes;
+export const registeredOperations = (): readonly OperationDef[] => operations;
+
+export function operationsFor(level: 'system' | 'type' | 'instance', type?: string): OperationDef[] {
+  return operations.filter((o) => o[level] && (level === 'system' || o.resourceTypes === '*' || (type !== undefined && o.resourceTypes.includes(type))));
+}

@@ -1,0 +1,68 @@
+/** The framework-free FHIR core: a FhirRequest in, a FhirResponse out. Only src/http knows Express. */
+import type { OperationOutcomeIssue } from 'fhir/r4';
+import type { Config } from '../config';
+import type { Repository, Resource } from '../store/repository';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface Prefer {
+  return?: 'minimal' | 'representation' | 'OperationOutcome';
+  handling?: 'strict' | 'lenient';
+  respondAsync?: boolean;
+}
+
+export interface FhirRequest {
+  method: HttpMethod;
+  /** Path below the base, starting with '/', e.g. `/Patient/123/_history/2`. */
+  path: string;
+  /** Query parameters in order, names repeated as given. */
+  query: [string, string][];
+  headers: {
+    ifMatch?: string;
+    ifNoneMatch?: string;
+    ifNoneExist?: string;
+    ifModifiedSince?: string;
+    contentType?: string;
+  };
+  prefer: Prefer;
+  /** Parsed JSON body. */
+  body?: unknown;
+  /** Base URL for links, Location and fullUrls (no trailing slash). */
+  baseUrl: string;
+  requestId: string;
+}
+
+export interface FhirResponse {
+  status: number;
+  /** A resource to serialise, or `json`: an already serialised resource (reads skip a parse/stringify). */
+  resource?: Resource;
+  json?: string;
+  headers: Record<string, string>;
+}
+
+export interface ResourceValidator {
+  /** Base structure: the official JSON schema, primitives and base invariants. */
+  structure(resource: unknown): OperationOutcomeIssue[];
+  /** Conformance to the profiles named in meta.profile (and `profiles`); unknown explicit profiles are errors. */
+  profile(resource: Resource, profiles?: string[]): OperationOutcomeIssue[];
+}
+
+/** Checks Claims against the PRSS rules when they are written (wired by the rule engine). */
+export type ClaimWriteCheck = (claim: Resource, repo: Repository) => Promise<OperationOutcomeIssue[]>;
+
+export interface FhirDeps {
+  repo: Repository;
+  config: Config;
+  validator: ResourceValidator;
+  claimCheck?: ClaimWriteCheck;
+  /** Types served read-only (conformance resources loaded from profiles/). */
+  readOnlyTypes: Set<string>;
+}
+
+export interface HandlerContext {
+  req: FhirRequest;
+  deps: FhirDeps;
+  params: Record<string, string>;
+}
+
+export type Handler = (ctx: HandlerContext) => Promise<FhirResponse>;

@@ -1,0 +1,157 @@
+/**
+ * The HTTP face of the FHIR core: content negotiation, Prefer, body limits, request ids, logs.
+ * Handlers never see Express; they take a FhirRequest and return a FhirResponse.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { OutcomeError, badRequest, issue, notAcceptable, notFound, operationOutcome, payloadTooLarge, unsupportedMediaType } from '../outcomes';
+import { errorResponse, handle } from '../fhir/router';
+import type { FhirDeps, FhirRequest, FhirResponse, HttpMethod, Prefer } from '../fhir/types';
+import { errorFields, type Logger } from './logger';
+
+const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+const JSON_TYPES = /^(application\/(fhir\+json|json|json-patch\+json|x-www-form-urlencoded)|text\/plain)\b/i;
+const XML = /(^|[\s,+/])xml\b/i;
+
+export function parsePrefer(header: string | undefined): Prefer {
+  const prefer: Prefer = {};
+  for (const part of (header ?? '').split(/[,;]/)) {
+    const [k, v] = part.trim().split('=').map((s) => s?.trim().replace(/^"|"$/g, ''));
+    if (k === 'return' && (v === 'minimal' || v === 'representation' || v === 'OperationOutcome')) prefer.return = v;
+    else if (k === 'handling' && (v === 'strict' || v === 'lenient')) prefer.handling = v;
+    else if (k === 'respond-async') prefer.respondAsync = true;
+  }
+  return prefer;
+}
+
+/** Accept / _format: JSON flavours, `*\/*`, or nothing are fine; XML alone is 406. */
+function negotiate(req: Request): void {
+  const format = typeof req.query._format === 'string' ? req.query._format : undefined;
+  if (format !== undefined) {
+    if (XML.test(format) || format === 'xml') throw notAcceptable(`_format=${format}: this server speaks JSON (application/fhir+json) only`);
+    if (!/json/i.test(format)) throw notAcceptable(`_format=${format} is not supported; use json`);
+    return;
+  }
+  const accept = req.headers.accept;
+  if (!accept) return;
+  const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
+  const ok = types.some((t) => t === '*/*' || t === 'application/*' || t.includes('json') || t === 'text/*' || t === 'text/plain' || t === 'text/html');
+  if (!ok) throw notAcceptable(`Cannot answer in ${accept}; this server speaks application/fhir+json`);
+}
+
+function parseBody(req: Request): unknown {
+  const raw = req.body as Buffer | undefined;
+  if (!raw || !Buffer.isBuffer(raw) || raw.length === 0) return undefined;
+  const ct = (req.headers['content-type'] ?? '').toLowerCase();
+  if (XML.test(ct)) throw unsupportedMediaType(`Content-Type ${ct}: this server takes JSON (application/fhir+json) only`);
+  if (ct && !JSON_TYPES.test(ct)) throw unsupportedMediaType(`Content-Type '${ct}' is not supported; send application/fhir+json`);
+  const text = raw.toString('utf8');
+  if (ct.startsWith('application/x-www-form-urlencoded')) return text;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`The body is not valid JSON: ${(e as Error).message}`, undefined, 'structure');
+  }
+}
+
+function queryPairs(url: string): [string, string][] {
+  const i = url.indexOf('?');
+  if (i < 0) return [];
+  try {
+    return [...new URLSearchParams(url.slice(i + 1)).entries()];
+  } catch {
+    throw badRequest('The query string is not well formed');
+  }
+}
+
+export interface HttpOptions {
+  deps: FhirDeps;
+  logger: Logger;
+  baseUrl: string;
+  bodyLimit: number;
+}
+
+export function createHttpApp({ deps, logger, baseUrl, bodyLimit }: HttpOptions) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const id = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,128}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID());
+    res.locals.requestId = id;
+    res.setHeader('X-Request-Id', id);
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      logger.info('request', { requestId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
+    });
+    next();
+  });
+
+  app.use('/fhir', express.raw({ type: () => true, limit: bodyLimit }));
+
+  const send = (req: Request, res: Response, out: FhirResponse) => {
+    res.status(out.status);
+    for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+    if (out.status === 304 || (out.resource === undefined && out.json === undefined)) {
+      res.end();
+      return;
+    }
+    res.setHeader('Content-Type', FHIR_JSON);
+    const body = out.json ?? JSON.stringify(out.resource);
+    if (req.method === 'HEAD') res.setHeader('Content-Length', Buffer.byteLength(body)).end();
+    else res.end(body);
+  };
+
+  app.all(/^\/fhir(\/.*)?$/, async (req: Request, res: Response) => {
+    const requestId = res.locals.requestId as string;
+    let out: FhirResponse;
+    try {
+      negotiate(req);
+      const fhirReq: FhirRequest = {
+        method: req.method.toUpperCase() as HttpMethod,
+        path: req.path.replace(/^\/fhir/, '') || '/',
+        query: queryPairs(req.originalUrl),
+        headers: {
+          ifMatch: req.headers['if-match'],
+          ifNoneMatch: req.headers['if-none-match'],
+          ifNoneExist: req.headers['if-none-exist'] as string | undefined,
+          ifModifiedSince: req.headers['if-modified-since'],
+          contentType: req.headers['content-type'],
+        },
+        prefer: parsePrefer(req.get('prefer')),
+        body: parseBody(req),
+        baseUrl,
+        requestId,
+      };
+      if (!['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(fhirReq.method)) throw new OutcomeError(405, [issue('error', 'not-supported', `${req.method} is not supported`)]);
+      out = await handle(fhirReq, deps, (e) => logger.error('unhandled error', { requestId, ...errorFields(e) }));
+    } catch (e) {
+      out = errorResponse(e, (err) => logger.error('unhandled error', { requestId, ...errorFields(err) }));
+    }
+    send(req, res, out);
+  });
+
+  app.get('/', (_req: Request, res: Response) => {
+    res.redirect(302, '/fhir/metadata');
+  });
+
+  app.use((req: Request, res: Response) => {
+    send(req, res, errorResponse(notFound(`No endpoint at ${req.path}; the FHIR base is /fhir`)));
+  });
+
+  // Body parser failures (too large, bad encoding) and anything else thrown before our handler.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; limit?: number };
+    let out: FhirResponse;
+    if (e?.type === 'entity.too.large') out = errorResponse(payloadTooLarge(`The body is larger than the ${bodyLimit} bytes this server accepts (BODY_LIMIT)`));
+    else if (e?.status && e.status >= 400 && e.status < 500) out = errorResponse(new OutcomeError(e.status, [issue('error', 'invalid', `The request could not be read (${e.type ?? 'bad request'})`)]));
+    else out = errorResponse(err, (x) => logger.error('unhandled error', { requestId: res.locals.requestId, ...errorFields(x) }));
+    send(req, res, out);
+  });
+
+  return app;
+}
+
+export { operationOutcome };

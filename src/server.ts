@@ -1,0 +1,38 @@
+/**
+ * The production assembly: the validator chain (structure, then our profiles), the PRSS rule check
+ * on Claim writes, demo data, and the app. main.ts and the whole-app tests both build through here.
+ */
+import type { FhirResource } from 'fhir/r4';
+import { createApp, conformanceResources, type App } from './app';
+import type { Config } from './config';
+import type { FhirDeps, ResourceValidator } from './fhir/types';
+import type { Logger } from './http/logger';
+import type { Store } from './store';
+import { createValidator } from './validation';
+import { createProfileValidator } from './validation/profile-validator';
+
+let shared: ResourceValidator | undefined;
+
+/** Structure (schema, primitives, base invariants) and conformance (base definitions and our profiles), compiled once per process. */
+export function resourceValidator(): ResourceValidator {
+  if (shared) return shared;
+  const structural = createValidator({ level: 'structure' });
+  const profiles = createProfileValidator({ extraDefinitions: conformanceResources() as FhirResource[] });
+  shared = {
+    structure: (resource) => structural.validate(resource, { level: 'structure' }),
+    profile: (resource, extra) => profiles.validate(resource, { profiles: extra }),
+  };
+  return shared;
+}
+
+export interface ServerOptions {
+  config: Config;
+  logger?: Logger;
+  store?: Store;
+  claimCheck?: FhirDeps['claimCheck'];
+  demo?: () => { resourceType: 'Bundle' };
+}
+
+export async function buildServer(options: ServerOptions): Promise<App> {
+  return createApp({ ...options, validator: resourceValidator() });
+}

@@ -1,0 +1,475 @@
+/**
+ * The PostgreSQL repository (PGlite or a server). Writes are batched: a transaction Bundle of N
+ * resources costs a fixed handful of statements (array parameters through `unnest`), not N round
+ * trips. Search pages by keyset (sort values + rid), never OFFSET, so links stay correct while
+ * others write.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ParsedSearch, IndexRows, SortExpression } from '../fhir/search/types';
+import { search as searchModule } from '../fhir/search';
+import { conflict, gone, notFound, preconditionFailed, badRequest } from '../outcomes';
+import type { SqlClient } from './sql';
+import { SqlParams } from './sql';
+import type {
+  HistoryEntry, HistoryOptions, HistoryPage, Repository, Resource, SearchMatch, SearchResult, StoredRaw, WriteOp, WriteResult,
+} from './repository';
+
+const INDEX_TABLES = ['sp_token', 'sp_string', 'sp_date', 'sp_number', 'sp_quantity', 'sp_reference', 'sp_uri'] as const;
+
+interface CurrentRow { rid: number; type: string; id: string; version: number; deleted: boolean }
+
+const keyOf = (type: string, id: string) => `${type}/${id}`;
+const toIso = (v: unknown): string => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+
+/** `W/"3"`, `"3"` or `3` → `3`. */
+export function parseETag(etag: string | undefined): string | undefined {
+  if (!etag) return undefined;
+  const m = /^(?:W\/)?"?([^"]*)"?$/.exec(etag.trim());
+  return m?.[1];
+}
+
+export class PostgresRepository implements Repository {
+  constructor(private readonly db: SqlClient, private readonly inTransaction = false) {}
+
+  get kind() {
+    return this.db.kind;
+  }
+
+  // ---- reads ------------------------------------------------------------------------------------
+
+  async readRaw(type: string, id: string): Promise<StoredRaw> {
+    const rows = await this.db.query<{ version: number; last_updated: Date; deleted: boolean; content: string | null }>(
+      'SELECT version, last_updated, deleted, content FROM resource WHERE type = $1 AND id = $2',
+      [type, id],
+    );
+    const row = rows[0];
+    if (!row) throw notFound(`${type}/${id} is not known`);
+    if (row.deleted || row.content === null) throw gone(`${type}/${id} was deleted (version ${row.version})`);
+    return { json: row.content, versionId: String(row.version), lastUpdated: toIso(row.last_updated) };
+  }
+
+  async read<T extends Resource = Resource>(type: string, id: string): Promise<T> {
+    return JSON.parse((await this.readRaw(type, id)).json) as T;
+  }
+
+  async vreadRaw(type: string, id: string, versionId: string): Promise<StoredRaw> {
+    if (!/^\d{1,9}$/.test(versionId)) throw notFound(`${type}/${id} has no version ${versionId}`);
+    const rows = await this.db.query<{ version: number; last_updated: Date; deleted: boolean; content: string | null }>(
+      `SELECT v.version, v.last_updated, v.deleted, v.content FROM resource r
+       JOIN resource_version v ON v.rid = r.rid AND v.version = $3
+       WHERE r.type = $1 AND r.id = $2`,
+      [type, id, Number(versionId)],
+    );
+    const row = rows[0];
+    if (!row) throw notFound(`${type}/${id} has no version ${versionId}`);
+    if (row.deleted || row.content === null) throw gone(`${type}/${id} version ${versionId} is a deletion`);
+    return { json: row.content, versionId: String(row.version), lastUpdated: toIso(row.last_updated) };
+  }
+
+  async readMany(keys: string[]): Promise<Resource[]> {
+    if (keys.length === 0) return [];
+    const types: string[] = [];
+    const ids: string[] = [];
+    for (const k of new Set(keys)) {
+      const i = k.indexOf('/');
+      if (i > 0) {
+        types.push(k.slice(0, i));
+        ids.push(k.slice(i + 1));
+      }
+    }
+    const rows = await this.db.query<{ content: string }>(
+      `SELECT content FROM resource WHERE (type, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND NOT deleted`,
+      [types, ids],
+    );
+    return rows.map((r) => JSON.parse(r.content) as Resource);
+  }
+
+  async referencing(targets: string[], types?: string[]): Promise<Resource[]> {
+    if (targets.length === 0) return [];
+    const tt: string[] = [];
+    const ti: string[] = [];
+    for (const k of new Set(targets)) {
+      const i = k.indexOf('/');
+      tt.push(k.slice(0, i));
+      ti.push(k.slice(i + 1));
+    }
+    const params: unknown[] = [tt, ti];
+    let typeFilter = '';
+    if (types?.length) {
+      params.push(types);
+      typeFilter = 'AND r.type = ANY($3::text[])';
+    }
+    const rows = await this.db.query<{ content: string }>(
+      `SELECT r.content FROM resource r WHERE r.rid IN (
+         SELECT t.rid FROM sp_reference t
+         WHERE (t.target_type, t.target_id) IN (SELECT * FROM unnest($1::text[], $2::text[])))
+       AND NOT r.deleted ${typeFilter} ORDER BY r.rid`,
+      params,
+    );
+    return rows.map((r) => JSON.parse(r.content) as Resource);
+  }
+
+  // ---- writes -----------------------------------------------------------------------------------
+
+  async write(ops: WriteOp[]): Promise<WriteResult[]> {
+    if (ops.length === 0) return [];
+    if (!this.inTransaction) return this.db.transaction((tx) => new PostgresRepository(tx, true).write(ops));
+    const now = new Date().toISOString();
+
+    // Identities: every op names one resource, and no resource twice (FHIR transaction rule).
+    const targets = ops.map((op) => {
+      if (op.kind === 'delete') return { type: op.type, id: op.id };
+      if (op.kind === 'create' && !op.resource.id) op.resource.id = randomUUID();
+      return { type: op.resource.resourceType, id: op.resource.id! };
+    });
+    const seen = new Set<string>();
+    for (const t of targets) {
+      const k = keyOf(t.type, t.id);
+      if (seen.has(k)) throw badRequest(`${k} is the target of more than one entry; a transaction may change a resource only once`, undefined, 'processing');
+      seen.add(k);
+    }
+
+    const existing = new Map<string, CurrentRow>();
+    const lookup = ops.filter((op) => op.kind !== 'create');
+    if (lookup.length > 0 || ops.some((op) => op.kind === 'create')) {
+      const rows = await this.db.query<CurrentRow>(
+        `SELECT rid, type, id, version, deleted FROM resource
+         WHERE (type, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) FOR UPDATE`,
+        [targets.map((t) => t.type), targets.map((t) => t.id)],
+      );
+      for (const r of rows) existing.set(keyOf(r.type, r.id), r);
+    }
+
+    const results: WriteResult[] = [];
+    const inserts: { type: string; id: string; version: number; deleted: boolean; content: string | null; method: string; index?: IndexRows }[] = [];
+    const updates: { rid: number; type: string; id: string; version: number; deleted: boolean; content: string | null; method: string; index?: IndexRows }[] = [];
+
+    ops.forEach((op, i) => {
+      const { type, id } = targets[i];
+      const cur = existing.get(keyOf(type, id));
+      if (op.kind === 'create' && cur) throw conflict(`${type}/${id} already exists`);
+      if (op.kind !== 'create' && op.ifMatch !== undefined) {
+        const want = parseETag(op.ifMatch);
+        if (!cur || cur.deleted || String(cur.version) !== want) {
+          throw preconditionFailed(`If-Match ${op.ifMatch} does not match the current version of ${type}/${id} (${cur && !cur.deleted ? `W/"${cur.version}"` : 'none'})`);
+        }
+      }
+      if (op.kind === 'delete') {
+        if (!cur || cur.deleted) {
+          results.push({ type, id, versionId: cur ? String(cur.version) : '0', lastUpdated: now, status: 204, created: false });
+          return;
+        }
+        const version = cur.version + 1;
+        updates.push({ rid: cur.rid, type, id, version, deleted: true, content: null, method: 'DELETE' });
+        results.push({ type, id, versionId: String(version), lastUpdated: now, status: 200, created: false });
+        return;
+      }
+      const version = cur ? cur.version + 1 : 1;
+      // resourceType, id and meta lead the stored JSON, as people expect to read it.
+      const resource = { resourceType: op.resource.resourceType, id, meta: { ...(op.resource.meta ?? {}), versionId: String(version), lastUpdated: now }, ...op.resource } as Resource;
+      resource.meta = { ...(op.resource.meta ?? {}), versionId: String(version), lastUpdated: now };
+      const content = JSON.stringify(resource);
+      const index = searchModule.extractIndexRows(resource as Resource & Record<string, unknown>);
+      const method = op.kind === 'create' ? 'POST' : (op.method ?? 'PUT');
+      const created = !cur || cur.deleted;
+      if (cur) updates.push({ rid: cur.rid, type, id, version, deleted: false, content, method, index });
+      else inserts.push({ type, id, version, deleted: false, content, method, index });
+      results.push({ type, id, versionId: String(version), lastUpdated: now, resource, status: created ? 201 : 200, created });
+    });
+
+    // Current rows.
+    const rids = new Map<string, number>();
+    if (inserts.length) {
+      let rows: { rid: number; type: string; id: string }[];
+      try {
+        rows = await this.db.query<{ rid: number; type: string; id: string }>(
+          `INSERT INTO resource (type, id, version, last_updated, deleted, content)
+           SELECT t, i, v, $4::timestamptz, false, c FROM unnest($1::text[], $2::text[], $3::int[], $5::text[]) AS x(t, i, v, c)
+           RETURNING rid, type, id`,
+          [inserts.map((r) => r.type), inserts.map((r) => r.id), inserts.map((r) => r.version), now, inserts.map((r) => r.content)],
+        );
+      } catch (e) {
+        if ((e as { code?: string }).code === '23505') throw conflict('A resource with the same id was created concurrently; retry the request');
+        throw e;
+      }
+      for (const r of rows) rids.set(keyOf(r.type, r.id), Number(r.rid));
+    }
+    if (updates.length) {
+      await this.db.query(
+        `UPDATE resource r SET version = x.v, last_updated = $3::timestamptz, deleted = x.d, content = x.c
+         FROM unnest($1::bigint[], $2::int[], $4::bool[], $5::text[]) AS x(rid, v, d, c) WHERE r.rid = x.rid`,
+        [updates.map((u) => u.rid), updates.map((u) => u.version), now, updates.map((u) => u.deleted), updates.map((u) => u.content)],
+      );
+      for (const u of updates) rids.set(keyOf(u.type, u.id), u.rid);
+      const changed = updates.map((u) => u.rid);
+      for (const table of INDEX_TABLES) await this.db.query(`DELETE FROM ${table} WHERE rid = ANY($1::bigint[])`, [changed]);
+    }
+
+    // History.
+    const all = [...inserts, ...updates];
+    await this.db.query(
+      `INSERT INTO resource_version (rid, type, id, version, last_updated, method, deleted, content)
+       SELECT rid, t, i, v, $4::timestamptz, m, d, c
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $5::text[], $6::int[], $7::bool[], $8::text[]) AS x(rid, t, i, m, v, d, c)`,
+      [all.map((r) => rids.get(keyOf(r.type, r.id))), all.map((r) => r.type), all.map((r) => r.id), now, all.map((r) => r.method), all.map((r) => r.version), all.map((r) => r.deleted), all.map((r) => r.content)],
+    );
+
+    // Search index rows.
+    await this.insertIndexRows(all.filter((r) => r.index).map((r) => ({ rid: rids.get(keyOf(r.type, r.id))!, type: r.type, index: r.index! })));
+    return results;
+  }
+
+  private async insertIndexRows(items: { rid: number; type: string; index: IndexRows }[]): Promise<void> {
+    if (items.length === 0) return;
+    const cols = <K extends keyof IndexRows>(kind: K, pick: (row: IndexRows[K][number]) => unknown[]) => {
+      const out: unknown[][] = [[], [], []];
+      for (const it of items) {
+        for (const row of it.index[kind] as IndexRows[K][number][]) {
+          const values = pick(row);
+          out[0].push(it.rid);
+          out[1].push(it.type);
+          out[2].push((row as { param: string }).param);
+          values.forEach((v, i) => (out[3 + i] ??= []).push(v));
+        }
+      }
+      return out;
+    };
+    const run = async (table: string, columns: string[], casts: string[], data: unknown[][]) => {
+      if (data[0].length === 0) return;
+      const args = data.map((_, i) => `$${i + 1}::${['bigint', 'text', 'text', ...casts][i]}[]`).join(', ');
+      await this.db.query(`INSERT INTO ${table} (rid, type, param, ${columns.join(', ')}) SELECT * FROM unnest(${args})`, data);
+    };
+    await run('sp_token', ['system', 'code', 'text_value'], ['text', 'text', 'text'], cols('token', (r) => [r.system, r.code, r.text]));
+    await run('sp_string', ['value', 'exact_value'], ['text', 'text'], cols('string', (r) => [r.value, r.exact]));
+    await run('sp_date', ['lo', 'hi'], ['timestamptz', 'timestamptz'], cols('date', (r) => [r.lo, r.hi]));
+    await run('sp_number', ['value'], ['numeric'], cols('number', (r) => [r.value]));
+    await run('sp_quantity', ['value', 'system', 'code'], ['numeric', 'text', 'text'], cols('quantity', (r) => [r.value, r.system, r.code]));
+    await run('sp_reference', ['target_type', 'target_id', 'url'], ['text', 'text', 'text'], cols('reference', (r) => [r.targetType, r.targetId, r.url]));
+    await run('sp_uri', ['value'], ['text'], cols('uri', (r) => [r.value]));
+  }
+
+  // ---- search -----------------------------------------------------------------------------------
+
+  async count(search: ParsedSearch): Promise<number> {
+    const p = new SqlParams();
+    const where = this.whereOf(search, p);
+    const rows = await this.db.query<{ n: number | string }>(`SELECT count(*) AS n FROM resource r WHERE ${where}`, p.values);
+    return Number(rows[0].n);
+  }
+
+  private whereOf(search: ParsedSearch, p: SqlParams): string {
+    return [`r.type = ${p.add(search.resourceType)}`, 'NOT r.deleted', ...searchModule.criteriaSql(search, p, 'r')].join(' AND ');
+  }
+
+  async search(search: ParsedSearch): Promise<SearchResult> {
+    const wantTotal = search.total === 'accurate' || search.total === 'estimate' || search.total === undefined;
+    if (search.summary === 'count') return { entries: [], total: await this.count(search) };
+
+    const p = new SqlParams();
+    const where = this.whereOf(search, p);
+    const sorts: SortExpression[] = [...searchModule.sortSql(search, p, 'r'), { sql: 'r.rid', sqlType: 'numeric', descending: false }];
+    const cursor = search.cursor ? decodeCursor(search.cursor, sorts.length) : undefined;
+    const backwards = cursor?.direction === 'previous';
+    const select = sorts.map((s, i) => `${s.sql} AS s${i}`).join(', ');
+    const order = sorts.map((s, i) => `s${i} ${s.descending !== backwards ? 'DESC' : 'ASC'} NULLS ${s.descending !== backwards ? 'FIRST' : 'LAST'}`).join(', ');
+    const keyset = cursor ? `WHERE ${keysetCondition(sorts, cursor.values, backwards, p)}` : '';
+    const limit = search.count + 1;
+    const rows = search.count === 0 ? [] : await this.db.query<Record<string, unknown> & { content: string; type: string; id: string; rid: number }>(
+      `SELECT * FROM (SELECT r.rid, r.type, r.id, r.content, ${select} FROM resource r WHERE ${where}) q ${keyset} ORDER BY ${order} LIMIT ${limit}`,
+      p.values,
+    );
+    const more = rows.length > search.count;
+    const page = more ? rows.slice(0, search.count) : rows;
+    if (backwards) page.reverse();
+    const valuesOf = (row: Record<string, unknown>) => sorts.map((s, i) => normaliseSortValue(row[`s${i}`]));
+
+    const result: SearchResult = {
+      entries: page.map((r) => ({ json: r.content, type: r.type, id: r.id, mode: 'match' as const })),
+    };
+    if (page.length) {
+      const last = page[page.length - 1];
+      const first = page[0];
+      if (backwards ? true : more) result.nextCursor = encodeCursor('next', valuesOf(last));
+      if (backwards ? more : !!cursor) result.previousCursor = encodeCursor('previous', valuesOf(first));
+    } else if (cursor) {
+      // Past the end (or before the start): offer the way back.
+      result.previousCursor = backwards ? undefined : search.cursor?.replace(/^n/, 'p');
+    }
+    if (wantTotal && search.total !== 'none') {
+      result.total = !cursor && !more ? page.length : await this.count(search);
+    }
+    if (page.length && (search.include.length || search.revinclude.length)) {
+      result.entries.push(...(await this.includes(search, page.map((r) => ({ rid: Number(r.rid), type: r.type, id: r.id })))));
+    }
+    return result;
+  }
+
+  /** `_include` and `_revinclude`, with `:iterate` followed one more level. */
+  private async includes(search: ParsedSearch, matches: { rid: number; type: string; id: string }[]): Promise<SearchMatch[]> {
+    const seen = new Set(matches.map((m) => keyOf(m.type, m.id)));
+    const out: SearchMatch[] = [];
+    let frontier = matches;
+    for (let level = 0; level < 2 && frontier.length; level++) {
+      const added: { rid: number; type: string; id: string }[] = [];
+      const incs = level === 0 ? search.include : search.include.filter((i) => i.iterate);
+      const revs = level === 0 ? search.revinclude : search.revinclude.filter((i) => i.iterate);
+      for (const inc of incs) {
+        const sources = frontier.filter((f) => inc.sourceType === '*' || f.type === inc.sourceType);
+        if (!sources.length) continue;
+        const params: unknown[] = [sources.map((s) => s.rid)];
+        let cond = '';
+        if (inc.param !== '*') {
+          params.push(inc.param);
+          cond += ` AND t.param = $${params.length}`;
+        }
+        if (inc.targetType) {
+          params.push(inc.targetType);
+          cond += ` AND t.target_type = $${params.length}`;
+        }
+        const rows = await this.db.query<{ rid: number; type: string; id: string; content: string }>(
+          `SELECT r.rid, r.type, r.id, r.content FROM resource r
+           WHERE NOT r.deleted AND (r.type, r.id) IN (
+             SELECT t.target_type, t.target_id FROM sp_reference t WHERE t.rid = ANY($1::bigint[])${cond} AND t.target_id IS NOT NULL)`,
+          params,
+        );
+        for (const r of rows) this.addInclude(r, seen, out, added);
+      }
+      for (const rev of revs) {
+        const params: unknown[] = [frontier.map((f) => f.type), frontier.map((f) => f.id)];
+        let cond = '';
+        if (rev.sourceType !== '*') {
+          params.push(rev.sourceType);
+          cond += ` AND t.type = $${params.length}`;
+        }
+        if (rev.param !== '*') {
+          params.push(rev.param);
+          cond += ` AND t.param = $${params.length}`;
+        }
+        const rows = await this.db.query<{ rid: number; type: string; id: string; content: string }>(
+          `SELECT r.rid, r.type, r.id, r.content FROM resource r WHERE NOT r.deleted AND r.rid IN (
+             SELECT t.rid FROM sp_reference t
+             WHERE (t.target_type, t.target_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))${cond})`,
+          params,
+        );
+        for (const r of rows) this.addInclude(r, seen, out, added);
+      }
+      frontier = added;
+    }
+    return out;
+  }
+
+  private addInclude(r: { rid: number; type: string; id: string; content: string }, seen: Set<string>, out: SearchMatch[], added: { rid: number; type: string; id: string }[]) {
+    const k = keyOf(r.type, r.id);
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push({ json: r.content, type: r.type, id: r.id, mode: 'include' });
+    added.push({ rid: Number(r.rid), type: r.type, id: r.id });
+  }
+
+  // ---- history ----------------------------------------------------------------------------------
+
+  async history(o: HistoryOptions): Promise<HistoryPage> {
+    const p = new SqlParams();
+    const where: string[] = [];
+    if (o.type) where.push(`v.type = ${p.add(o.type)}`);
+    if (o.id) where.push(`v.id = ${p.add(o.id)}`);
+    if (o.since) where.push(`v.last_updated >= ${p.add(o.since)}::timestamptz`);
+    if (o.at) where.push(`v.last_updated <= ${p.add(o.at)}::timestamptz`);
+    const base = where.length ? where.join(' AND ') : 'true';
+    let keyset = '';
+    if (o.cursor) {
+      const c = decodeCursor(o.cursor, 3);
+      keyset = ` AND (v.last_updated, v.rid, v.version) < (${p.add(c.values[0])}::timestamptz, ${p.add(c.values[1])}::bigint, ${p.add(c.values[2])}::int)`;
+    }
+    const rows = await this.db.query<{ rid: number; type: string; id: string; version: number; last_updated: Date; method: string; deleted: boolean; content: string | null }>(
+      `SELECT v.rid, v.type, v.id, v.version, v.last_updated, v.method, v.deleted, v.content FROM resource_version v
+       WHERE ${base}${keyset} ORDER BY v.last_updated DESC, v.rid DESC, v.version DESC LIMIT ${o.count + 1}`,
+      p.values,
+    );
+    const more = rows.length > o.count;
+    const page = more ? rows.slice(0, o.count) : rows;
+    const entries: HistoryEntry[] = page.map((r) => ({
+      type: r.type, id: r.id, versionId: String(r.version), lastUpdated: toIso(r.last_updated),
+      method: r.method as HistoryEntry['method'], deleted: r.deleted, json: r.content ?? undefined,
+    }));
+    const out: HistoryPage = { entries };
+    if (more) {
+      const last = page[page.length - 1];
+      out.nextCursor = encodeCursor('next', [toIso(last.last_updated), String(last.rid), String(last.version)]);
+    }
+    if (!o.cursor) {
+      if (!more) out.total = page.length;
+      else {
+        const pc = new SqlParams();
+        const w: string[] = [];
+        if (o.type) w.push(`type = ${pc.add(o.type)}`);
+        if (o.id) w.push(`id = ${pc.add(o.id)}`);
+        if (o.since) w.push(`last_updated >= ${pc.add(o.since)}::timestamptz`);
+        if (o.at) w.push(`last_updated <= ${pc.add(o.at)}::timestamptz`);
+        const n = await this.db.query<{ n: number | string }>(`SELECT count(*) AS n FROM resource_version ${w.length ? `WHERE ${w.join(' AND ')}` : ''}`, pc.values);
+        out.total = Number(n[0].n);
+      }
+    }
+    return out;
+  }
+
+  async transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return this.db.transaction((tx) => fn(new PostgresRepository(tx, true)));
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+// ---- keyset cursors -----------------------------------------------------------------------------
+
+type CursorValue = string | null;
+
+function normaliseSortValue(v: unknown): CursorValue {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}
+
+export function encodeCursor(direction: 'next' | 'previous', values: CursorValue[]): string {
+  return (direction === 'next' ? 'n' : 'p') + Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, expected: number): { direction: 'next' | 'previous'; values: CursorValue[] } {
+  try {
+    const direction = cursor[0] === 'n' ? 'next' : cursor[0] === 'p' ? 'previous' : undefined;
+    const values = JSON.parse(Buffer.from(cursor.slice(1), 'base64url').toString('utf8')) as unknown;
+    if (!direction || !Array.isArray(values) || values.length !== expected || values.some((v) => v !== null && typeof v !== 'string')) throw new Error('shape');
+    return { direction, values: values as CursorValue[] };
+  } catch {
+    throw badRequest('The paging cursor (_cursor) is not valid for this search; start again from the first page', undefined, 'invalid');
+  }
+}
+
+/**
+ * Rows strictly after (or, going backwards, before) the cursor in the sort order. Each key sorts with
+ * NULLs last when ascending and first when descending (PostgreSQL's defaults), mirrored backwards.
+ */
+function keysetCondition(sorts: SortExpression[], values: CursorValue[], backwards: boolean, p: SqlParams): string {
+  const ors: string[] = [];
+  for (let i = 0; i < sorts.length; i++) {
+    const ands: string[] = [];
+    for (let j = 0; j < i; j++) {
+      const v = values[j];
+      ands.push(v === null ? `s${j} IS NULL` : `s${j} = ${p.add(v)}::${sorts[j].sqlType}`);
+    }
+    const s = sorts[i];
+    const v = values[i];
+    const descending = s.descending !== backwards;
+    // Ascending: NULLS LAST, so after v come bigger values then NULLs; after NULL, nothing.
+    // Descending: NULLS FIRST, so after NULL come all non-null values; after v, smaller values.
+    let after: string;
+    if (!descending) after = v === null ? 'false' : `(s${i} > ${p.add(v)}::${s.sqlType} OR s${i} IS NULL)`;
+    else after = v === null ? `s${i} IS NOT NULL` : `s${i} < ${p.add(v)}::${s.sqlType}`;
+    ands.push(after);
+    ors.push(`(${ands.join(' AND ')})`);
+  }
+  return `(${ors.join(' OR ')})`;
+}

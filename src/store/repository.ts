@@ -1,0 +1,93 @@
+/**
+ * The repository interface: everything the FHIR core needs from storage. One implementation
+ * (PostgresRepository) serves both PGlite and a PostgreSQL server.
+ */
+import type { Bundle, FhirResource } from 'fhir/r4';
+import type { ParsedSearch } from '../fhir/search/types';
+
+export type Resource = FhirResource & { id?: string };
+
+export type WriteOp =
+  | { kind: 'create'; resource: Resource }
+  | { kind: 'update'; resource: Resource; ifMatch?: string; method?: 'PUT' | 'PATCH' }
+  | { kind: 'delete'; type: string; id: string; ifMatch?: string };
+
+export interface WriteResult {
+  type: string;
+  id: string;
+  versionId: string;
+  lastUpdated: string;
+  /** The stored resource (meta filled in); absent for deletes. */
+  resource?: Resource;
+  /** 201 created, 200 updated/deleted, 204 deleted nothing. */
+  status: 201 | 200 | 204;
+  created: boolean;
+}
+
+export interface StoredRaw {
+  /** The stored JSON, with meta.versionId and meta.lastUpdated set. */
+  json: string;
+  versionId: string;
+  lastUpdated: string;
+}
+
+export interface HistoryEntry {
+  type: string;
+  id: string;
+  versionId: string;
+  lastUpdated: string;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  deleted: boolean;
+  json?: string;
+}
+
+export interface HistoryOptions {
+  type?: string;
+  id?: string;
+  since?: string;
+  at?: string;
+  count: number;
+  cursor?: string;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  total?: number;
+  nextCursor?: string;
+}
+
+export interface SearchMatch {
+  json: string;
+  type: string;
+  id: string;
+  mode: 'match' | 'include';
+}
+
+export interface SearchResult {
+  entries: SearchMatch[];
+  total?: number;
+  nextCursor?: string;
+  previousCursor?: string;
+}
+
+export interface Repository {
+  readonly kind: 'pglite' | 'postgres';
+  /** Current version; throws 404 when never existed, 410 when deleted. */
+  readRaw(type: string, id: string): Promise<StoredRaw>;
+  read<T extends Resource = Resource>(type: string, id: string): Promise<T>;
+  vreadRaw(type: string, id: string, versionId: string): Promise<StoredRaw>;
+  /** Several resources by `Type/id` (missing and deleted ones left out). */
+  readMany(keys: string[]): Promise<Resource[]>;
+  /** Live resources of the given types that reference any of the targets (`Type/id`) through any reference search parameter. */
+  referencing(targets: string[], types?: string[]): Promise<Resource[]>;
+  /** Apply writes atomically, in order, in one database transaction (joins the current one, if any). */
+  write(ops: WriteOp[]): Promise<WriteResult[]>;
+  search(search: ParsedSearch): Promise<SearchResult>;
+  count(search: ParsedSearch): Promise<number>;
+  history(options: HistoryOptions): Promise<HistoryPage>;
+  /** Run fn with a repository bound to one database transaction. */
+  transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type { Bundle };
