@@ -9,7 +9,7 @@ import { OutcomeError, badRequest, issue, operationOutcome, preconditionFailed, 
 import type { Repository, Resource, WriteOp, WriteResult } from '../../store/repository';
 import { etag, requireResourceBody, requireWritable } from '../interactions/common';
 import { findMatches, parseQueryString } from '../interactions/conditional';
-import { applyJsonPatch } from '../interactions/patch';
+import { applyJsonPatch, stripVersionMeta } from '../interactions/patch';
 import { ID_PATTERN, isResourceType } from '../resource-types';
 import { handle } from '../router';
 import type { FhirDeps, FhirRequest, FhirResponse, Handler, HttpMethod } from '../types';
@@ -162,8 +162,7 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
           const body = e.resource && (e.resource as Resource).resourceType === 'Binary' ? JSON.parse(Buffer.from((e.resource as { data?: string }).data ?? '', 'base64').toString('utf8')) : undefined;
           if (body === undefined) throw badRequest('A PATCH entry carries its JSON Patch as a Binary resource (contentType application/json-patch+json)', at(e.index, '.resource'));
           const patched = applyJsonPatch(current, body);
-          delete patched.meta?.versionId;
-          delete patched.meta?.lastUpdated;
+          stripVersionMeta(patched);
           ops.push({ entry: e, op: { kind: 'update', resource: patched, ifMatch: e.ifMatch ?? current.meta?.versionId, method: 'PATCH' }, warnings: [] });
         }
       } catch (err) {

@@ -9,6 +9,10 @@ export function applyJsonPatch(current: Resource, body: unknown): Resource {
   if (!Array.isArray(body)) throw badRequest('A JSON Patch body is an array of operations', undefined, 'structure');
   const ops = body as Operation[];
   const error = validatePatch(ops, current);
+  if (error && error.name === 'TEST_OPERATION_FAILED') {
+    // A failed `test` is a precondition of the patch not holding, not malformed input.
+    throw unprocessable([issue('error', 'processing', `The JSON Patch test at ${String((error as { operation?: { path?: string } }).operation?.path)} failed; nothing was changed`)]);
+  }
   if (error) throw badRequest(`The JSON Patch is not valid: ${error.message.split('\n')[0]}`, undefined, 'invalid');
   let patched: Resource;
   try {
@@ -33,11 +37,18 @@ export const patchResource: Handler = async ({ req, deps, params }) => {
   return deps.repo.transaction(async (repo) => {
     const current = await repo.read(params.type, params.id);
     const patched = applyJsonPatch(current, req.body);
-    delete patched.meta?.versionId;
-    delete patched.meta?.lastUpdated;
+    stripVersionMeta(patched);
     const warnings = validateForWrite(deps, patched);
     const [result] = await repo.write([{ kind: 'update', resource: patched, ifMatch: req.headers.ifMatch ?? current.meta?.versionId, method: 'PATCH' }]);
     const ruleIssues = deps.claimCheck && patched.resourceType === 'Claim' ? await deps.claimCheck(result.resource!, repo) : [];
     return writeResponse(req, result, [...warnings, ...ruleIssues]);
   });
 };
+
+/** The store sets versionId and lastUpdated; drop the old ones (and a meta left empty, which FHIR JSON forbids). */
+export function stripVersionMeta(r: Resource): void {
+  if (!r.meta) return;
+  delete r.meta.versionId;
+  delete r.meta.lastUpdated;
+  if (Object.keys(r.meta).length === 0) delete r.meta;
+}

@@ -1,0 +1,366 @@
+/**
+ * Parsing a search request (query parameters as received) into typed criteria and result
+ * parameters, per the R4 search specification. A value of the wrong form is a 400 naming the
+ * parameter; an unknown or unsupported parameter is ignored with a reason (or a 400 when strict).
+ */
+import { badRequest } from '../../outcomes';
+import {
+  PREFIXES, TABLE_OF, type Criterion, type DateValue, type NumberValue, type Prefix, type QuantityValue,
+  type ReferenceValue, type TokenValue,
+} from './criteria';
+import { parseDateRange } from './dates';
+import { getSearchParam, isIndexed, isResourceType } from './definitions';
+import { normalizeString } from './extract';
+import { parseReference } from './references';
+import type { IncludeSpec, ParsedSearch, ParseOptions, SearchParamDef, SortKey } from './types';
+
+const ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
+const SUMMARY = ['count', 'true', 'text', 'data', 'false'] as const;
+const TOTAL = ['none', 'estimate', 'accurate'] as const;
+
+/** Result parameters with no effect on what the search returns; accepted quietly. */
+const QUIET = new Set(['_format', '_pretty']);
+/** Spec parameters this server does not implement; ignored with a reason (400 when strict). */
+const UNSUPPORTED = new Set(['_text', '_content', '_filter', '_query', '_has', '_list', '_type', '_contained', '_containedType', '_score']);
+
+/** Modifiers the spec defines, so an unsupported one is told apart from a misspelt one. */
+const SPEC_MODIFIERS = new Set(['missing', 'exact', 'contains', 'text', 'not', 'above', 'below', 'in', 'not-in', 'of-type', 'identifier', 'iterate', 'recurse']);
+
+// ---- value syntax ----------------------------------------------------------------------------------
+
+/** Split on an unescaped separator (`\,` `\|` `\$` escape them); pieces keep their escapes. */
+function splitEscaped(value: string, sep: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (ch === '\\' && i + 1 < value.length) {
+      cur += ch + value[i + 1];
+      i++;
+    } else if (ch === sep) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+const unescape = (s: string) => s.replace(/\\([\\,|$])/g, '$1');
+
+function splitPrefix(name: string, raw: string): { prefix: Prefix; rest: string } {
+  const m = /^([a-z]{2})(.*)$/.exec(raw);
+  if (!m) return { prefix: 'eq', rest: raw };
+  if (!(PREFIXES as readonly string[]).includes(m[1])) throw badRequest(`Unknown prefix '${m[1]}' in search parameter '${name}'`, name);
+  return { prefix: m[1] as Prefix, rest: m[2] };
+}
+
+function parseDateValue(name: string, raw: string): DateValue {
+  const { prefix, rest } = splitPrefix(name, raw);
+  const range = parseDateRange(rest);
+  if (!range) throw badRequest(`Invalid date '${raw}' for search parameter '${name}'`, name);
+  return { prefix, range };
+}
+
+const NUMBER_RE = /^([+-]?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+function parseNumber(name: string, text: string): { value: string; halfUnit: string } | undefined {
+  const m = NUMBER_RE.exec(text);
+  if (!m) return undefined;
+  const decimals = m[3]?.length ?? 0;
+  const exponent = m[4] ? Number(m[4]) : 0;
+  if (!Number.isFinite(Number(text))) throw badRequest(`Number out of range '${text}' for search parameter '${name}'`, name);
+  // Implicit precision: `100` means [99.5, 100.5), `1.50` means [1.495, 1.505).
+  return { value: text, halfUnit: `5e${exponent - decimals - 1}` };
+}
+
+function parseNumberValue(name: string, raw: string): NumberValue {
+  const { prefix, rest } = splitPrefix(name, raw);
+  const n = parseNumber(name, rest);
+  if (!n) throw badRequest(`Invalid number '${raw}' for search parameter '${name}'`, name);
+  return { prefix, ...n };
+}
+
+function parseQuantityValue(name: string, raw: string): QuantityValue {
+  const parts = splitEscaped(raw, '|');
+  if (parts.length !== 1 && parts.length !== 3) {
+    throw badRequest(`Invalid quantity '${raw}' for search parameter '${name}': expected [prefix]number[|system|code]`, name);
+  }
+  const { prefix, rest } = splitPrefix(name, parts[0]);
+  const n = parseNumber(name, rest);
+  if (!n) throw badRequest(`Invalid quantity '${raw}' for search parameter '${name}'`, name);
+  const out: QuantityValue = { prefix, ...n };
+  if (parts.length === 3) {
+    const system = unescape(parts[1]);
+    const code = unescape(parts[2]);
+    if (system) out.system = system;
+    if (code) out.code = code;
+  }
+  return out;
+}
+
+function parseTokenValue(name: string, raw: string): TokenValue {
+  const parts = splitEscaped(raw, '|');
+  if (parts.length === 1) return { code: unescape(parts[0]) };
+  if (parts.length !== 2) throw badRequest(`Invalid token '${raw}' for search parameter '${name}': expected [system|]code`, name);
+  const system = unescape(parts[0]);
+  const code = unescape(parts[1]);
+  if (!system && !code) throw badRequest(`Invalid token '${raw}' for search parameter '${name}'`, name);
+  const out: TokenValue = { system: system === '' ? null : system };
+  if (code) out.code = code;
+  return out;
+}
+
+function parseReferenceValue(def: SearchParamDef, name: string, raw: string, typeModifier?: string): ReferenceValue {
+  const value = unescape(raw);
+  const bad = (why: string) => badRequest(`Invalid reference '${value}' for search parameter '${name}': ${why}`, name);
+  const checkType = (t: string) => {
+    if (!isResourceType(t)) throw bad(`unknown resource type '${t}'`);
+    if (typeModifier && t !== typeModifier) throw bad(`type does not match the modifier ':${typeModifier}'`);
+    if (def.target?.length && !def.target.includes(t) && !def.target.includes('Resource')) {
+      throw bad(`'${def.code}' does not refer to ${t}`);
+    }
+  };
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value)) {
+    const url = value.split('|')[0]; // a canonical may carry `|version`
+    const parsed = parseReference(url);
+    if (parsed?.targetType && parsed.targetId) {
+      checkType(parsed.targetType);
+      return { targetType: parsed.targetType, targetId: parsed.targetId, url };
+    }
+    return { url };
+  }
+  const parts = value.split('/');
+  if (parts.length === 2) {
+    const [type, id] = parts;
+    checkType(type);
+    if (!ID_RE.test(id)) throw bad('invalid id');
+    return { targetType: type, targetId: id };
+  }
+  if (parts.length === 1 && ID_RE.test(value)) return typeModifier ? { targetType: typeModifier, targetId: value } : { targetId: value };
+  throw bad('expected [type/]id or an absolute URL');
+}
+
+function parseBoolean(name: string, raw: string): boolean {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw badRequest(`Invalid value '${raw}' for '${name}': expected true or false`, name);
+}
+
+// ---- criteria ----------------------------------------------------------------------------------------
+
+function modifierError(name: string, modifier: string, def?: SearchParamDef) {
+  if (SPEC_MODIFIERS.has(modifier) || isResourceType(modifier)) {
+    return badRequest(`Modifier ':${modifier}' is not supported for ${def ? `${def.type} ` : ''}search parameter '${name}'`, name);
+  }
+  return badRequest(`Unknown modifier ':${modifier}' on search parameter '${name}'`, name);
+}
+
+function criterionFor(def: SearchParamDef, name: string, modifier: string | undefined, raw: string): Criterion {
+  const values = splitEscaped(raw, ',').filter((v) => v !== '');
+  const param = def.code;
+  if (modifier === 'missing') {
+    return { kind: 'missing', param, table: TABLE_OF[def.type], missing: parseBoolean(name, raw) };
+  }
+  switch (def.type) {
+    case 'token': {
+      if (modifier === 'text') return { kind: 'token-text', param, values: values.map((v) => normalizeString(unescape(v))) };
+      if (modifier !== undefined && modifier !== 'not') throw modifierError(name, modifier, def);
+      return { kind: 'token', param, values: values.map((v) => parseTokenValue(name, v)), not: modifier === 'not' };
+    }
+    case 'string': {
+      const mode = modifier === undefined ? 'starts' : modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : undefined;
+      if (!mode) throw modifierError(name, modifier!, def);
+      return {
+        kind: 'string', param, mode,
+        values: values.map((v) => (mode === 'exact' ? unescape(v) : normalizeString(unescape(v)))),
+      };
+    }
+    case 'date':
+      if (modifier !== undefined) throw modifierError(name, modifier, def);
+      return { kind: 'date', param, values: values.map((v) => parseDateValue(name, v)) };
+    case 'number':
+      if (modifier !== undefined) throw modifierError(name, modifier, def);
+      return { kind: 'number', param, values: values.map((v) => parseNumberValue(name, v)) };
+    case 'quantity':
+      if (modifier !== undefined) throw modifierError(name, modifier, def);
+      return { kind: 'quantity', param, values: values.map((v) => parseQuantityValue(name, v)) };
+    case 'reference': {
+      let typeModifier: string | undefined;
+      if (modifier !== undefined) {
+        if (!isResourceType(modifier)) throw modifierError(name, modifier, def);
+        if (def.target?.length && !def.target.includes(modifier)) {
+          throw badRequest(`Search parameter '${name}': '${def.code}' does not refer to ${modifier}`, name);
+        }
+        typeModifier = modifier;
+      }
+      return { kind: 'reference', param, values: values.map((v) => parseReferenceValue(def, name, v, typeModifier)) };
+    }
+    case 'uri': {
+      const mode = modifier === undefined ? 'eq' : modifier === 'below' ? 'below' : modifier === 'above' ? 'above' : undefined;
+      if (!mode) throw modifierError(name, modifier!, def);
+      return { kind: 'uri', param, mode, values: values.map(unescape) };
+    }
+    default:
+      throw badRequest(`Search parameter '${name}' of type ${def.type} is not supported`, name);
+  }
+}
+
+function idCriterion(name: string, modifier: string | undefined, raw: string): Criterion {
+  if (modifier === 'missing') return { kind: 'always', value: !parseBoolean(name, raw) };
+  if (modifier !== undefined && modifier !== 'not') throw modifierError(name, modifier);
+  const values = splitEscaped(raw, ',').map(unescape).filter((v) => v !== '');
+  for (const v of values) if (!ID_RE.test(v)) throw badRequest(`Invalid id '${v}' for search parameter '_id'`, name);
+  return { kind: 'id', values, not: modifier === 'not' };
+}
+
+function lastUpdatedCriterion(name: string, modifier: string | undefined, raw: string): Criterion {
+  if (modifier === 'missing') return { kind: 'always', value: !parseBoolean(name, raw) };
+  if (modifier !== undefined) throw modifierError(name, modifier);
+  return { kind: 'lastUpdated', values: splitEscaped(raw, ',').filter((v) => v !== '').map((v) => parseDateValue(name, v)) };
+}
+
+// ---- result parameters ---------------------------------------------------------------------------------
+
+function parseInclude(resourceType: string, name: string, modifier: string | undefined, raw: string, reverse: boolean): IncludeSpec {
+  let iterate = false;
+  if (modifier === 'iterate' || modifier === 'recurse') iterate = true;
+  else if (modifier !== undefined) throw modifierError(`${name}:${modifier}`, modifier);
+  if (raw === '*') return { sourceType: reverse ? '*' : resourceType, param: '*', iterate };
+  const parts = raw.split(':');
+  if (parts.length < 2 || parts.length > 3) {
+    throw badRequest(`Invalid ${name} '${raw}': expected SourceType:parameter[:TargetType]`, name);
+  }
+  const [sourceType, param, targetType] = parts;
+  if (!isResourceType(sourceType)) throw badRequest(`Invalid ${name} '${raw}': unknown resource type '${sourceType}'`, name);
+  if (param !== '*') {
+    const def = getSearchParam(sourceType, param);
+    if (!def || def.type !== 'reference') {
+      throw badRequest(`Invalid ${name} '${raw}': '${param}' is not a reference search parameter of ${sourceType}`, name);
+    }
+    if (targetType !== undefined && def.target?.length && !def.target.includes(targetType) && isResourceType(targetType)) {
+      throw badRequest(`Invalid ${name} '${raw}': '${param}' does not refer to ${targetType}`, name);
+    }
+  }
+  if (targetType !== undefined && !isResourceType(targetType)) {
+    throw badRequest(`Invalid ${name} '${raw}': unknown resource type '${targetType}'`, name);
+  }
+  return { sourceType, param, iterate, ...(targetType !== undefined ? { targetType } : {}) };
+}
+
+function parseSort(resourceType: string, raw: string): SortKey[] {
+  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '').map((key) => {
+    const descending = key.startsWith('-');
+    const param = descending ? key.slice(1) : key;
+    if (param !== '_id' && param !== '_lastUpdated') {
+      const def = getSearchParam(resourceType, param);
+      if (!def || !isIndexed(def)) throw badRequest(`Invalid _sort: cannot sort by '${param}', not a search parameter of ${resourceType}`, '_sort');
+    }
+    return { param, descending };
+  });
+}
+
+// ---- the request -----------------------------------------------------------------------------------------
+
+export function parseSearch(resourceType: string, params: [string, string][], options: ParseOptions): ParsedSearch {
+  if (!isResourceType(resourceType)) throw badRequest(`Unknown resource type '${resourceType}'`);
+  const out: ParsedSearch = {
+    resourceType, criteria: [], count: Math.min(options.defaultCount, options.maxCount), sort: [], include: [], revinclude: [],
+    ignored: [], selfParams: [],
+  };
+  const criteria: Criterion[] = [];
+  let countIndex = -1;
+  const ignore = (name: string, reason: string) => {
+    if (options.strict) throw badRequest(`Search parameter '${name}': ${reason}`, name);
+    out.ignored.push({ name, reason });
+  };
+
+  for (const [fullName, rawValue] of params) {
+    const value = rawValue.trim();
+    const colon = fullName.indexOf(':');
+    const name = colon < 0 ? fullName : fullName.slice(0, colon);
+    const modifier = colon < 0 ? undefined : fullName.slice(colon + 1);
+    const keep = (v = value) => out.selfParams.push([fullName, v]);
+
+    if (QUIET.has(name)) continue;
+    if (name === '_cursor') {
+      if (value) out.cursor = value;
+      continue;
+    }
+    if (value === '') {
+      // The spec: a parameter with an empty value is ignored.
+      out.ignored.push({ name: fullName, reason: 'empty value' });
+      continue;
+    }
+    if (modifier !== undefined && name.startsWith('_') && !['_include', '_revinclude', '_id', '_lastUpdated'].includes(name) && !getSearchParam(resourceType, name)) {
+      throw modifierError(fullName, modifier);
+    }
+    switch (name) {
+      case '_count': {
+        if (!/^\d+$/.test(value)) throw badRequest(`Invalid _count '${value}': expected a non-negative integer`, '_count');
+        out.count = Math.min(Number(value), options.maxCount);
+        if (countIndex >= 0) out.selfParams.splice(countIndex, 1);
+        countIndex = out.selfParams.length;
+        keep(String(out.count));
+        continue;
+      }
+      case '_sort':
+        out.sort = parseSort(resourceType, value);
+        keep(out.sort.map((s) => (s.descending ? '-' : '') + s.param).join(','));
+        continue;
+      case '_include':
+      case '_revinclude':
+        for (const v of value.split(',').map((s) => s.trim()).filter((s) => s)) {
+          (name === '_include' ? out.include : out.revinclude).push(parseInclude(resourceType, name, modifier, v, name === '_revinclude'));
+        }
+        keep();
+        continue;
+      case '_summary':
+        if (!(SUMMARY as readonly string[]).includes(value)) throw badRequest(`Invalid _summary '${value}': expected one of ${SUMMARY.join(', ')}`, '_summary');
+        out.summary = value as ParsedSearch['summary'];
+        keep();
+        continue;
+      case '_total':
+        if (!(TOTAL as readonly string[]).includes(value)) throw badRequest(`Invalid _total '${value}': expected one of ${TOTAL.join(', ')}`, '_total');
+        out.total = value as ParsedSearch['total'];
+        keep();
+        continue;
+      case '_elements': {
+        const elements = value.split(',').map((s) => s.trim()).filter((s) => s);
+        for (const e of elements) if (!/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/.test(e)) throw badRequest(`Invalid _elements entry '${e}'`, '_elements');
+        out.elements = elements;
+        keep(elements.join(','));
+        continue;
+      }
+      case '_id':
+        criteria.push(idCriterion(fullName, modifier, value));
+        keep();
+        continue;
+      case '_lastUpdated':
+        criteria.push(lastUpdatedCriterion(fullName, modifier, value));
+        keep();
+        continue;
+    }
+    if (UNSUPPORTED.has(name)) {
+      ignore(fullName, 'not supported by this server');
+      continue;
+    }
+    if (name.includes('.')) {
+      ignore(fullName, 'chained parameters are not supported');
+      continue;
+    }
+    const def = getSearchParam(resourceType, name);
+    if (!def) {
+      ignore(fullName, `unknown search parameter for ${resourceType}`);
+      continue;
+    }
+    if (!isIndexed(def)) {
+      ignore(fullName, `${def.type} search parameters are not supported`);
+      continue;
+    }
+    criteria.push(criterionFor(def, fullName, modifier, value));
+    keep();
+  }
+  out.criteria = criteria;
+  return out;
+}

@@ -1,0 +1,75 @@
+/**
+ * A whole app on the store this jest project tests (TEST_STORE): an in-memory PGlite, or a schema
+ * of its own on the PostgreSQL server, dropped at the end.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import type { App } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/http/logger';
+import { buildServer, type ServerOptions } from '../../src/server';
+import { PostgresRepository } from '../../src/store';
+import { migrate } from '../../src/store/migrations';
+import { openPGlite, openPostgres, type SqlClient } from '../../src/store/sql';
+
+export interface TestApp {
+  app: App;
+  /** supertest against the app, with FHIR JSON defaults. */
+  http: () => ReturnType<typeof request>;
+  base: string;
+  sql: SqlClient;
+  close(): Promise<void>;
+  /** Listen on a port (end-to-end clients); returns the base URL. */
+  listen(): Promise<string>;
+}
+
+export const storeKind = () => (process.env.TEST_STORE === 'postgres' ? 'postgres' : 'pglite');
+
+export async function startTestApp(env: Record<string, string> = {}, extra: Partial<ServerOptions> = {}): Promise<TestApp> {
+  let sql: SqlClient;
+  let schema: string | undefined;
+  if (storeKind() === 'postgres') {
+    schema = `t_${randomBytes(6).toString('hex')}`;
+    sql = await openPostgres(process.env.TEST_DATABASE_URL!, schema, 4);
+  } else {
+    sql = await openPGlite();
+  }
+  await migrate(sql);
+  const store = { repo: new PostgresRepository(sql), sql, description: storeKind() };
+  const config = loadConfig({ DEMO: 'off', LOG_LEVEL: 'silent', PORT: '8080', HOST: '127.0.0.1', ...env });
+  const app = await buildServer({ config, store, logger: createLogger('silent'), ...extra });
+  let server: Server | undefined;
+  return {
+    app,
+    base: app.baseUrl,
+    sql,
+    http: () => request(app.http),
+    async listen() {
+      server = app.http.listen(app.deps.config.PORT, '127.0.0.1');
+      await new Promise((r) => server!.once('listening', r));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+    },
+    async close() {
+      if (server) await new Promise((r) => server!.close(r));
+      if (schema) await sql.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+      await sql.close();
+    },
+  };
+}
+
+export const FHIR_JSON = 'application/fhir+json';
+
+/** A free TCP port on loopback (for a test app whose links must carry its real port). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
