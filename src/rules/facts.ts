@@ -217,8 +217,9 @@ export const notesFor = (bag: ResourceBag, e: Encounter) =>
 
 /** Signatures on a plan or a review: role, party, date. */
 export interface Signature { role?: string; party?: Reference; date?: string }
+/** On a plan the signature extension is named by its canonical URL; inside a review, by the relative url `signature`. */
 export const signaturesOf = (el: WithExt): Signature[] =>
-  exts(el, EXT.signature).map((s) => ({
+  [...exts(el, EXT.signature), ...exts(el, 'signature')].map((s) => ({
     role: extCode(s, 'role'),
     party: extRef(s, 'party'),
     date: dayOf(ext(s, 'date')?.valueDate ?? ext(s, 'date')?.valueDateTime),

@@ -86,6 +86,14 @@ CREATE INDEX sp_reference_target ON sp_reference (type, param, target_id, target
 CREATE INDEX sp_reference_target_any ON sp_reference (target_type, target_id);
 CREATE INDEX sp_reference_rid ON sp_reference (rid);
 
+-- Every literal reference anywhere in a resource (extensions included), for gathering a member's or a
+-- practitioner's records in one indexed query.
+CREATE TABLE resource_ref (
+  rid bigint NOT NULL, type text NOT NULL, target_type text NOT NULL, target_id text NOT NULL
+);
+CREATE INDEX resource_ref_target ON resource_ref (target_type, target_id, type);
+CREATE INDEX resource_ref_rid ON resource_ref (rid);
+
 CREATE TABLE sp_uri (
   rid bigint NOT NULL, type text NOT NULL, param text NOT NULL,
   value text NOT NULL

@@ -14,7 +14,7 @@ import type {
   HistoryEntry, HistoryOptions, HistoryPage, Repository, Resource, SearchMatch, SearchResult, StoredRaw, WriteOp, WriteResult,
 } from './repository';
 
-const INDEX_TABLES = ['sp_token', 'sp_string', 'sp_date', 'sp_number', 'sp_quantity', 'sp_reference', 'sp_uri'] as const;
+const INDEX_TABLES = ['sp_token', 'sp_string', 'sp_date', 'sp_number', 'sp_quantity', 'sp_reference', 'sp_uri', 'resource_ref'] as const;
 
 interface CurrentRow { rid: number; type: string; id: string; version: number; deleted: boolean }
 
@@ -101,7 +101,7 @@ export class PostgresRepository implements Repository {
     }
     const rows = await this.db.query<{ content: string }>(
       `SELECT r.content FROM resource r WHERE r.rid IN (
-         SELECT t.rid FROM sp_reference t
+         SELECT t.rid FROM resource_ref t
          WHERE (t.target_type, t.target_id) IN (SELECT * FROM unnest($1::text[], $2::text[])))
        AND NOT r.deleted ${typeFilter} ORDER BY r.rid`,
       params,
@@ -166,8 +166,8 @@ export class PostgresRepository implements Repository {
       }
       const version = cur ? cur.version + 1 : 1;
       // resourceType, id and meta lead the stored JSON, as people expect to read it.
-      const resource = { resourceType: op.resource.resourceType, id, meta: { ...(op.resource.meta ?? {}), versionId: String(version), lastUpdated: now }, ...op.resource } as Resource;
-      resource.meta = { ...(op.resource.meta ?? {}), versionId: String(version), lastUpdated: now };
+      const { resourceType, id: _given, meta: givenMeta, ...rest } = op.resource as Resource & Record<string, unknown>;
+      const resource = { resourceType, id, meta: { ...(givenMeta ?? {}), versionId: String(version), lastUpdated: now }, ...rest } as Resource;
       const content = JSON.stringify(resource);
       const index = searchModule.extractIndexRows(resource as Resource & Record<string, unknown>);
       const method = op.kind === 'create' ? 'POST' : (op.method ?? 'PUT');
@@ -215,11 +215,11 @@ export class PostgresRepository implements Repository {
     );
 
     // Search index rows.
-    await this.insertIndexRows(all.filter((r) => r.index).map((r) => ({ rid: rids.get(keyOf(r.type, r.id))!, type: r.type, index: r.index! })));
+    await this.insertIndexRows(all.filter((r) => r.index).map((r) => ({ rid: rids.get(keyOf(r.type, r.id))!, type: r.type, index: r.index!, refs: literalReferences(JSON.parse(r.content!)) })));
     return results;
   }
 
-  private async insertIndexRows(items: { rid: number; type: string; index: IndexRows }[]): Promise<void> {
+  private async insertIndexRows(items: { rid: number; type: string; index: IndexRows; refs: string[] }[]): Promise<void> {
     if (items.length === 0) return;
     const cols = <K extends keyof IndexRows>(kind: K, pick: (row: IndexRows[K][number]) => unknown[]) => {
       const out: unknown[][] = [[], [], []];
@@ -246,6 +246,19 @@ export class PostgresRepository implements Repository {
     await run('sp_quantity', ['value', 'system', 'code'], ['numeric', 'text', 'text'], cols('quantity', (r) => [r.value, r.system, r.code]));
     await run('sp_reference', ['target_type', 'target_id', 'url'], ['text', 'text', 'text'], cols('reference', (r) => [r.targetType, r.targetId, r.url]));
     await run('sp_uri', ['value'], ['text'], cols('uri', (r) => [r.value]));
+    const refs: unknown[][] = [[], [], [], []];
+    for (const it of items) {
+      for (const key of it.refs) {
+        const i = key.indexOf('/');
+        refs[0].push(it.rid);
+        refs[1].push(it.type);
+        refs[2].push(key.slice(0, i));
+        refs[3].push(key.slice(i + 1));
+      }
+    }
+    if (refs[0].length) {
+      await this.db.query('INSERT INTO resource_ref (rid, type, target_type, target_id) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])', refs);
+    }
   }
 
   // ---- search -----------------------------------------------------------------------------------
@@ -472,4 +485,22 @@ function keysetCondition(sorts: SortExpression[], values: CursorValue[], backwar
     ors.push(`(${ands.join(' AND ')})`);
   }
   return `(${ors.join(' OR ')})`;
+}
+
+/** `Type/id` of every literal reference in a resource (relative, or absolute ending in Type/id), once each. */
+export function literalReferences(resource: unknown): string[] {
+  const out = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+        if (k === 'reference' && typeof v === 'string') {
+          const m = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(v);
+          if (m && !v.startsWith('#')) out.add(`${m[1]}/${m[2]}`);
+        } else if (typeof v === 'object') walk(v);
+      }
+    }
+  };
+  walk(resource);
+  return [...out];
 }

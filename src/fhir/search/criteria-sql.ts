@@ -38,7 +38,7 @@ function dateCondition(v: DateValue, lo: string, hi: string, p: SqlParams): stri
   const E = () => `${p.add(v.range.hi)}::timestamptz`;
   switch (v.prefix) {
     case 'eq':
-      return `${lo} <= ${E()} AND ${hi} >= ${S()}`;
+      return `${lo} >= ${S()} AND ${hi} <= ${E()}`;
     case 'ne':
       return `(${lo} < ${S()} OR ${hi} > ${E()})`;
     case 'gt':
@@ -111,7 +111,7 @@ function referenceCondition(v: ReferenceValue, p: SqlParams): string {
   // A relative value means a resource on this server: references stored relative (url null).
   // Absolute references in data point elsewhere, so only an absolute value finds them.
   const local = () => {
-    const conds = [`t.target_id = ${p.add(v.targetId)}`, 'TRUE'];
+    const conds = [`t.target_id = ${p.add(v.targetId)}`, 't.url IS NULL'];
     if (v.targetType) conds.push(`t.target_type = ${p.add(v.targetType)}`);
     return conds.join(' AND ');
   };

@@ -9,7 +9,8 @@ import type { IndexRows } from './types';
 
 type R = { resourceType: string } & Record<string, unknown>;
 const rows = (r: unknown) => extractIndexRows(r as R);
-const of = <K extends keyof IndexRows>(ix: IndexRows, table: K, param: string) =>
+/** The rows of one parameter in one table, without the `param` key. */
+const of = (ix: IndexRows, table: keyof IndexRows, param: string): Record<string, unknown>[] =>
   (ix[table] as { param: string }[]).filter((x) => x.param === param).map(({ param: _p, ...rest }) => rest);
 
 describe('search parameter definitions', () => {
@@ -76,7 +77,7 @@ describe('extractIndexRows', () => {
     const ix = rows({ ...s.member, name: [{ family: 'Núñez', given: ['María', 'José'], prefix: ['Ms'], text: 'María José Núñez' }] });
     expect(of(ix, 'string', 'family')).toEqual([{ value: 'nunez', exact: 'Núñez' }]);
     expect(of(ix, 'string', 'given')).toEqual([{ value: 'maria', exact: 'María' }, { value: 'jose', exact: 'José' }]);
-    expect(of(ix, 'string', 'name').map((r) => r.exact).sort()).toEqual(['José', 'María', 'María José Núñez', 'Ms', 'Núñez']);
+    expect(of(ix, 'string', 'name').map((r) => String(r.exact)).sort()).toEqual(['José', 'María', 'María José Núñez', 'Ms', 'Núñez']);
     expect(of(ix, 'token', 'identifier')).toEqual([{ system: 'http://prss.example.org/fhir/sid/medicaid-id', code: s.member.identifier![0].value, text: null }]);
     expect(of(ix, 'date', 'birthdate')).toEqual([{ lo: '1990-05-01T00:00:00.000Z', hi: '1990-05-01T23:59:59.999999Z' }]);
     expect(of(ix, 'token', 'gender')).toEqual([{ system: null, code: 'unknown', text: null }]);

@@ -72,6 +72,9 @@ describe('parseSearch: criteria by type', () => {
       ],
     }]);
     expect(criteria('CarePlan', 'subject:Patient=123')).toEqual([{ kind: 'reference', param: 'subject', values: [{ targetType: 'Patient', targetId: '123' }] }]);
+    expect(criteria('CarePlan', 'instantiates-canonical=http://example.org/fhir/StructureDefinition/x')).toEqual([{
+      kind: 'reference', param: 'instantiates-canonical', values: [{ url: 'http://example.org/fhir/StructureDefinition/x' }],
+    }]);
     expect(criteria('PlanDefinition', 'derived-from=http://example.org/Questionnaire/q|2.0')).toEqual([{
       kind: 'reference', param: 'derived-from', values: [{ targetType: 'Questionnaire', targetId: 'q', url: 'http://example.org/Questionnaire/q' }],
     }]);

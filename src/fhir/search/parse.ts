@@ -124,10 +124,11 @@ function parseReferenceValue(def: SearchParamDef, name: string, raw: string, typ
   if (/^[a-z][a-z0-9+.-]*:/i.test(value)) {
     const url = value.split('|')[0]; // a canonical may carry `|version`
     const parsed = parseReference(url);
-    if (parsed?.targetType && parsed.targetId) {
-      checkType(parsed.targetType);
-      return { targetType: parsed.targetType, targetId: parsed.targetId, url };
-    }
+    const t = parsed?.targetType;
+    // A REST-shaped URL of a type this parameter can refer to also finds the relative form; any
+    // other URL (e.g. a canonical of a profile) is matched as written.
+    const allowed = t && (!typeModifier || t === typeModifier) && (!def.target?.length || def.target.includes(t));
+    if (allowed && parsed?.targetId) return { targetType: t, targetId: parsed.targetId, url };
     return { url };
   }
   const parts = value.split('/');
@@ -226,7 +227,7 @@ function parseInclude(resourceType: string, name: string, modifier: string | und
   let iterate = false;
   if (modifier === 'iterate' || modifier === 'recurse') iterate = true;
   else if (modifier !== undefined) throw modifierError(`${name}:${modifier}`, modifier);
-  if (raw === '*') return { sourceType: reverse ? '*' : resourceType, param: '*', iterate };
+  if (raw === '*') return { sourceType: reverse || iterate ? '*' : resourceType, param: '*', iterate };
   const parts = raw.split(':');
   if (parts.length < 2 || parts.length > 3) {
     throw badRequest(`Invalid ${name} '${raw}': expected SourceType:parameter[:TargetType]`, name);

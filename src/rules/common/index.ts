@@ -1,0 +1,9 @@
+/** The rules every pack runs: importing this module registers them. */
+import { npiValid } from './npi-valid';
+import { telehealthCoding } from './telehealth-coding';
+import { lineArithmetic } from './line-arithmetic';
+import { claimReferences } from './claim-references';
+
+export const commonRules = [npiValid, telehealthCoding, lineArithmetic, claimReferences];
+
+export { npiValid, telehealthCoding, lineArithmetic, claimReferences };

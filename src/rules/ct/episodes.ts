@@ -1,0 +1,54 @@
+/**
+ * Other services that limit Connecticut waiver peer support (EpisodeOfCare typed from `other-service`),
+ * and the member's first waiver peer support session that the 30-day transitions count from.
+ */
+import type { EpisodeOfCare } from 'fhir/r4';
+import { CS } from '../../prss/terminology';
+import { refKey, type RuleContext } from '../context';
+import type { Finding } from '../engine';
+import { codeIn, dayOf, daysBetween, encounterKind, memberLines, periodCovers, sessionDay, sessionsOf } from '../facts';
+import { claimLines, dateExpression } from '../va/facts-staff';
+
+export type OtherService = 'act' | 'csp' | 'residential' | 'supported-employment';
+
+/** The member's episodes of the given services covering the day (entered-in-error and cancelled never count). */
+export function episodesOn(ctx: RuleContext, types: OtherService[], day: string): EpisodeOfCare[] {
+  return ctx.data.all<EpisodeOfCare>('EpisodeOfCare').filter((e) =>
+    refKey(e.patient) === refKey(ctx.claim.patient) &&
+    e.status !== 'entered-in-error' && e.status !== 'cancelled' &&
+    types.includes(codeIn(e.type, CS.otherService) as OtherService) &&
+    periodCovers(e.period, day));
+}
+
+/** First waiver peer support session: the earliest finished session of the member, or billed date. */
+export function firstWaiverSession(ctx: RuleContext): string | undefined {
+  const days = [
+    ...sessionsOf(ctx).filter((e) => encounterKind(e) === 'session' && e.status === 'finished').map(sessionDay),
+    ...memberLines(ctx).filter((l) => ctx.options.ctCodes.includes(l.code ?? '')).map((l) => l.day),
+  ].filter((d): d is string => !!d);
+  return days.sort()[0];
+}
+
+export const TRANSITION_DAYS = 30;
+
+/**
+ * Lines dated inside an episode of the given services, except during the transition: an episode
+ * that ends within 30 days of the member's first waiver peer support session.
+ */
+export function concurrencyFindings(ctx: RuleContext, types: OtherService[], label: string): Finding[] {
+  const first = firstWaiverSession(ctx);
+  return claimLines(ctx.claim).flatMap((line) => {
+    const blocking = episodesOn(ctx, types, line.day).find((e) => {
+      const end = dayOf(e.period?.end);
+      return !(end && first && daysBetween(first, end) <= TRANSITION_DAYS);
+    });
+    if (!blocking) return [];
+    const type = codeIn(blocking.type, CS.otherService)?.toUpperCase();
+    const span = `${dayOf(blocking.period?.start) ?? 'open'} to ${dayOf(blocking.period?.end) ?? 'open'}`;
+    return [{
+      diagnostics: `${line.day} (line ${line.index + 1}) falls inside the member's ${label} episode ${type} (EpisodeOfCare/${blocking.id}, ${span}), which does not end within ${TRANSITION_DAYS} days of the first waiver peer support session${first ? ` on ${first}` : ''}.`,
+      expression: dateExpression(line),
+      item: line.index,
+    }];
+  });
+}

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildScenario, check } from '../testing';
+import * as pack from './index';
+
+const rules = Object.values(pack);
+/** Whitespace collapsed, and words hyphenated across a line break of the source joined again. */
+const squash = (s: string) => s.replace(/-[ \t]*\r?\n\s*/g, '-').replace(/\s+/g, ' ').trim();
+
+describe('the Connecticut pack', () => {
+  it('registers the twelve rules of rules.md, each under pack US-CT', () => {
+    expect(rules.map((r) => r.id).sort()).toEqual([
+      'ct-act-csp-exclusion', 'ct-face-to-face', 'ct-licensed-supervision', 'ct-min-duration', 'ct-nonbillable', 'ct-one-staff',
+      'ct-plan-limits', 'ct-provider-qualified', 'ct-rate', 'ct-residential-concurrency', 'ct-supported-employment', 'ct-unit-time',
+    ]);
+    expect(rules.every((r) => r.pack === 'US-CT')).toBe(true);
+  });
+
+  it.each(rules.map((r) => [r.id, r] as const))('%s passes on the clean Connecticut scenario', (_id, rule) => {
+    expect(check(rule, buildScenario({ jurisdiction: 'US-CT' }))).toEqual([]);
+  });
+
+  it.each(rules.map((r) => [r.id, r] as const))('%s quotes its seed verbatim', (_id, rule) => {
+    const seed = readFileSync(join(__dirname, '../../../../shared/seeds', rule.citation.seed), 'utf8');
+    const quote = squash(rule.citation.quote);
+    expect(squash(seed).includes(quote) ? quote : `not in ${rule.citation.seed}: ${quote}`).toBe(quote);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * Facts the practitioner/provider rules need beyond ../facts.ts: each claim line with its date, the
+ * line's rendering PRS and session with the FHIRPath that names them, the PRS's direct supervisor,
+ * experience, and the rolling-window dates. The Indiana and Connecticut packs read the same facts, so
+ * they live here once (candidates for ../facts.ts when the lead next touches it).
+ */
+import type { CarePlan, Claim, ClaimItem, Encounter, Practitioner, Reference } from 'fhir/r4';
+import { differenceInMonths, format, subYears } from 'date-fns';
+import { CS, EXT } from '../../prss/terminology';
+import type { RuleContext } from '../context';
+import { ResourceBag, refKey } from '../context';
+import type { Finding } from '../engine';
+import {
+  activeMinutes, addDays, billableUnits, contactMode, encounterKind, extCode, extDate, extRef, hasCode, holdsCredential, isFaceToFace, lineDay, lineModifiers, lineUnits,
+  periodCovers, practitionerOf, primaryPerformer, rolesOn, sessionDay, signaturesOf, toDate,
+} from '../facts';
+
+// ---- lines --------------------------------------------------------------------------------------
+
+export interface ClaimLine {
+  item: ClaimItem;
+  /** 0-based index in Claim.item. */
+  index: number;
+  /** Date of service (YYYY-MM-DD). */
+  day: string;
+}
+
+/** The lines of the claim being checked that carry a date of service (an undated line cannot be judged). */
+export function claimLines(claim: Claim): ClaimLine[] {
+  return (claim.item ?? []).flatMap((item, index) => {
+    const day = lineDay(item);
+    return day ? [{ item, index, day }] : [];
+  });
+}
+
+/** Lines in the order limits consume them: by date of service, then by position on the claim. */
+export const chronological = (lines: ClaimLine[]) => [...lines].sort((a, b) => a.day.localeCompare(b.day) || a.index - b.index);
+
+/** The line's session and the path to the reference that names it. */
+export function lineSession(ctx: RuleContext, line: ClaimLine): { encounter: Encounter; expression: string } | undefined {
+  const refs = line.item.encounter ?? [];
+  for (let k = 0; k < refs.length; k++) {
+    const encounter = ctx.data.resolve<Encounter>(refs[k], 'Encounter');
+    if (encounter) return { encounter, expression: `Claim.item[${line.index}].encounter[${k}]` };
+  }
+  return undefined;
+}
+
+/** Audio-only contact, from the session's contact mode or the line's audio-only modifier (FQ, 93). */
+export function isTelephoneContact(item: ClaimItem, encounter: Encounter | undefined): boolean {
+  return (encounter && contactMode(encounter) === 'telephone') || lineModifiers(item).some((m) => m === 'FQ' || m === '93');
+}
+
+/** The path of the line's date of service. */
+export const dateExpression = (line: ClaimLine) =>
+  `Claim.item[${line.index}].${line.item.servicedDate ? 'servicedDate' : 'servicedPeriod'}`;
+
+// ---- the rendering PRS --------------------------------------------------------------------------
+
+export interface LineRendering {
+  ref?: Reference;
+  practitioner?: Practitioner;
+  /** Path of the care-team member (or of the missing link) the finding points at. */
+  expression: string;
+}
+
+/** The care-team member the line points at (else the first), resolved to the person. */
+export function lineRendering(ctx: RuleContext, line: ClaimLine): LineRendering {
+  const team = ctx.claim.careTeam ?? [];
+  const seq = line.item.careTeamSequence?.[0];
+  const k = seq !== undefined ? team.findIndex((c) => c.sequence === seq) : team.length > 0 ? 0 : -1;
+  if (k < 0) return { expression: seq !== undefined ? `Claim.item[${line.index}].careTeamSequence` : 'Claim.careTeam' };
+  const ref = team[k].provider;
+  return { ref, practitioner: practitionerOf(ctx.data, ref), expression: `Claim.careTeam[${k}].provider` };
+}
+
+/** An error rule cannot pass a line whose rendering PRS is not identifiable. */
+export function unidentifiedPrs(r: LineRendering, line: ClaimLine): Finding {
+  const what = r.ref ? `${r.ref.reference ?? r.ref.display ?? 'the care-team reference'} does not resolve to a Practitioner` : 'no care-team member is named';
+  return { diagnostics: `The rendering PRS of line ${line.index + 1} cannot be identified: ${what}.`, expression: r.expression, item: line.index };
+}
+
+export function personName(p: Practitioner | undefined, fallback?: Reference): string {
+  const n = p?.name?.[0];
+  const text = n?.text ?? [...(n?.given ?? []), n?.family].filter(Boolean).join(' ');
+  return text || (p?.id ? `Practitioner/${p.id}` : fallback?.reference ?? 'unknown practitioner');
+}
+
+// ---- supervision and experience -----------------------------------------------------------------
+
+export interface Supervisor {
+  /** The role at the provider that names the supervisor (absent: the PRS has no such role). */
+  ref?: Reference;
+  practitioner?: Practitioner;
+}
+
+/** The direct supervisor named on the PRS's role at the provider that covers the day. */
+export function directSupervisor(bag: ResourceBag, prs: Practitioner, day: string, organization: Reference | undefined): Supervisor {
+  for (const role of rolesOn(bag, prs, day, organization)) {
+    const ref = extRef(role, EXT.directSupervisor);
+    if (ref) return { ref, practitioner: practitionerOf(bag, ref) };
+  }
+  return {};
+}
+
+/** The date the person began delivering peer services (`peer-experience-start`). */
+export const experienceStart = (p: Practitioner): string | undefined => extDate(p, EXT.peerExperienceStart)?.slice(0, 10);
+
+/** Whole months from one calendar date to another. */
+export const monthsBetween = (from: string, to: string) => differenceInMonths(toDate(to), toDate(from));
+
+/** The same calendar date n years earlier (29 February falls back to the 28th). */
+export const yearsBefore = (day: string, n: number) => format(subYears(toDate(day), n), 'yyyy-MM-dd');
+
+/** First day of a rolling 12-month window that ends on `day`: the day after the same date a year back. */
+export const rollingYearStart = (day: string) => addDays(yearsBefore(day, 1), 1);
+
+/** Numbers as the diagnostics print them: 1,460. */
+export const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+
+/**
+ * One finding per line whose rendering PRS does not hold the credential on the date of service
+ * (or cannot be identified at all).
+ */
+export function missingCredentialFindings(ctx: RuleContext, code: string, what: string): Finding[] {
+  return claimLines(ctx.claim).flatMap((line) => {
+    const r = lineRendering(ctx, line);
+    if (!r.practitioner) return [unidentifiedPrs(r, line)];
+    if (holdsCredential(r.practitioner, code, line.day)) return [];
+    return [{
+      diagnostics: `${personName(r.practitioner)} holds no ${what} (${code}) valid on ${line.day}, the date of service of line ${line.index + 1}.`,
+      expression: r.expression,
+      item: line.index,
+    }];
+  });
+}
+
+// ---- caseload -----------------------------------------------------------------------------------
+
+/**
+ * The members on a PRS's caseload on a date (domain model, "A PRS's caseload on a date"): an active
+ * RRWP covering the date that the PRS authored or signed, or a session the PRS rendered on the date
+ * or in the 30 days before it. Returns member reference keys.
+ */
+export function caseloadOn(bag: ResourceBag, prs: Practitioner, day: string): Set<string> {
+  const isPrs = (ref: Reference | undefined) => practitionerOf(bag, ref) === prs;
+  const members = new Set<string>();
+  for (const plan of bag.all<CarePlan>('CarePlan')) {
+    if (!hasCode(plan.category, CS.careplanCategory, 'rrwp') || plan.status !== 'active') continue;
+    if (plan.period && !periodCovers(plan.period, day)) continue;
+    const key = refKey(plan.subject);
+    if (key && (isPrs(plan.author) || signaturesOf(plan).some((s) => isPrs(s.party)))) members.add(key);
+  }
+  const from = addDays(day, -30);
+  for (const e of bag.all<Encounter>('Encounter')) {
+    if (encounterKind(e) !== 'session' || e.status === 'cancelled' || e.status === 'entered-in-error') continue;
+    const d = sessionDay(e);
+    const key = refKey(e.subject);
+    if (key && d && from <= d && d <= day && isPrs(primaryPerformer(e))) members.add(key);
+  }
+  return members;
+}
+
+/** Part-time when the PRS's role at the provider says so; full time otherwise. */
+export function employmentTypeOn(bag: ResourceBag, prs: Practitioner, day: string, organization: Reference | undefined): 'full-time' | 'part-time' {
+  const types = rolesOn(bag, prs, day, organization).map((r) => extCode(r, EXT.employmentType));
+  return types.includes('part-time') && !types.includes('full-time') ? 'part-time' : 'full-time';
+}
+
+// ---- per-line checks shared by the Indiana and Connecticut packs --------------------------------
+
+/** Units above the linked session's billable units (active minutes / 15, interruptions removed). */
+export function unitTimeFindings(ctx: RuleContext): Finding[] {
+  return claimLines(ctx.claim).flatMap((line) => {
+    const session = lineSession(ctx, line)?.encounter;
+    if (!session) return []; // a line without a resolvable session is claim-references' finding
+    const units = lineUnits(line.item);
+    const allowed = billableUnits(session);
+    if (units <= allowed) return [];
+    return [{
+      diagnostics: `Line ${line.index + 1} bills ${fmt(units)} units, but its session has ${fmt(activeMinutes(session))} active minutes: ${fmt(allowed)} billable 15-minute unit(s).`,
+      expression: `Claim.item[${line.index}].quantity`,
+      item: line.index,
+      allowedUnits: allowed,
+    }];
+  });
+}
+
+/** Lines whose session was not face to face (telephone, or no contact mode recorded). */
+export function notFaceToFaceFindings(ctx: RuleContext): Finding[] {
+  return claimLines(ctx.claim).flatMap((line) => {
+    const session = lineSession(ctx, line);
+    const phone = isTelephoneContact(line.item, session?.encounter);
+    if (!phone && (!session || isFaceToFace(session.encounter))) return [];
+    const mode = phone ? 'by telephone' : 'with no contact mode recorded';
+    return [{
+      diagnostics: `Line ${line.index + 1} (${line.day}) bills a session delivered ${mode}; only face-to-face service (in person or two-way audio and video) is billable.`,
+      expression: session?.expression ?? `Claim.item[${line.index}].modifier`,
+      item: line.index,
+    }];
+  });
+}

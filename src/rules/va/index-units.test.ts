@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildScenario, check } from '../testing';
+import { vaUnitRules } from './index-units';
+
+const SHARED = join(__dirname, '../../../../shared');
+const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
+const HEADING = '### Codes, units and limits';
+
+function catalogIds(): string[] {
+  const md = readFileSync(join(SHARED, 'rules.md'), 'utf8');
+  const body = md.slice(md.indexOf(HEADING) + HEADING.length).split('\n### ')[0].split('\n## ')[0];
+  return [...body.matchAll(/^\| `([a-z0-9-]+)` \| (error|warning) \| (\w+) \|/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+}
+
+describe('Virginia codes, units and limits rules', () => {
+  it('registers exactly the rules of the catalog section, with their catalog severity and scope', () => {
+    const ids = catalogIds();
+    expect(ids).toHaveLength(21);
+    expect(vaUnitRules.map((r) => `${r.id} ${r.severity} ${r.scope}`).sort()).toEqual(ids.sort());
+    expect(vaUnitRules.every((r) => r.pack === 'US-VA')).toBe(true);
+  });
+
+  it.each(vaUnitRules.map((r) => [r.id, r] as const))('%s quotes its seed verbatim', (_id, rule) => {
+    const seed = readFileSync(join(SHARED, 'seeds', rule.citation.seed), 'utf8');
+    expect({ quote: rule.citation.quote, found: flat(seed).includes(flat(rule.citation.quote)) }).toEqual({ quote: rule.citation.quote, found: true });
+  });
+
+  it.each(['arts', 'mh'] as const)('every rule passes the clean %s scenario', (program) => {
+    const s = buildScenario({ program });
+    for (const rule of vaUnitRules) expect({ id: rule.id, findings: check(rule, s) }).toEqual({ id: rule.id, findings: [] });
+  });
+});
