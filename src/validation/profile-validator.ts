@@ -1,0 +1,718 @@
+/**
+ * The StructureDefinition-driven stage: walks an instance against the snapshot of its base R4
+ * definition and of every profile it claims (meta.profile) or is asked for, the way the HL7
+ * validator does — cardinality, types and choice types, unknown elements, fixed/pattern values,
+ * bindings we can enumerate locally, reference targets, extensions (definition, value type,
+ * context, sub-extensions), slicing, and the profiles' own FHIRPath constraints. Contained
+ * resources and Bundle entries are validated recursively.
+ *
+ * Definitions are compiled lazily, once per URL, into element trees (profile-model.ts); a
+ * validation is then a pure walk with no I/O.
+ */
+import type { FhirResource, OperationOutcomeIssue } from 'fhir/r4';
+import * as fhirpath from 'fhirpath';
+import * as r4model from 'fhirpath/fhir-context/r4';
+import { baseTypeInfo, DefinitionRegistry, FHIR_SD, stripVersion } from './definitions';
+import { compileStructure, type CompiledStructure, type ElementNode, type TypeRef } from './profile-model';
+import { canonicalSystem, Terminology } from './terminology';
+
+export interface ProfileValidatorOptions {
+  /** Our profiles, extension definitions, code systems and value sets (profiles/*.json). */
+  extraDefinitions?: readonly FhirResource[];
+}
+
+export interface ProfileValidateOptions {
+  /** Profiles to validate against besides the resource's meta.profile (e.g. $validate?profile=). */
+  profiles?: string[];
+}
+
+export interface ProfileValidator {
+  validate(resource: unknown, options?: ProfileValidateOptions): OperationOutcomeIssue[];
+  /** Whether a profile URL is known (for callers that want to reject unknown profiles early). */
+  knowsProfile(url: string): boolean;
+}
+
+export function createProfileValidator(options: ProfileValidatorOptions = {}): ProfileValidator {
+  return new StructureValidator(new DefinitionRegistry(options.extraDefinitions ?? []));
+}
+
+type Json = Record<string, unknown>;
+type Severity = OperationOutcomeIssue['severity'];
+type Code = OperationOutcomeIssue['code'];
+
+/** Where an object sits: the FHIR element path without indexes (extension contexts) and its type. */
+interface Host {
+  basePath: string;
+  type: string;
+  isResourceRoot: boolean;
+  /** URL of the extension this object is (for `extension`-type contexts of sub-extensions). */
+  extensionUrl?: string;
+}
+
+/** What a reference can resolve to inside the resource being validated. */
+interface Scope {
+  root: Json;
+  contained: Map<string, string>;
+  /** fullUrl → resource type, for references inside a Bundle. */
+  bundle?: Map<string, string>;
+}
+
+interface Run {
+  issues: Map<string, OperationOutcomeIssue>;
+  /** True while walking the base definition: nested resources and per-value terminology are checked once, there. */
+  basePass: boolean;
+  scope: Scope;
+}
+
+interface Item {
+  value: unknown;
+  /** The `_name` companion of a primitive (id/extension). */
+  ext: unknown;
+  path: string;
+}
+
+const JSON_KIND: Record<string, 'boolean' | 'integer' | 'number'> = {
+  boolean: 'boolean', integer: 'integer', positiveInt: 'integer', unsignedInt: 'integer', integer64: 'integer', decimal: 'number',
+};
+const REFERENCE = /^(?:(?:https?:\/\/[^?#]*\/)?)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+const model = r4model as unknown as fhirpath.Model;
+
+class StructureValidator implements ProfileValidator {
+  private readonly compiled = new Map<string, CompiledStructure | null>();
+  private readonly fhirpathCache = new Map<string, (node: unknown, env: Record<string, unknown>) => unknown[]>();
+  private readonly terminology: Terminology;
+
+  constructor(private readonly registry: DefinitionRegistry) {
+    this.terminology = new Terminology(registry);
+  }
+
+  knowsProfile(url: string): boolean {
+    return this.registry.structureDefinition(url) !== undefined;
+  }
+
+  validate(resource: unknown, options: ProfileValidateOptions = {}): OperationOutcomeIssue[] {
+    const run: Run = { issues: new Map(), basePass: true, scope: { root: {}, contained: new Map() } };
+    const type = isObject(resource) && typeof resource.resourceType === 'string' ? resource.resourceType : 'Resource';
+    this.validateResource(run, resource, type, options.profiles ?? [], undefined);
+    return [...run.issues.values()];
+  }
+
+  // ---------------------------------------------------------------- resources and profiles
+
+  private validateResource(run: Run, resource: unknown, path: string, explicit: string[], bundle: Map<string, string> | undefined) {
+    if (!isObject(resource) || typeof resource.resourceType !== 'string') {
+      this.report(run, 'error', 'structure', path, 'resource', `${path}: a resource must be a JSON object with a resourceType`);
+      return;
+    }
+    const type = resource.resourceType;
+    const base = baseTypeInfo().resourceTypes.has(type) ? this.structure(FHIR_SD + type) : undefined;
+    if (!base) {
+      this.report(run, 'error', 'structure', path, 'resource', `${path}: unknown resource type '${type}'`);
+      return;
+    }
+    const outer = { scope: run.scope, basePass: run.basePass };
+    run.scope = { root: resource, contained: containedTypes(resource), bundle: type === 'Bundle' ? bundleTypes(resource) : bundle };
+    const host: Host = { basePath: type, type, isResourceRoot: true };
+
+    run.basePass = true;
+    this.walkObject(run, base.root, resource, path, host);
+    this.checkConstraints(run, base.root, resource, path);
+    run.basePass = false;
+    for (const profile of this.profilesOf(run, resource, type, path, explicit)) {
+      this.walkObject(run, profile.root, resource, path, host);
+      this.checkConstraints(run, profile.root, resource, path);
+    }
+
+    run.scope = outer.scope;
+    run.basePass = outer.basePass;
+  }
+
+  /** The compiled profiles to walk, reporting the ones that are unknown or for another type. */
+  private profilesOf(run: Run, resource: Json, type: string, path: string, explicit: string[]): CompiledStructure[] {
+    const out: CompiledStructure[] = [];
+    const seen = new Set<string>([FHIR_SD + type]);
+    const claimed = isObject(resource.meta) && Array.isArray(resource.meta.profile) ? resource.meta.profile : [];
+    const candidates: { url: string; path: string; explicit: boolean }[] = [
+      ...claimed.map((u, i) => ({ url: String(u), path: `${path}.meta.profile[${i}]`, explicit: false })),
+      ...explicit.map((u) => ({ url: u, path, explicit: true })),
+    ];
+    for (const c of candidates) {
+      const url = stripVersion(c.url);
+      if (seen.has(url)) continue;
+      seen.add(url);
+      const sd = this.registry.structureDefinition(url);
+      if (!sd) {
+        // The HL7 validator warns about an unknown meta.profile and carries on; a profile asked for
+        // explicitly, or one claimed in a namespace we publish, cannot be checked, so it is an error.
+        if (c.explicit || this.registry.isOwned(url)) {
+          this.report(run, 'error', 'processing', c.path, `profile:${url}`, `Profile ${url} is unknown`);
+        } else {
+          this.report(run, 'warning', 'processing', c.path, `profile:${url}`,
+            `Profile reference '${url}' has not been checked because it is unknown`);
+        }
+        continue;
+      }
+      if (sd.type !== type) {
+        this.report(run, 'error', 'processing', c.path, `profile:${url}`, `Profile ${url} is for ${sd.type}, not ${type}`);
+        continue;
+      }
+      const compiled = this.structure(url);
+      if (!compiled) {
+        this.report(run, 'error', 'processing', c.path, `profile:${url}`, `Profile ${url} has no snapshot and cannot be checked`);
+        continue;
+      }
+      out.push(compiled);
+    }
+    return out;
+  }
+
+  private structure(url: string): CompiledStructure | undefined {
+    const key = stripVersion(url);
+    let hit = this.compiled.get(key);
+    if (hit === undefined) {
+      const sd = this.registry.structureDefinition(key);
+      hit = null;
+      if (sd?.snapshot?.element?.length) {
+        const isBase = sd.derivation !== 'constraint';
+        hit = compileStructure(sd, isBase);
+      }
+      this.compiled.set(key, hit);
+    }
+    return hit ?? undefined;
+  }
+
+  // ---------------------------------------------------------------- objects and their children
+
+  /** The node whose children describe an object of `type` found at `node`. */
+  private childrenOf(node: ElementNode, type: string): ElementNode | undefined {
+    if (node.children.size > 0) return node;
+    if (node.contentReference) {
+      const id = node.contentReference.slice(node.contentReference.indexOf('#') + 1);
+      return node.sd.byId.get(id) ?? this.structure(FHIR_SD + node.sd.type)?.byId.get(id);
+    }
+    if (node.sliceOf && (type === 'BackboneElement' || type === 'Element') && node.sliceOf.children.size > 0) return node.sliceOf;
+    const ref = node.types.find((t) => t.code === type);
+    const profile = ref?.profiles[0];
+    if (profile && type !== 'Extension') {
+      const p = this.structure(profile);
+      if (p) return p.root;
+    }
+    if (node.sliceOf && node.sliceOf.children.size > 0) return node.sliceOf;
+    return this.structure(FHIR_SD + type)?.root;
+  }
+
+  private walkObject(run: Run, node: ElementNode, obj: Json, path: string, host: Host) {
+    const owner = this.childrenOf(node, host.type);
+    if (!owner) return;
+    const { suffixToType } = baseTypeInfo();
+    const found = new Map<ElementNode, { type: string; value: unknown; ext: unknown; key: string }>();
+    /** Choice elements given with a disallowed type: already reported, so not "missing" too. */
+    const mistyped = new Set<ElementNode>();
+
+    for (const key in obj) {
+      if (key === 'resourceType' && host.isResourceRoot) continue;
+      if (key === 'fhir_comments') continue;
+      const companion = key.startsWith('_');
+      const name = companion ? key.slice(1) : key;
+      let child: ElementNode | undefined = owner.children.get(name);
+      let type: string | undefined;
+      if (child && !child.choice) {
+        type = child.types[0]?.code ?? (child.contentReference ? 'BackboneElement' : 'Element');
+      } else {
+        const choice = owner.choiceKeys.get(name);
+        child = choice?.node;
+        type = choice?.type;
+      }
+      if ((!child || !type) && !owner.sd.isBase) {
+        // A snapshot that lists only some children of a datatype leaves the rest to the base type.
+        const fallback = this.structure(FHIR_SD + host.type)?.root;
+        const hit = fallback && fallback !== owner ? fallback.children.get(name) : undefined;
+        if (hit && !hit.choice) {
+          child = hit;
+          type = hit.types[0]?.code ?? 'Element';
+        } else if (fallback?.choiceKeys.has(name) && !owner.choiceChildren.some((c) => name.startsWith(c.name))) {
+          ({ node: child, type } = fallback.choiceKeys.get(name)!);
+        }
+        if (child && type) {
+          // Already checked by the base pass; nothing the profile adds.
+          continue;
+        }
+      }
+      if (!child || !type) {
+        const c = owner.choiceChildren.find((cc) => name.startsWith(cc.name) && suffixToType.has(name.slice(cc.name.length)));
+        if (c) {
+          const given = suffixToType.get(name.slice(c.name.length))!;
+          mistyped.add(c);
+          this.report(run, 'error', 'structure', `${path}.${c.name}`, 'type',
+            `${path}.${c.name}: type '${given}' is not allowed here; allowed: ${c.types.map((t) => t.code).join(', ')}${from(c)}`);
+        } else {
+          this.report(run, 'error', 'structure', `${path}.${name}`, 'unknown', `${path}: unrecognized element '${name}'${from(owner)}`);
+        }
+        continue;
+      }
+      const entry = found.get(child);
+      if (entry && entry.type !== type) {
+        this.report(run, 'error', 'structure', `${path}.${child.name}`, 'choice',
+          `${path}.${child.name}: only one type of ${child.name}[x] is allowed, found ${entry.key} and ${key}`);
+        continue;
+      }
+      const e = entry ?? { type, value: undefined, ext: undefined, key };
+      if (companion) e.ext = obj[key];
+      else e.value = obj[key];
+      found.set(child, e);
+    }
+
+    const elementHost = (child: ElementNode, type: string): Host => ({
+      basePath: `${host.basePath}.${child.name}`, type, isResourceRoot: false,
+    });
+    for (const child of owner.children.values()) {
+      const entry = found.get(child);
+      const items = entry ? this.items(run, child, entry.value, entry.ext, `${path}.${child.name}`) : [];
+      if (items.length < child.min && !mistyped.has(child)) {
+        this.report(run, 'error', 'required', `${path}.${child.name}`, 'min',
+          `${path}.${child.name}: minimum required = ${child.min}, but only found ${items.length}${from(child)}`);
+      }
+      if (items.length > child.max) {
+        this.report(run, 'error', 'structure', `${path}.${child.name}`, 'max',
+          `${path}.${child.name}: maximum allowed = ${child.max}, but found ${items.length}${from(child)}`);
+      }
+      if (!entry || items.length === 0) {
+        if (child.slices.length) this.checkSlices(run, child, [], `${path}.${child.name}`);
+        continue;
+      }
+      const defs = child.slices.length ? this.checkSlices(run, child, items, `${path}.${child.name}`) : undefined;
+      items.forEach((item, i) => {
+        this.validateItem(run, defs?.[i] ?? child, entry.type, item, elementHost(child, entry.type), host);
+      });
+    }
+  }
+
+  /** Values of one element as items (arrays and `_name` companions aligned), reporting array misuse. */
+  private items(run: Run, node: ElementNode, value: unknown, ext: unknown, path: string): Item[] {
+    const arrayGiven = Array.isArray(value) || Array.isArray(ext);
+    if (arrayGiven !== node.isArray && !(value === undefined && ext === undefined)) {
+      this.report(run, 'error', 'structure', path, 'array',
+        node.isArray ? `${path}: this element repeats and must be a JSON array` : `${path}: this element does not repeat and must not be a JSON array`);
+    }
+    if (!arrayGiven) return value == null && ext == null ? [] : [{ value, ext, path }];
+    const vs = Array.isArray(value) ? value : [];
+    const es = Array.isArray(ext) ? ext : [];
+    const out: Item[] = [];
+    for (let i = 0; i < Math.max(vs.length, es.length); i++) {
+      if (vs[i] == null && es[i] == null) continue;
+      out.push({ value: vs[i] ?? undefined, ext: es[i] ?? undefined, path: `${path}[${i}]` });
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- one value
+
+  private validateItem(run: Run, node: ElementNode, type: string, item: Item, host: Host, parent: Host) {
+    const { primitives, resourceTypes } = baseTypeInfo();
+    const { value, path } = item;
+    const valuePath = path;
+    if (item.ext !== undefined) {
+      if (!isObject(item.ext)) {
+        this.report(run, 'error', 'structure', path, 'companion', `${path}: the _${node.name} companion must be a JSON object`);
+      } else {
+        const element = this.structure(`${FHIR_SD}Element`);
+        if (element) this.walkObject(run, element.root, item.ext, path, host);
+      }
+    }
+    if (value === undefined) return;
+
+    if (primitives.has(type)) {
+      if (!jsonKindMatches(type, value)) {
+        this.report(run, 'error', 'structure', valuePath, 'type', `${valuePath}: expected a ${type} value but found ${describe(value)}`);
+        return;
+      }
+      this.checkFixedPattern(run, node, value, valuePath);
+      if (type === 'code' || type === 'string' || type === 'uri' || type === 'canonical') this.checkCodeBinding(run, node, String(value), valuePath);
+      this.checkConstraints(run, node, value, valuePath);
+      return;
+    }
+    if (!isObject(value)) {
+      this.report(run, 'error', 'structure', valuePath, 'type', `${valuePath}: expected a ${type} object but found ${describe(value)}`);
+      return;
+    }
+    if (type === 'Resource' || resourceTypes.has(type)) {
+      if (run.basePass) this.validateResource(run, value, valuePath, [], run.scope.bundle);
+      return;
+    }
+    if (type === 'Extension') {
+      this.validateExtension(run, node, value, valuePath, parent);
+    } else {
+      this.walkObject(run, node, value, valuePath, host);
+    }
+    this.checkFixedPattern(run, node, value, valuePath);
+    if (type === 'Coding' || type === 'CodeableConcept' || type === 'Quantity') this.checkBinding(run, node, type, value, valuePath);
+    if (type === 'Coding' && run.basePass) this.checkCodeInSystem(run, value, valuePath);
+    if (type === 'Reference') this.checkReference(run, node, value, valuePath);
+    this.checkConstraints(run, node, value, valuePath);
+  }
+
+  private validateExtension(run: Run, node: ElementNode, ext: Json, path: string, parent: Host) {
+    const url = typeof ext.url === 'string' ? ext.url : undefined;
+    const declared = node.types.find((t) => t.code === 'Extension')?.profiles[0];
+    const absolute = url !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(url);
+    const defUrl = declared ?? (absolute ? url : undefined);
+    const def = defUrl ? this.structure(defUrl) : undefined;
+    const extHost: Host = { basePath: 'Extension', type: 'Extension', isResourceRoot: false, extensionUrl: url };
+    if (!def || def.type !== 'Extension') {
+      if (url !== undefined && absolute) {
+        const modifier = node.name === 'modifierExtension';
+        if (modifier || this.registry.isOwned(url)) {
+          this.report(run, 'error', 'extension', path, 'ext-unknown', `${path}: the extension ${url} is unknown`);
+        } else {
+          // Like the HL7 validator's default, foreign extensions we hold no definition for are allowed.
+          this.report(run, 'information', 'extension', path, 'ext-unknown', `${path}: the extension ${url} is unknown and was not checked`);
+        }
+      } else if (url !== undefined && !node.sliceName && parent.extensionUrl && !node.sd.isBase) {
+        this.report(run, 'error', 'structure', path, 'ext-sub',
+          `${path}: sub-extension '${url}' is not defined by the extension ${parent.extensionUrl}`);
+      }
+      this.walkObject(run, node, ext, path, extHost);
+      return;
+    }
+    if (!this.contextAllows(def, parent)) {
+      const allowed = def.contexts.map((c) => c.expression).join(', ');
+      this.report(run, 'error', 'extension', path, 'ext-context',
+        `${path}: the extension ${def.url} is not allowed here (allowed contexts: ${allowed}; this element is ${parent.basePath})`);
+    }
+    this.walkObject(run, def.root, ext, path, extHost);
+    this.checkConstraints(run, def.root, ext, path);
+  }
+
+  private contextAllows(def: CompiledStructure, parent: Host): boolean {
+    if (def.contexts.length === 0) return true;
+    return def.contexts.some((c) => {
+      if (c.type === 'extension') return parent.extensionUrl === c.expression;
+      if (c.type !== 'element') return true; // FHIRPath contexts are not evaluated here
+      const e = c.expression;
+      return e === 'Element' || e === 'Base' || e === parent.basePath || e === parent.type
+        || (parent.isResourceRoot && (e === 'Resource' || e === 'DomainResource'))
+        || (parent.extensionUrl !== undefined && e === 'Extension');
+    });
+  }
+
+  // ---------------------------------------------------------------- slicing
+
+  /** Assigns each item to a slice (or none), checks slice cardinality and closed rules. */
+  private checkSlices(run: Run, entry: ElementNode, items: Item[], path: string): (ElementNode | undefined)[] {
+    const matchers = entry.slices.map((s) => this.sliceMatcher(entry, s));
+    const supported = matchers.every((m) => m !== undefined);
+    const assigned = items.map((item) => {
+      const i = matchers.findIndex((m) => m?.(item.value) === true);
+      return i < 0 ? undefined : entry.slices[i];
+    });
+    entry.slices.forEach((slice, i) => {
+      if (!matchers[i]) return;
+      const count = assigned.filter((a) => a === slice).length;
+      const label = sliceLabel(slice);
+      if (count < slice.min) {
+        this.report(run, 'error', 'required', path, `slice-min:${slice.sliceName}`,
+          `${path}: ${label}: minimum required = ${slice.min}, but only found ${count}${from(slice)}`);
+      }
+      if (count > slice.max) {
+        this.report(run, 'error', 'structure', path, `slice-max:${slice.sliceName}`,
+          `${path}: ${label}: maximum allowed = ${slice.max}, but found ${count}${from(slice)}`);
+      }
+    });
+    if (supported && entry.slicing?.rules === 'closed') {
+      items.forEach((item, i) => {
+        if (!assigned[i]) {
+          this.report(run, 'error', 'structure', item.path, 'closed',
+            `${item.path}: this element does not match any slice of ${entry.path} and the slicing is closed${from(entry)}`);
+        }
+      });
+    }
+    if (supported && entry.slicing?.ordered) {
+      // Unsliced items may sit anywhere, except under openAtEnd where they must follow the slices.
+      const atEnd = entry.slicing.rules === 'openAtEnd';
+      let last = -1;
+      assigned.forEach((s, i) => {
+        if (!s && !atEnd) return;
+        const at = s ? entry.slices.indexOf(s) : entry.slices.length;
+        if (at < last) {
+          this.report(run, 'error', 'structure', items[i].path, 'ordered', `${items[i].path}: slices of ${entry.path} are out of order${from(entry)}`);
+        }
+        last = Math.max(last, at);
+      });
+    }
+    return assigned;
+  }
+
+  private readonly matcherCache = new WeakMap<ElementNode, ((v: unknown) => boolean) | null>();
+
+  /** A predicate telling whether a value belongs to a slice, or undefined when we cannot tell. */
+  private sliceMatcher(entry: ElementNode, slice: ElementNode): ((v: unknown) => boolean) | undefined {
+    let m = this.matcherCache.get(slice);
+    if (m === undefined) {
+      const discriminators = entry.slicing?.discriminators ?? [];
+      const tests: ((v: unknown) => boolean)[] = [];
+      let ok = discriminators.length > 0;
+      for (const d of discriminators) {
+        if (d.type === 'value' || d.type === 'pattern') {
+          const expected = this.expectedAt(slice, d.path);
+          if (expected === undefined) { ok = false; break; }
+          const segs = d.path === '$this' ? [] : d.path.split('.');
+          tests.push((v) => valuesAt(v, segs).some((x) => contains(x, expected)));
+        } else if (d.type === 'type' && d.path === '$this') {
+          const types = new Set(slice.types.map((t) => t.code));
+          tests.push((v) => isObject(v) && typeof v.resourceType === 'string' && types.has(v.resourceType));
+        } else {
+          ok = false;
+          break;
+        }
+      }
+      m = ok ? (v: unknown) => tests.every((t) => t(v)) : null;
+      this.matcherCache.set(slice, m);
+    }
+    return m ?? undefined;
+  }
+
+  /** The fixed or pattern value a slice sets at a discriminator path. */
+  private expectedAt(slice: ElementNode, path: string): unknown {
+    const segs = path === '$this' ? [] : path.split('.');
+    if (segs.some((s) => s.includes('('))) return undefined; // resolve(), extension(…): not supported
+    let node: ElementNode | undefined = slice;
+    for (let i = 0; i <= segs.length; i++) {
+      if (!node) return undefined;
+      const own = node.fixed ?? node.pattern;
+      if (own !== undefined) {
+        const found = valuesAt(own, segs.slice(i));
+        return found.length === 1 ? found[0] : undefined;
+      }
+      if (i === segs.length) break;
+      // Extension slices are discriminated by url and usually name their definition only in the type.
+      if (segs[i] === 'url' && i === segs.length - 1) {
+        const profile = node.types.find((t) => t.code === 'Extension')?.profiles[0];
+        const urlChild = node.children.get('url');
+        if (urlChild?.fixed !== undefined) return urlChild.fixed;
+        if (profile) return profile;
+      }
+      const type: string = node.types[0]?.code ?? 'BackboneElement';
+      node = this.childrenOf(node, type)?.children.get(segs[i]);
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- value rules
+
+  private checkFixedPattern(run: Run, node: ElementNode, value: unknown, path: string) {
+    if (node.fixed !== undefined && !deepEqual(value, node.fixed)) {
+      this.report(run, 'error', 'value', path, 'fixed', `${path}: value must be exactly ${JSON.stringify(node.fixed)}${from(node)}`);
+    }
+    if (node.pattern !== undefined && !contains(value, node.pattern)) {
+      this.report(run, 'error', 'value', path, 'pattern', `${path}: value must match the pattern ${JSON.stringify(node.pattern)}${from(node)}`);
+    }
+  }
+
+  private bindingExpansion(node: ElementNode) {
+    const b = node.binding;
+    if (!b?.valueSet || (b.strength !== 'required' && b.strength !== 'extensible')) return undefined;
+    const expansion = this.terminology.expand(b.valueSet);
+    return expansion ? { expansion, strength: b.strength, valueSet: b.valueSet } : undefined;
+  }
+
+  private bindingIssue(run: Run, node: ElementNode, strength: string, valueSet: string, path: string, what: string) {
+    const required = strength === 'required';
+    this.report(run, required ? 'error' : 'warning', 'code-invalid', path, `binding:${valueSet}`,
+      `${path}: ${what} ${required ? 'is not' : 'should be'} in the value set ${valueSet} (${strength} binding${from(node).replace(' (', ', ').replace(')', '')})`);
+  }
+
+  private checkCodeBinding(run: Run, node: ElementNode, code: string, path: string) {
+    const b = this.bindingExpansion(node);
+    if (b && !b.expansion.codes.has(code)) this.bindingIssue(run, node, b.strength, b.valueSet, path, `the code '${code}'`);
+  }
+
+  private checkBinding(run: Run, node: ElementNode, type: string, value: Json, path: string) {
+    const b = this.bindingExpansion(node);
+    if (!b) return;
+    const inSet = (c: unknown) => isObject(c) && typeof c.system === 'string' && typeof c.code === 'string'
+      && b.expansion.bySystem.get(canonicalSystem(c.system))?.has(c.code) === true;
+    if (type === 'Coding' || type === 'Quantity') {
+      if (type === 'Quantity' && value.code === undefined) return;
+      if (!inSet(value)) this.bindingIssue(run, node, b.strength, b.valueSet, path, `the code ${value.system ?? ''}#${value.code ?? ''}`);
+      return;
+    }
+    const codings = Array.isArray(value.coding) ? value.coding : [];
+    if (codings.length === 0) {
+      if (b.strength === 'required') this.bindingIssue(run, node, b.strength, b.valueSet, path, 'no code was provided; a code');
+      return;
+    }
+    if (!codings.some(inSet)) {
+      const given = codings.map((c) => (isObject(c) ? `${c.system ?? ''}#${c.code ?? ''}` : '?')).join(', ');
+      this.bindingIssue(run, node, b.strength, b.valueSet, path, `none of the codings (${given})`);
+    }
+  }
+
+  /** A code from a code system we hold completely must exist in it, bound or not (HL7 does the same). */
+  private checkCodeInSystem(run: Run, coding: Json, path: string) {
+    if (typeof coding.system !== 'string' || typeof coding.code !== 'string') return;
+    if (this.terminology.codeInSystem(coding.system, coding.code) === false) {
+      this.report(run, 'error', 'code-invalid', `${path}.code`, 'code-system',
+        `${path}.code: unknown code '${coding.code}' in the code system ${coding.system}`);
+    }
+  }
+
+  private checkReference(run: Run, node: ElementNode, value: Json, path: string) {
+    const ref = node.types.find((t) => t.code === 'Reference');
+    if (!ref || ref.targetProfiles.length === 0) return;
+    const allowed = this.targetTypes(ref);
+    if (allowed.has('Resource')) return;
+    let target: string | undefined;
+    const literal = value.reference;
+    if (typeof literal === 'string') {
+      if (literal.startsWith('#')) target = literal === '#' ? String(run.scope.root.resourceType) : run.scope.contained.get(literal.slice(1));
+      else target = run.scope.bundle?.get(literal) ?? REFERENCE.exec(literal)?.[1];
+    }
+    if (target === undefined && typeof value.type === 'string') target = value.type;
+    if (target === undefined || !baseTypeInfo().resourceTypes.has(target) || allowed.has(target)) return;
+    this.report(run, 'error', 'structure', path, 'target',
+      `${path}: the reference${typeof literal === 'string' ? ` '${literal}'` : ''} points to a ${target}, which is not a valid target here (must be ${[...allowed].join(' or ')})${from(node)}`);
+  }
+
+  private readonly targetCache = new WeakMap<TypeRef, Set<string>>();
+  private targetTypes(ref: TypeRef): Set<string> {
+    let set = this.targetCache.get(ref);
+    if (!set) {
+      set = new Set(ref.targetProfiles.map((u) => this.registry.structureDefinition(u)?.type ?? u.slice(u.lastIndexOf('/') + 1)));
+      this.targetCache.set(ref, set);
+    }
+    return set;
+  }
+
+  private checkConstraints(run: Run, node: ElementNode, value: unknown, path: string) {
+    for (const c of node.constraints) {
+      let ok: boolean;
+      try {
+        const result = this.fhirpath(node, c.expression)(value, { resource: run.scope.root, rootResource: run.scope.root });
+        ok = result.length > 0 && result.every((r) => r !== false);
+      } catch (e) {
+        // A constraint our engine cannot run is our problem, not the instance's: say so, do not reject.
+        this.report(run, 'warning', 'processing', path, `constraint:${c.key}`,
+          `${path}: constraint ${c.key} could not be evaluated (${(e as Error).message})${from(node)}`);
+        continue;
+      }
+      if (!ok) {
+        this.report(run, c.severity, 'invariant', path, `constraint:${c.key}`, `${path}: constraint failed: ${c.key}: ${c.human}${from(node)}`);
+      }
+    }
+  }
+
+  private fhirpath(node: ElementNode, expression: string) {
+    const base = node.path.replace(/\[x\]/g, '');
+    const key = `${base}|${expression}`;
+    let fn = this.fhirpathCache.get(key);
+    if (!fn) {
+      const compiled = base.includes('.')
+        ? fhirpath.compile({ base, expression }, model)
+        : fhirpath.compile(expression, model);
+      fn = (v, env) => compiled(v, env) as unknown[];
+      this.fhirpathCache.set(key, fn);
+    }
+    return fn;
+  }
+
+  private report(run: Run, severity: Severity, code: Code, expression: string, rule: string, diagnostics: string) {
+    // One issue per problem: the base definition and a profile repeating its rule report it once.
+    const key = `${severity}|${code}|${expression}|${rule}`;
+    if (!run.issues.has(key)) run.issues.set(key, { severity, code, diagnostics, expression: [expression] });
+  }
+}
+
+// -------------------------------------------------------------------- helpers
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function from(node: ElementNode): string {
+  return ` (from ${node.sd.url})`;
+}
+
+function sliceLabel(slice: ElementNode): string {
+  const ext = slice.types.find((t) => t.code === 'Extension')?.profiles[0];
+  return ext ? `extension ${ext} (slice '${slice.sliceName}')` : `slice '${slice.sliceName}'`;
+}
+
+function jsonKindMatches(type: string, value: unknown): boolean {
+  switch (JSON_KIND[type]) {
+    case 'boolean': return typeof value === 'boolean';
+    case 'integer': return typeof value === 'number' && Number.isInteger(value);
+    case 'number': return typeof value === 'number';
+    default: return typeof value === 'string';
+  }
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function containedTypes(resource: Json): Map<string, string> {
+  const out = new Map<string, string>();
+  if (Array.isArray(resource.contained)) {
+    for (const c of resource.contained) {
+      if (isObject(c) && typeof c.id === 'string' && typeof c.resourceType === 'string') out.set(c.id, c.resourceType);
+    }
+  }
+  return out;
+}
+
+function bundleTypes(bundle: Json): Map<string, string> {
+  const out = new Map<string, string>();
+  if (Array.isArray(bundle.entry)) {
+    for (const e of bundle.entry) {
+      if (!isObject(e) || !isObject(e.resource) || typeof e.resource.resourceType !== 'string') continue;
+      const type = e.resource.resourceType;
+      if (typeof e.fullUrl === 'string') out.set(e.fullUrl, type);
+      if (typeof e.resource.id === 'string') out.set(`${type}/${e.resource.id}`, type);
+    }
+  }
+  return out;
+}
+
+/** Values reached by following a dotted path through objects and arrays. */
+function valuesAt(value: unknown, segs: string[]): unknown[] {
+  let current: unknown[] = Array.isArray(value) ? value : [value];
+  for (const seg of segs) {
+    const next: unknown[] = [];
+    for (const v of current) {
+      if (!isObject(v)) continue;
+      const x = v[seg];
+      if (Array.isArray(x)) next.push(...x);
+      else if (x !== undefined) next.push(x);
+    }
+    current = next;
+  }
+  return current;
+}
+
+/** FHIR pattern semantics: every property the pattern sets is present with that value; arrays by containment. */
+function contains(value: unknown, pattern: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    const vs = Array.isArray(value) ? value : value === undefined ? [] : [value];
+    return pattern.every((p) => vs.some((v) => contains(v, p)));
+  }
+  if (Array.isArray(value)) return value.some((v) => contains(v, pattern));
+  if (isObject(pattern)) {
+    if (!isObject(value)) return false;
+    for (const k in pattern) if (!contains(value[k], pattern[k])) return false;
+    return true;
+  }
+  return value === pattern;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (!isObject(a) || !isObject(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => deepEqual(a[k], b[k]));
+}
