@@ -2,7 +2,9 @@
  * The production assembly: the validator chain (structure, then our profiles), the PRSS rule check
  * on Claim writes, demo data, and the app. main.ts and the whole-app tests both build through here.
  */
-import type { FhirResource } from 'fhir/r4';
+import type { Claim, FhirResource } from 'fhir/r4';
+import { hasErrors, unprocessable } from './outcomes';
+import { checkClaim, ruleOptionsFrom } from './rules/service';
 import { createApp, conformanceResources, type App } from './app';
 import type { Config } from './config';
 import type { FhirDeps, ResourceValidator } from './fhir/types';
@@ -34,5 +36,16 @@ export interface ServerOptions {
 }
 
 export async function buildServer(options: ServerOptions): Promise<App> {
-  return createApp({ ...options, validator: resourceValidator() });
+  return createApp({ claimCheck: claimWriteCheck(options.config), ...options, validator: resourceValidator() });
+}
+
+/** Claims written by REST or in Bundles are checked against their policy pack; CLAIM_RULES=enforce makes errors a 422. */
+export function claimWriteCheck(config: Config): FhirDeps['claimCheck'] {
+  if (config.CLAIM_RULES === 'off') return undefined;
+  const ruleOptions = ruleOptionsFrom(config);
+  return async (claim, repo) => {
+    const check = await checkClaim(repo, claim as Claim, { ruleOptions });
+    if (config.CLAIM_RULES === 'enforce' && hasErrors(check.issues)) throw unprocessable(check.issues);
+    return check.issues;
+  };
 }

@@ -43,6 +43,13 @@ export const configSchema = z
       .default('')
       .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
       .pipe(z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates as YYYY-MM-DD'))),
+    /** Connecticut waiver: procedure codes accepted (the seed names none) and the rate per 15-minute unit. */
+    CT_CODES: z
+      .string()
+      .default('H0038')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[A-Z0-9]{5}$/, 'HCPCS codes such as H0038')).min(1)),
+    CT_RATE: z.coerce.number().positive().default(12.33),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     SEARCH_DEFAULT_COUNT: z.coerce.number().int().min(1).max(1000).default(50),

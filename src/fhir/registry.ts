@@ -30,7 +30,7 @@ export interface OperationDef {
   resourceTypes: string[] | '*';
   methods: HttpMethod[];
   /** The OperationDefinition resource, served at /OperationDefinition/[id] when it is ours. */
-  resource?: Record<string, unknown> & { id: string };
+  resource?: { resourceType: 'OperationDefinition'; id?: string };
   handler: Handler;
 }
 

@@ -7,6 +7,7 @@ import { operationsFor, registeredRoutes, type OperationDef } from './registry';
 import { isResourceType } from './resource-types';
 import type { FhirDeps, FhirRequest, FhirResponse } from './types';
 import './routes';
+import './operations';
 
 export interface RouteMatch {
   handler: (deps: FhirDeps) => Promise<FhirResponse>;

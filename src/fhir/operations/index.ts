@@ -1,0 +1,3 @@
+/** Importing this module registers every operation. */
+import './validate';
+import './claim-submit';
