@@ -11,6 +11,29 @@ export interface Prefer {
   respondAsync?: boolean;
 }
 
+/** Who is calling (SMART Backend Services); absent when AUTH=off. */
+export interface AuthContext {
+  clientId: string;
+  role: 'ehr' | 'payer' | 'warehouse' | 'admin';
+  /** `Organization/<id>` the client acts for. */
+  organization?: string;
+  /** Granted SMART scopes, v2 form (`system/CarePlan.rs`). */
+  scopes: string[];
+}
+
+/**
+ * Access control, implemented by src/auth: every interaction asks it. Search and export add its SQL
+ * conditions to their own, so neither counts nor includes leak another organization's data.
+ */
+export interface AccessPolicy {
+  /** Throws 403 (OperationOutcome) when the client may not do this interaction on this type at all. */
+  assertAllowed(auth: AuthContext | undefined, interaction: 'read' | 'search' | 'create' | 'update' | 'delete' | 'operation' | 'export', type?: string): void;
+  /** Throws 403 when the client may not see or write this resource (tenancy). */
+  assertResource(auth: AuthContext | undefined, resource: { resourceType: string; id?: string } & Record<string, unknown>, repo: Repository): Promise<void>;
+  /** SQL conditions over alias `r` (resource table) limiting rows to what the client may see; [] = everything. */
+  searchFilter(auth: AuthContext | undefined, type: string, p: import('../store/sql').SqlParams, alias: string): string[];
+}
+
 export interface FhirRequest {
   method: HttpMethod;
   /** Path below the base, starting with '/', e.g. `/Patient/123/_history/2`. */
@@ -30,6 +53,7 @@ export interface FhirRequest {
   /** Base URL for links, Location and fullUrls (no trailing slash). */
   baseUrl: string;
   requestId: string;
+  auth?: AuthContext;
 }
 
 export interface FhirResponse {
@@ -57,6 +81,8 @@ export interface FhirDeps {
   claimCheck?: ClaimWriteCheck;
   /** Types served read-only (conformance resources loaded from profiles/). */
   readOnlyTypes: Set<string>;
+  /** Access control; absent = no restrictions (AUTH=off on loopback). */
+  access?: AccessPolicy;
 }
 
 export interface HandlerContext {
