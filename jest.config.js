@@ -7,11 +7,14 @@ const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es
 const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(fhir-kit-client)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(fhir-kit-client|jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  // fhir-kit-client 2.x is ESM-only: point jest at its entry file and let swc transform it.
+  moduleNameMapper: { '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },
 };
 module.exports = {
   testTimeout: 60000,
+  globalSetup: '<rootDir>/test/support/global-setup.js',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'] },
     { ...base, displayName: 'pglite', testMatch: ['<rootDir>/test/**/*.test.ts'], setupFiles: ['<rootDir>/test/support/store-pglite.js'] },
