@@ -1,9 +1,12 @@
 /**
  * createApp: wiring only (store, validator, rules, routes); never listens, so tests import it.
  */
+import { PROJECT_ROOT } from './paths';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { baseUrlOf, demoEnabled, type Config } from './config';
+import { AuditRecorder } from './audit/recorder';
+import { createAuth, type Auth } from './auth';
 import { dispatch } from './fhir/router';
 import type { FhirDeps, ResourceValidator } from './fhir/types';
 import { createHttpApp } from './http/app';
@@ -19,6 +22,10 @@ export interface App {
   store: Store;
   logger: Logger;
   baseUrl: string;
+  /** SMART Backend Services, when AUTH is on. */
+  auth?: Auth;
+  /** The AuditEvent recorder, when AUDIT is on. */
+  audit?: AuditRecorder;
   close(): Promise<void>;
 }
 
@@ -34,7 +41,7 @@ export interface AppOptions {
 }
 
 /** Conformance resources shipped with the server: profiles/ and capability/ (OperationDefinitions). */
-export function conformanceResources(root = path.join(__dirname, '..')): Resource[] {
+export function conformanceResources(root = PROJECT_ROOT): Resource[] {
   const out: Resource[] = [];
   for (const dir of ['profiles', 'capability']) {
     let files: string[] = [];
@@ -66,6 +73,8 @@ export async function syncConformance(repo: Repository, resources: Resource[]): 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  // Registered clients are checked before anything opens: a bad AUTH_CLIENTS_FILE stops startup.
+  const auth = await createAuth(config);
   const store = options.store ?? (await openStore(config));
   const baseUrl = baseUrlOf(config);
   const deps: FhirDeps = {
@@ -73,7 +82,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     config,
     validator: options.validator,
     claimCheck: options.claimCheck,
-    readOnlyTypes: new Set(CONFORMANCE_TYPES),
+    // AuditEvents are written by the server only (src/audit).
+    readOnlyTypes: new Set([...CONFORMANCE_TYPES, 'AuditEvent']),
   };
   const synced = await syncConformance(store.repo, conformanceResources());
   if (synced) logger.info('conformance resources stored', { count: synced });
@@ -86,10 +96,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
   }
 
-  const http = createHttpApp({ deps, logger, baseUrl, bodyLimit: config.BODY_LIMIT });
+  // Access control starts after the server's own loading (conformance, demo data) above.
+  deps.access = auth?.policy;
+  const audit = config.AUDIT === 'on' ? new AuditRecorder(store.sql, logger) : undefined;
+  const http = createHttpApp({ deps, logger, baseUrl, bodyLimit: config.BODY_LIMIT, auth, audit });
   return {
-    http, deps, store, logger, baseUrl,
+    http, deps, store, logger, baseUrl, auth, audit,
     close: async () => {
+      await audit?.close();
       if (!options.store) await store.repo.close();
     },
   };

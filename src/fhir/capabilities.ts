@@ -2,6 +2,7 @@
  * GET /metadata: the CapabilityStatement generated from the route and operation registry, the
  * search parameter definitions, and the template in capability/. Built once, on first request.
  */
+import { projectPath } from '../paths';
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ export function servedInteractions(): Set<InteractionCode> {
 }
 
 export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes'>, baseUrl: string): CapabilityStatement {
-  const template = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'capability', 'capability-statement.json'), 'utf8')) as CapabilityStatement;
+  const template = JSON.parse(readFileSync(projectPath('capability', 'capability-statement.json'), 'utf8')) as CapabilityStatement;
   const served = servedInteractions();
   const resources = RESOURCE_TYPES.map((type): CapabilityStatementRestResource => {
     const rtype = type as CapabilityStatementRestResource['type'];

@@ -2,6 +2,7 @@
  * Operation parameters, parsed from a Parameters body or the query string against the
  * OperationDefinition that declares them (name, min, max, type). Anything else is a 400.
  */
+import { projectPath } from '../../paths';
 import type { OperationDefinition, OperationDefinitionParameter, Parameters, ParametersParameter } from 'fhir/r4';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import type { Resource } from '../../store/repository';
 import { isResourceType } from '../resource-types';
 
 export function loadOperationDefinition(id: string): OperationDefinition & { id: string } {
-  return JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'capability', `OperationDefinition-${id}.json`), 'utf8'));
+  return JSON.parse(readFileSync(projectPath('capability', `OperationDefinition-${id}.json`), 'utf8'));
 }
 
 export interface OperationInput {
