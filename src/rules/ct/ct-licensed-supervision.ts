@@ -1,6 +1,6 @@
-import { defineRule, type Finding } from '../engine';
+import { defineRule } from '../engine';
 import { holdsCredential, rolesOn } from '../facts';
-import { claimLines, directSupervisor, lineRendering, personName, unidentifiedPrs } from '../va/facts-staff';
+import { directSupervisor, personName, renderedLineFindings } from '../va/facts-staff';
 
 /** Licensed clinicians in the credential code system. */
 const LICENSED = ['lmhp', 'catp'];
@@ -18,20 +18,13 @@ export const ctLicensedSupervision = defineRule({
     note: 'The `direct-supervisor` on the specialist\'s role at the billing provider holds `lmhp` or `catp` on the date and has a role at the same provider.',
   },
   check(ctx) {
-    const out: Finding[] = [];
-    for (const line of claimLines(ctx.claim)) {
-      const r = lineRendering(ctx, line);
-      if (!r.practitioner) {
-        out.push(unidentifiedPrs(r, line));
-        continue;
-      }
-      const sup = directSupervisor(ctx.data, r.practitioner, line.day, ctx.claim.provider).practitioner;
+    return renderedLineFindings(ctx, (line, prs, r) => {
+      const sup = directSupervisor(ctx.data, prs, line.day, ctx.claim.provider).practitioner;
       let why: string | undefined;
       if (!sup) why = 'no supervisor is named on a role with the billing provider';
       else if (!LICENSED.some((c) => holdsCredential(sup, c, line.day))) why = `the supervisor ${personName(sup)} holds no clinical license (lmhp or catp) valid on the date`;
       else if (rolesOn(ctx.data, sup, line.day, ctx.claim.provider).length === 0) why = `the supervisor ${personName(sup)} is not employed by or under contract to the billing provider on the date`;
-      if (why) out.push({ diagnostics: `${personName(r.practitioner)} is not supervised by a licensed clinician of the provider on ${line.day} (line ${line.index + 1}): ${why}.`, expression: r.expression, item: line.index });
-    }
-    return out;
+      return why ? [{ diagnostics: `${personName(prs)} is not supervised by a licensed clinician of the provider on ${line.day} (line ${line.index + 1}): ${why}.`, expression: r.expression, item: line.index }] : [];
+    });
   },
 });

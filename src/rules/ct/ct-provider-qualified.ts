@@ -1,6 +1,6 @@
-import { defineRule, type Finding } from '../engine';
+import { defineRule } from '../engine';
 import { ageOn, holdsCredential } from '../facts';
-import { claimLines, lineRendering, personName, unidentifiedPrs } from '../va/facts-staff';
+import { personName, renderedLineFindings } from '../va/facts-staff';
 
 const MIN_AGE = 18;
 const REQUIRED: [string, string][] = [
@@ -22,20 +22,12 @@ export const ctProviderQualified = defineRule({
     note: 'The list that follows: "Be at least 18 yrs old; Possess at least a high school diploma or GED; Possess a valid Connecticut driver\'s license; Be certified as a Peer Support Specialist in accordance with requirements set by the Department of Mental Health and Addiction Services (DMHAS)". Each is judged on the date of service; continuing education and ability have no element.',
   },
   check(ctx) {
-    const out: Finding[] = [];
-    for (const line of claimLines(ctx.claim)) {
-      const r = lineRendering(ctx, line);
-      const p = r.practitioner;
-      if (!p) {
-        out.push(unidentifiedPrs(r, line));
-        continue;
-      }
+    return renderedLineFindings(ctx, (line, p, r) => {
       const unmet: string[] = [];
       if (!p.birthDate) unmet.push('no birth date, so age 18 cannot be shown');
       else if (ageOn(p.birthDate, line.day) < MIN_AGE) unmet.push(`age ${ageOn(p.birthDate, line.day)}, under ${MIN_AGE}`);
       for (const [code, what] of REQUIRED) if (!holdsCredential(p, code, line.day)) unmet.push(`no ${what} (${code})`);
-      if (unmet.length) out.push({ diagnostics: `${personName(p)} does not qualify as a peer support specialist on ${line.day} (line ${line.index + 1}): ${unmet.join('; ')}.`, expression: r.expression, item: line.index });
-    }
-    return out;
+      return unmet.length ? [{ diagnostics: `${personName(p)} does not qualify as a peer support specialist on ${line.day} (line ${line.index + 1}): ${unmet.join('; ')}.`, expression: r.expression, item: line.index }] : [];
+    });
   },
 });

@@ -1,6 +1,6 @@
 import { defineRule, type Finding } from '../engine';
 import { holdsCredential } from '../facts';
-import { claimLines, directSupervisor, lineRendering, personName, unidentifiedPrs } from '../va/facts-staff';
+import { directSupervisor, personName, renderedLineFindings } from '../va/facts-staff';
 
 export const inCertified = defineRule({
   id: 'in-certified',
@@ -15,23 +15,18 @@ export const inCertified = defineRule({
     note: 'Certification = `in-crs` (CRS, CPSP or CAPRC) valid on the date; supervision = the `direct-supervisor` on the specialist\'s role at the billing provider holds `in-licensed-supervisor` on the date.',
   },
   check(ctx) {
-    const out: Finding[] = [];
-    for (const line of claimLines(ctx.claim)) {
-      const r = lineRendering(ctx, line);
-      if (!r.practitioner) {
-        out.push(unidentifiedPrs(r, line));
-        continue;
-      }
-      const name = personName(r.practitioner);
-      if (!holdsCredential(r.practitioner, 'in-crs', line.day)) {
+    return renderedLineFindings(ctx, (line, prs, r) => {
+      const out: Finding[] = [];
+      const name = personName(prs);
+      if (!holdsCredential(prs, 'in-crs', line.day)) {
         out.push({ diagnostics: `${name} holds no DMHA peer recovery certification (in-crs) valid on ${line.day} (line ${line.index + 1}).`, expression: r.expression, item: line.index });
       }
-      const sup = directSupervisor(ctx.data, r.practitioner, line.day, ctx.claim.provider);
+      const sup = directSupervisor(ctx.data, prs, line.day, ctx.claim.provider);
       if (!sup.practitioner || !holdsCredential(sup.practitioner, 'in-licensed-supervisor', line.day)) {
         const who = sup.practitioner ? `the supervisor ${personName(sup.practitioner)} is not a licensed professional or QBHP (in-licensed-supervisor)` : 'no supervisor is named on a role with the billing provider';
         out.push({ diagnostics: `${name} is not supervised as required on ${line.day} (line ${line.index + 1}): ${who}.`, expression: r.expression, item: line.index });
       }
-    }
-    return out;
+      return out;
+    });
   },
 });

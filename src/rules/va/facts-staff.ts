@@ -119,20 +119,35 @@ export const rollingYearStart = (day: string) => addDays(yearsBefore(day, 1), 1)
 export const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 /**
+ * Judge each line's rendering PRS: `judge` returns the findings for a line whose PRS is identified;
+ * a line whose PRS cannot be identified is a finding of its own (an error rule cannot pass it).
+ * `applies` skips lines the rule does not concern.
+ */
+export function renderedLineFindings(
+  ctx: RuleContext,
+  judge: (line: ClaimLine, prs: Practitioner, r: LineRendering) => Finding[],
+  applies: (line: ClaimLine) => boolean = () => true,
+): Finding[] {
+  return claimLines(ctx.claim).flatMap((line) => {
+    if (!applies(line)) return [];
+    const r = lineRendering(ctx, line);
+    return r.practitioner ? judge(line, r.practitioner, r) : [unidentifiedPrs(r, line)];
+  });
+}
+
+/**
  * One finding per line whose rendering PRS does not hold the credential on the date of service
  * (or cannot be identified at all).
  */
 export function missingCredentialFindings(ctx: RuleContext, code: string, what: string): Finding[] {
-  return claimLines(ctx.claim).flatMap((line) => {
-    const r = lineRendering(ctx, line);
-    if (!r.practitioner) return [unidentifiedPrs(r, line)];
-    if (holdsCredential(r.practitioner, code, line.day)) return [];
-    return [{
-      diagnostics: `${personName(r.practitioner)} holds no ${what} (${code}) valid on ${line.day}, the date of service of line ${line.index + 1}.`,
-      expression: r.expression,
-      item: line.index,
-    }];
-  });
+  return renderedLineFindings(ctx, (line, prs, r) =>
+    holdsCredential(prs, code, line.day)
+      ? []
+      : [{
+        diagnostics: `${personName(prs)} holds no ${what} (${code}) valid on ${line.day}, the date of service of line ${line.index + 1}.`,
+        expression: r.expression,
+        item: line.index,
+      }]);
 }
 
 // ---- caseload -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-import { defineRule, type Finding } from '../engine';
+import { defineRule } from '../engine';
 import { holdsCredential, serviceOf } from '../facts';
-import { claimLines, lineRendering, lineSession, personName, unidentifiedPrs } from './facts-staff';
+import { lineSession, personName, renderedLineFindings } from './facts-staff';
 
 export const vaFspLivedExperience = defineRule({
   id: 'va-fsp-lived-experience',
@@ -15,22 +15,17 @@ export const vaFspLivedExperience = defineRule({
     note: 'A line is FSP when its session\'s serviceType is `fsp` (the Virginia codes do not distinguish PSS from FSP).',
   },
   check(ctx) {
-    const out: Finding[] = [];
-    for (const line of claimLines(ctx.claim)) {
-      const session = lineSession(ctx, line);
-      if (!session || serviceOf(session.encounter) !== 'fsp') continue;
-      const r = lineRendering(ctx, line);
-      if (!r.practitioner) {
-        out.push(unidentifiedPrs(r, line));
-        continue;
-      }
-      if (holdsCredential(r.practitioner, 'fsp-lived-experience', line.day)) continue;
-      out.push({
-        diagnostics: `Line ${line.index + 1} bills Family Support Partners on ${line.day}, but ${personName(r.practitioner)} has no recorded FSP lived experience (fsp-lived-experience).`,
+    return renderedLineFindings(
+      ctx,
+      (line, prs, r) => holdsCredential(prs, 'fsp-lived-experience', line.day) ? [] : [{
+        diagnostics: `Line ${line.index + 1} bills Family Support Partners on ${line.day}, but ${personName(prs)} has no recorded FSP lived experience (fsp-lived-experience).`,
         expression: r.expression,
         item: line.index,
-      });
-    }
-    return out;
+      }],
+      (line) => {
+        const session = lineSession(ctx, line);
+        return !!session && serviceOf(session.encounter) === 'fsp';
+      },
+    );
   },
 });

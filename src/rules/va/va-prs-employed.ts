@@ -1,7 +1,7 @@
 import { refKey } from '../context';
-import { defineRule, type Finding } from '../engine';
+import { defineRule } from '../engine';
 import { rolesOn } from '../facts';
-import { claimLines, lineRendering, personName, unidentifiedPrs } from './facts-staff';
+import { personName, renderedLineFindings } from './facts-staff';
 
 export const vaPrsEmployed = defineRule({
   id: 'va-prs-employed',
@@ -16,20 +16,10 @@ export const vaPrsEmployed = defineRule({
     note: 'Employment and contract are both carried by a PractitionerRole at the billing Organization; any active role whose period covers the date counts.',
   },
   check(ctx) {
-    const out: Finding[] = [];
-    for (const line of claimLines(ctx.claim)) {
-      const r = lineRendering(ctx, line);
-      if (!r.practitioner) {
-        out.push(unidentifiedPrs(r, line));
-        continue;
-      }
-      if (rolesOn(ctx.data, r.practitioner, line.day, ctx.claim.provider).length > 0) continue;
-      out.push({
-        diagnostics: `${personName(r.practitioner)} has no active role with the billing provider ${refKey(ctx.claim.provider) ?? '(none named)'} on ${line.day}, the date of service of line ${line.index + 1}.`,
-        expression: r.expression,
-        item: line.index,
-      });
-    }
-    return out;
+    return renderedLineFindings(ctx, (line, prs, r) => rolesOn(ctx.data, prs, line.day, ctx.claim.provider).length > 0 ? [] : [{
+      diagnostics: `${personName(prs)} has no active role with the billing provider ${refKey(ctx.claim.provider) ?? '(none named)'} on ${line.day}, the date of service of line ${line.index + 1}.`,
+      expression: r.expression,
+      item: line.index,
+    }]);
   },
 });
