@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { baseUrlOf, demoEnabled, type Config } from './config';
 import { AuditRecorder } from './audit/recorder';
+import { createBulkExport } from './bulk';
 import { createAuth, type Auth } from './auth';
 import { dispatch } from './fhir/router';
 import type { FhirDeps, ResourceValidator } from './fhir/types';
@@ -99,10 +100,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Access control starts after the server's own loading (conformance, demo data) above.
   deps.access = auth?.policy;
   const audit = config.AUDIT === 'on' ? new AuditRecorder(store.sql, logger) : undefined;
+  const bulk = createBulkExport({ sql: store.sql, deps, logger, baseUrl });
   const http = createHttpApp({ deps, logger, baseUrl, bodyLimit: config.BODY_LIMIT, auth, audit });
   return {
     http, deps, store, logger, baseUrl, auth, audit,
     close: async () => {
+      await bulk.stop(); // a running export goes back to the queue and resumes on the next start
       await audit?.close();
       if (!options.store) await store.repo.close();
     },

@@ -54,8 +54,49 @@ export const configSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     SEARCH_DEFAULT_COUNT: z.coerce.number().int().min(1).max(1000).default(50),
     SEARCH_MAX_COUNT: z.coerce.number().int().min(1).max(10_000).default(1000),
+    /** Bulk $export: where NDJSON files are written (a volume every instance shares when several run). */
+    EXPORT_DIR: z.string().min(1).default('./data/export'),
+    /** Exports accepted but not finished, across all instances; a kick-off beyond it is answered 429. */
+    EXPORT_MAX_CONCURRENT: z.coerce.number().int().min(1).max(100).default(2),
+    /** Minutes a finished export's files stay downloadable before they are deleted. */
+    EXPORT_FILE_TTL_MINUTES: z.coerce.number().int().min(1).default(60),
+    /** An NDJSON file is split into another once it reaches this size. */
+    EXPORT_FILE_MAX_BYTES: bytes.default(256 * 1024 * 1024),
+    /** Rows read from the database per keyset page while exporting. */
+    EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(50_000).default(1000),
+    /** Run the export worker in this process (turn off on instances that should only serve requests). */
+    EXPORT_WORKER: onOff.default('on'),
+    /** SMART Backend Services. Default: off on a loopback HOST, on anywhere else (where off is refused). */
+    AUTH: onOff.optional(),
+    /** JSON list of registered clients (see docs/auth.md); required when AUTH is on. */
+    AUTH_CLIENTS_FILE: z.string().min(1).optional(),
+    /** Lifetime of access tokens; SMART Backend Services asks for at most five minutes. */
+    AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(300).default(300),
+    /** `iss` of access tokens; default: the server's origin (BASE_URL without /fhir). */
+    AUTH_ISSUER: z.string().url().optional(),
+    /** A private JWK (ES384 or RS384, with kid) to sign access tokens, shared by several instances; default: a key generated at start. */
+    AUTH_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    /** Record an AuditEvent for every FHIR request. */
+    AUDIT: onOff.default('on'),
+  })
+  .superRefine((c, ctx) => {
+    const auth = authEnabledFor(c);
+    if (!auth && !isLoopback(c.HOST)) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH'], message: `AUTH=off is allowed only on a loopback HOST (127.0.0.1, ::1, localhost), not ${c.HOST}: set AUTH=on and AUTH_CLIENTS_FILE` });
+    } else if (auth && !c.AUTH_CLIENTS_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_CLIENTS_FILE'], message: `AUTH is on${c.AUTH ? '' : ` (HOST ${c.HOST} is not loopback)`} but AUTH_CLIENTS_FILE is not set: register clients in a JSON file (docs/auth.md)` });
+    }
   })
   .readonly();
+
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+function authEnabledFor(c: { AUTH?: 'on' | 'off'; HOST: string }): boolean {
+  return (c.AUTH ?? (isLoopback(c.HOST) ? 'off' : 'on')) === 'on';
+}
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -85,6 +126,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function baseUrlOf(config: Config): string {
   return (config.BASE_URL ?? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}/fhir`).replace(/\/$/, '');
 }
+
+/** Whether requests must carry a SMART access token (AUTH, defaulting by HOST). */
+export const authEnabled = (config: Config) => authEnabledFor(config);
 
 /** Whether to load demo data: DEMO, or by default only on the embedded store. */
 export const demoEnabled = (config: Config) => (config.DEMO ?? (config.DATABASE_URL ? 'off' : 'on')) === 'on';

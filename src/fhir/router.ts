@@ -2,6 +2,8 @@
  * Dispatch a FhirRequest through the registry. Every failure becomes an OperationOutcome with its
  * status; an unexpected error is a generic 500 whose details stay in the log.
  */
+import { auditRoute } from '../audit/search';
+import { guard } from '../auth/guard';
 import { OutcomeError, issue, methodNotAllowed, notFound, operationOutcome } from '../outcomes';
 import { operationsFor, registeredRoutes, type OperationDef } from './registry';
 import { isResourceType } from './resource-types';
@@ -44,8 +46,12 @@ function findOperation(req: FhirRequest, segments: string[]): { op: OperationDef
 
 export async function dispatch(req: FhirRequest, deps: FhirDeps): Promise<FhirResponse> {
   const segments = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+  // AuditEvents live in their own table (src/audit), read-only through the API.
+  const audit = auditRoute(req.method, segments);
+  if (audit) return guard(req, deps, { interaction: audit.interaction, type: 'AuditEvent' }, (d) => audit.handler({ req, deps: d, params: audit.params }));
   const opMatch = findOperation(req, segments);
-  if (opMatch) return opMatch.op.handler({ req, deps, params: opMatch.params });
+  // Access control (src/auth) wraps every interaction when deps.access is set.
+  if (opMatch) return guard(req, deps, { interaction: 'operation', type: opMatch.params.type, id: opMatch.params.id, operation: opMatch.op.name }, (d) => opMatch.op.handler({ req, deps: d, params: opMatch.params }));
   const method = req.method === 'HEAD' ? 'GET' : req.method;
   const hasQuery = req.query.some(([k]) => !['_format', '_pretty'].includes(k));
   let pathMatched = false;
@@ -55,7 +61,8 @@ export async function dispatch(req: FhirRequest, deps: FhirDeps): Promise<FhirRe
     pathMatched = true;
     if (route.method !== method) continue;
     if (route.conditional !== undefined && route.conditional !== hasQuery) continue;
-    return route.handler({ req, deps, params });
+    const interaction = Array.isArray(route.interaction) ? route.interaction[0] : route.interaction;
+    return guard(req, deps, { interaction, type: params.type }, (d) => route.handler({ req, deps: d, params }));
   }
   if (pathMatched) throw methodNotAllowed(`${req.method} is not supported on ${req.path}`);
   if (segments[0] && !isResourceType(segments[0]) && !segments[0].startsWith('_') && segments[0] !== 'metadata') {

@@ -6,8 +6,12 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { randomUUID } from 'node:crypto';
 import { OutcomeError, badRequest, issue, notAcceptable, notFound, operationOutcome, payloadTooLarge, unsupportedMediaType } from '../outcomes';
 import { errorResponse, handle } from '../fhir/router';
-import type { FhirDeps, FhirRequest, FhirResponse, HttpMethod, Prefer } from '../fhir/types';
+import type { AuthContext, FhirDeps, FhirRequest, FhirResponse, HttpMethod, Prefer } from '../fhir/types';
+import type { AuditRecorder } from '../audit/recorder';
+import { OAuthError, type Auth } from '../auth';
 import { errorFields, type Logger } from './logger';
+import { bulkExportFor } from '../bulk';
+import { bulkMiddleware } from '../bulk/http';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const JSON_TYPES = /^(application\/(fhir\+json|json|json-patch\+json|x-www-form-urlencoded)|text\/plain)\b/i;
@@ -64,14 +68,40 @@ function queryPairs(url: string): [string, string][] {
   }
 }
 
+/** Query parameter pairs for the audit record, tolerating a malformed query string. */
+function safeQueryPairs(url: string): [string, string][] {
+  try {
+    return queryPairs(url);
+  } catch {
+    return [];
+  }
+}
+
 export interface HttpOptions {
   deps: FhirDeps;
   logger: Logger;
   baseUrl: string;
   bodyLimit: number;
+  /** SMART Backend Services (AUTH=on): token endpoint, discovery, bearer tokens on /fhir. */
+  auth?: Auth;
+  /** Records an AuditEvent per FHIR request, after the response. */
+  audit?: AuditRecorder;
 }
 
-export function createHttpApp({ deps, logger, baseUrl, bodyLimit }: HttpOptions) {
+/** `Type/id` of what a write or a bundle touched, from Location headers and entry responses (never bodies). */
+function touchedBy(out: FhirResponse): string[] {
+  const keys: string[] = [];
+  const add = (location: string | undefined) => {
+    const m = location && /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(location);
+    if (m) keys.push(`${m[1]}/${m[2]}`);
+  };
+  add(out.headers.Location);
+  const r = out.resource as { resourceType?: string; type?: string; entry?: { response?: { location?: string } }[] } | undefined;
+  if (r?.resourceType === 'Bundle' && (r.type === 'transaction-response' || r.type === 'batch-response')) for (const e of r.entry ?? []) add(e.response?.location);
+  return keys;
+}
+
+export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }: HttpOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -89,7 +119,34 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit }: HttpOptions)
     next();
   });
 
-  app.use('/fhir', express.raw({ type: () => true, limit: bodyLimit }));
+  if (auth) {
+    // SMART discovery lives at [FHIR base]/.well-known/smart-configuration (and the root, for tools that look there).
+    app.get(['/fhir/.well-known/smart-configuration', '/.well-known/smart-configuration'], (_req: Request, res: Response) => {
+      res.json(auth.smartConfiguration());
+    });
+    app.get('/auth/jwks', async (_req: Request, res: Response) => {
+      res.json(await auth.tokens.publicJwks());
+    });
+    app.post('/auth/token', express.raw({ type: () => true, limit: '64kb' }), async (req: Request, res: Response) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Pragma', 'no-cache');
+      try {
+        if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+          throw new OAuthError(400, 'invalid_request', 'The token request must be application/x-www-form-urlencoded');
+        }
+        const form = new URLSearchParams(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+        res.json(await auth.tokens.issue(form));
+      } catch (e) {
+        if (e instanceof OAuthError) {
+          logger.info('token refused', { requestId: res.locals.requestId, error: e.error, reason: e.description });
+          res.status(e.status).json(e.body());
+        } else {
+          logger.error('token endpoint failed', { requestId: res.locals.requestId, ...errorFields(e) });
+          res.status(500).json({ error: 'server_error', error_description: 'Internal error; see the server log' });
+        }
+      }
+    });
+  }
 
   const send = (req: Request, res: Response, out: FhirResponse) => {
     res.status(out.status);
@@ -104,12 +161,62 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit }: HttpOptions)
     else res.end(body);
   };
 
+  const record = (req: Request, res: Response, out: FhirResponse, fhirReq?: FhirRequest) => {
+    if (!audit) return;
+    const names = (fhirReq?.query ?? safeQueryPairs(req.originalUrl)).map(([k]) => k);
+    if (typeof fhirReq?.body === 'string') for (const [k] of new URLSearchParams(fhirReq.body)) names.push(k);
+    const body = fhirReq?.body as { resourceType?: string; type?: string } | undefined;
+    audit.record({
+      clientId: (res.locals.auth as AuthContext | undefined)?.clientId,
+      method: req.method,
+      path: (req.baseUrl + req.path).replace(/^\/fhir/, '') || '/',
+      parameterNames: names,
+      status: out.status,
+      requestId: res.locals.requestId as string,
+      recorded: res.locals.recorded as string,
+      address: req.socket.remoteAddress,
+      touched: touchedBy(out),
+      bundleType: body?.resourceType === 'Bundle' ? body.type : undefined,
+    });
+  };
+
+  if (auth) {
+    // Every /fhir URL but the CapabilityStatement and SMART discovery needs a bearer token. The
+    // client is left in res.locals.auth for the FHIR routes and the bulk status/file routes.
+    app.use('/fhir', async (req: Request, res: Response, next: NextFunction) => {
+      res.locals.recorded = new Date().toISOString();
+      if ((req.path === '/metadata' && (req.method === 'GET' || req.method === 'HEAD')) || req.path.startsWith('/.well-known/')) return next();
+      try {
+        res.locals.auth = await auth.authenticate(req.headers.authorization);
+      } catch (e) {
+        const out = errorResponse(e);
+        send(req, res, out);
+        record(req, res, out);
+        return;
+      }
+      next();
+    });
+  }
+
+  // Bulk export status and files ($export-status, $export-file): JSON manifests and NDJSON, not
+  // FHIR resources, so they are served beside the FHIR routes, after authentication. The service is
+  // looked up per request: a restarted one (tests) takes over the same jobs.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const bulk = bulkExportFor(deps);
+    if (!bulk) return next();
+    return bulkMiddleware(bulk, { onError: (e) => logger.error('unhandled error', { requestId: res.locals.requestId, ...errorFields(e) }) })(req, res, next);
+  });
+
+  app.use('/fhir', express.raw({ type: () => true, limit: bodyLimit }));
+
   app.all(/^\/fhir(\/.*)?$/, async (req: Request, res: Response) => {
     const requestId = res.locals.requestId as string;
+    res.locals.recorded ??= new Date().toISOString();
     let out: FhirResponse;
+    let fhirReq: FhirRequest | undefined;
     try {
       negotiate(req);
-      const fhirReq: FhirRequest = {
+      fhirReq = {
         method: req.method.toUpperCase() as HttpMethod,
         path: req.path.replace(/^\/fhir/, '') || '/',
         query: queryPairs(req.originalUrl),
@@ -126,11 +233,13 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit }: HttpOptions)
         requestId,
       };
       if (!['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(fhirReq.method)) throw new OutcomeError(405, [issue('error', 'not-supported', `${req.method} is not supported`)]);
+      fhirReq.auth = res.locals.auth as AuthContext | undefined;
       out = await handle(fhirReq, deps, (e) => logger.error('unhandled error', { requestId, ...errorFields(e) }));
     } catch (e) {
       out = errorResponse(e, (err) => logger.error('unhandled error', { requestId, ...errorFields(err) }));
     }
     send(req, res, out);
+    record(req, res, out, fhirReq);
   });
 
   app.get('/', (_req: Request, res: Response) => {

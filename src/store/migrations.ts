@@ -102,6 +102,102 @@ CREATE INDEX sp_uri_value ON sp_uri (type, param, value);
 CREATE INDEX sp_uri_rid ON sp_uri (rid);
 `,
   },
+  {
+    version: 2,
+    name: 'bulk export jobs',
+    // One row per $export kick-off. Workers on any instance claim queued rows (FOR UPDATE SKIP
+    // LOCKED) and keep heartbeat_at fresh; a running row whose heartbeat is stale is reclaimed.
+    // done_types/output record finished types, so a resumed job restarts only its current type.
+    sql: `
+CREATE TABLE export_job (
+  id               text PRIMARY KEY,
+  status           text NOT NULL,          -- queued | running | completed | failed | cancelled
+  request          text NOT NULL,          -- the kick-off URL, echoed in the manifest
+  spec             jsonb NOT NULL,         -- level, types, _since, _typeFilter, patients, warnings
+  auth             jsonb,                  -- the kick-off client (tenancy filters, file access)
+  transaction_time timestamptz NOT NULL,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  worker           text,
+  heartbeat_at     timestamptz,
+  attempts         integer NOT NULL DEFAULT 0,
+  done_types       text[] NOT NULL DEFAULT '{}',
+  output           jsonb NOT NULL DEFAULT '[]',
+  error_files      jsonb NOT NULL DEFAULT '[]',
+  progress         jsonb NOT NULL DEFAULT '{}',
+  error            text,
+  finished_at      timestamptz,
+  expires_at       timestamptz
+);
+CREATE INDEX export_job_status ON export_job (status, created_at);
+`,
+  },
+  {
+    version: 3,
+    name: 'audit events and tenancy functions',
+    // Kept apart from `resource`: audit records never show in history, totals or the reference index.
+    sql: `
+CREATE TABLE audit_event (
+  seq          bigserial PRIMARY KEY,
+  id           text NOT NULL UNIQUE,
+  recorded     timestamptz NOT NULL,
+  client_id    text NOT NULL,
+  action       text NOT NULL,
+  interaction  text NOT NULL,
+  outcome      text NOT NULL,
+  status       integer NOT NULL,
+  entities     text[] NOT NULL,  -- Type, Type/id or Type/id/_history/v: what was touched (never values)
+  content      text NOT NULL     -- the AuditEvent resource
+);
+CREATE INDEX audit_event_recorded ON audit_event (recorded, seq);
+CREATE INDEX audit_event_client ON audit_event (client_id, recorded);
+CREATE INDEX audit_event_entities ON audit_event USING gin (entities);
+
+-- Tenancy sets for access control (src/auth/tenancy.ts). PL/pgSQL, so the planner treats each as
+-- one opaque call: queries that use them plan in microseconds instead of re-planning the subqueries.
+CREATE FUNCTION prss_org_roles(org text) RETURNS SETOF text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN QUERY SELECT rr.id FROM resource rr WHERE rr.type = 'PractitionerRole' AND rr.rid IN (
+    SELECT t.rid FROM sp_reference t
+    WHERE t.type = 'PractitionerRole' AND t.param = 'organization' AND t.target_type = 'Organization' AND t.target_id = org);
+END $$;
+
+-- Members an organization serves: a session it provides (serviceProvider, or a participant role of
+-- it), a plan authored by it or one of its roles, a claim it is the provider of.
+CREATE FUNCTION prss_ehr_members(org text) RETURNS SETOF text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN QUERY SELECT DISTINCT x.target_id FROM resource_ref x WHERE x.target_type = 'Patient' AND x.rid IN (
+    SELECT t.rid FROM sp_reference t WHERE t.type = 'Encounter' AND t.param = 'service-provider' AND t.target_type = 'Organization' AND t.target_id = org
+    UNION SELECT t.rid FROM sp_reference t WHERE t.type = 'Encounter' AND t.param = 'participant' AND t.target_type = 'PractitionerRole' AND t.target_id IN (SELECT prss_org_roles(org))
+    UNION SELECT t.rid FROM sp_reference t WHERE t.type = 'Claim' AND t.param = 'provider' AND t.target_type = 'Organization' AND t.target_id = org
+    UNION SELECT c.rid FROM resource c WHERE c.type = 'CarePlan' AND c.rid IN (
+        SELECT y.rid FROM resource_ref y WHERE y.type = 'CarePlan'
+          AND ((y.target_type = 'PractitionerRole' AND y.target_id IN (SELECT prss_org_roles(org))) OR (y.target_type = 'Organization' AND y.target_id = org)))
+      AND regexp_replace(c.content::jsonb #>> '{author,reference}', '^.*/([A-Za-z]+/[^/]+)$', '\\1')
+          IN (SELECT 'PractitionerRole/' || r FROM prss_org_roles(org) r UNION ALL SELECT 'Organization/' || org));
+END $$;
+
+-- Coverages a payer pays, their beneficiaries, and the claims that name those coverages (or the payer as insurer).
+CREATE FUNCTION prss_payer_coverages(org text) RETURNS SETOF text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN QUERY SELECT c.id FROM resource c WHERE c.type = 'Coverage' AND c.rid IN (
+    SELECT t.rid FROM sp_reference t WHERE t.type = 'Coverage' AND t.param = 'payor' AND t.target_type = 'Organization' AND t.target_id = org);
+END $$;
+
+CREATE FUNCTION prss_payer_members(org text) RETURNS SETOF text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN QUERY SELECT DISTINCT t.target_id FROM sp_reference t
+    WHERE t.type = 'Coverage' AND t.param = 'beneficiary' AND t.target_type = 'Patient' AND t.rid IN (
+      SELECT u.rid FROM sp_reference u WHERE u.type = 'Coverage' AND u.param = 'payor' AND u.target_type = 'Organization' AND u.target_id = org);
+END $$;
+
+CREATE FUNCTION prss_payer_claims(org text) RETURNS SETOF text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN QUERY SELECT c.id FROM resource c WHERE c.type = 'Claim' AND c.rid IN (
+    SELECT x.rid FROM resource_ref x WHERE x.type = 'Claim' AND x.target_type = 'Coverage' AND x.target_id IN (SELECT prss_payer_coverages(org))
+    UNION SELECT t.rid FROM sp_reference t WHERE t.type = 'Claim' AND t.param = 'insurer' AND t.target_type = 'Organization' AND t.target_id = org);
+END $$;
+`,
+  },
 ];
 
 export async function migrate(db: SqlClient): Promise<number[]> {

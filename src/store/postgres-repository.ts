@@ -16,6 +16,20 @@ import type {
 
 const INDEX_TABLES = ['sp_token', 'sp_string', 'sp_date', 'sp_number', 'sp_quantity', 'sp_reference', 'sp_uri', 'resource_ref'] as const;
 
+/** A search limited by access control (src/auth): extra SQL conditions over alias `r` for every row it returns — matches, totals and includes. */
+export type ScopedSearch = ParsedSearch & { access?: (p: SqlParams, alias: string) => string[] };
+
+/** Access conditions appended to a query whose parameters are a plain array. */
+function accessSql(search: ParsedSearch, params: unknown[]): string {
+  const access = (search as ScopedSearch).access;
+  if (!access) return '';
+  const p = new SqlParams();
+  p.values.push(...params);
+  const conds = access(p, 'r');
+  params.splice(0, params.length, ...p.values);
+  return conds.length ? ` AND ${conds.join(' AND ')}` : '';
+}
+
 interface CurrentRow { rid: number; type: string; id: string; version: number; deleted: boolean }
 
 const keyOf = (type: string, id: string) => `${type}/${id}`;
@@ -33,6 +47,11 @@ export class PostgresRepository implements Repository {
 
   get kind() {
     return this.db.kind;
+  }
+
+  /** The SQL client (bound to this repository's transaction, if any): access control runs its checks on it. */
+  get sql(): SqlClient {
+    return this.db;
   }
 
   // ---- reads ------------------------------------------------------------------------------------
@@ -271,7 +290,7 @@ export class PostgresRepository implements Repository {
   }
 
   private whereOf(search: ParsedSearch, p: SqlParams): string {
-    return [`r.type = ${p.add(search.resourceType)}`, 'NOT r.deleted', ...searchModule.criteriaSql(search, p, 'r')].join(' AND ');
+    return [`r.type = ${p.add(search.resourceType)}`, 'NOT r.deleted', ...searchModule.criteriaSql(search, p, 'r'), ...((search as ScopedSearch).access?.(p, 'r') ?? [])].join(' AND ');
   }
 
   async search(search: ParsedSearch): Promise<SearchResult> {
@@ -342,7 +361,7 @@ export class PostgresRepository implements Repository {
         const rows = await this.db.query<{ rid: number; type: string; id: string; content: string }>(
           `SELECT r.rid, r.type, r.id, r.content FROM resource r
            WHERE NOT r.deleted AND (r.type, r.id) IN (
-             SELECT t.target_type, t.target_id FROM sp_reference t WHERE t.rid = ANY($1::bigint[])${cond} AND t.target_id IS NOT NULL)`,
+             SELECT t.target_type, t.target_id FROM sp_reference t WHERE t.rid = ANY($1::bigint[])${cond} AND t.target_id IS NOT NULL)${accessSql(search, params)}`,
           params,
         );
         for (const r of rows) this.addInclude(r, seen, out, added);
@@ -361,7 +380,7 @@ export class PostgresRepository implements Repository {
         const rows = await this.db.query<{ rid: number; type: string; id: string; content: string }>(
           `SELECT r.rid, r.type, r.id, r.content FROM resource r WHERE NOT r.deleted AND r.rid IN (
              SELECT t.rid FROM sp_reference t
-             WHERE (t.target_type, t.target_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))${cond})`,
+             WHERE (t.target_type, t.target_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))${cond})${accessSql(search, params)}`,
           params,
         );
         for (const r of rows) this.addInclude(r, seen, out, added);

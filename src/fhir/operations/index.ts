@@ -1,3 +1,8 @@
 /** Importing this module registers every operation. */
 import './validate';
 import './claim-submit';
+import './export';
+import './careplan-compliance';
+import './patient-utilization';
+import './practitionerrole-caseload';
+import './encounter-rules';

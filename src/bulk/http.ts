@@ -1,0 +1,82 @@
+/**
+ * The status and file URLs of bulk export on Express. They sit outside the FHIR routes because
+ * their answers are not FHIR resources: the manifest is application/json and the files are
+ * streamed as application/fhir+ndjson. Errors are still OperationOutcomes.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { createReadStream } from 'node:fs';
+import { methodNotAllowed } from '../outcomes';
+import { errorResponse } from '../fhir/router';
+import type { AuthContext } from '../fhir/types';
+import { FILE_PATH, NDJSON_CONTENT_TYPE, STATUS_PATH, type BulkAnswer, type BulkExport } from './index';
+
+export interface BulkHttpOptions {
+  /** Who is calling; default: `res.locals.auth`, else `req.auth` (set by the auth middleware). */
+  authOf?: (req: Request, res: Response) => AuthContext | undefined | Promise<AuthContext | undefined>;
+  /** Logs unexpected errors (500s). */
+  onError?: (e: unknown, req: Request, res: Response) => void;
+}
+
+const STATUS = new RegExp(`^/fhir/\\${STATUS_PATH}/([^/]+)$`);
+const FILE = new RegExp(`^/fhir/\\${FILE_PATH}/([^/]+)/([^/]+)$`);
+
+const defaultAuthOf = (req: Request, res: Response): AuthContext | undefined =>
+  (res.locals.auth as AuthContext | undefined) ?? (req as Request & { auth?: AuthContext }).auth;
+
+function sendAnswer(res: Response, a: BulkAnswer): void {
+  res.status(a.status);
+  for (const [k, v] of Object.entries(a.headers)) res.setHeader(k, v);
+  if (a.body === undefined) {
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', a.plainJson ? 'application/json; charset=utf-8' : 'application/fhir+json; charset=utf-8');
+  res.end(JSON.stringify(a.body));
+}
+
+/** Express middleware for GET/DELETE `/fhir/$export-status/:id` and GET `/fhir/$export-file/:id/:file`; passes anything else on. */
+export function bulkMiddleware(bulk: BulkExport, options: BulkHttpOptions = {}) {
+  const authOf = options.authOf ?? defaultAuthOf;
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    let path: string;
+    try {
+      path = decodeURI(req.path);
+    } catch {
+      return next();
+    }
+    const status = STATUS.exec(path);
+    const file = status ? undefined : FILE.exec(path);
+    if (!status && !file) return next();
+    try {
+      const auth = await authOf(req, res);
+      if (status) {
+        if (req.method === 'GET' || req.method === 'HEAD') return sendAnswer(res, await bulk.status(status[1], auth));
+        if (req.method === 'DELETE') return sendAnswer(res, await bulk.cancel(status[1], auth));
+        res.setHeader('Allow', 'GET, DELETE');
+        throw methodNotAllowed(`${req.method} is not supported on an export status URL`);
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('Allow', 'GET');
+        throw methodNotAllowed(`${req.method} is not supported on an export file`);
+      }
+      const found = await bulk.file(file![1], file![2], auth);
+      res.status(200);
+      res.setHeader('Content-Type', NDJSON_CONTENT_TYPE);
+      res.setHeader('Content-Length', String(found.size));
+      if (req.method === 'HEAD') return void res.end();
+      await new Promise<void>((resolve) => {
+        const stream = createReadStream(found.path);
+        stream.on('error', (e) => {
+          options.onError?.(e, req, res);
+          res.destroy(e);
+          resolve();
+        });
+        stream.on('end', resolve);
+        stream.pipe(res);
+      });
+    } catch (e) {
+      const out = errorResponse(e, (err) => options.onError?.(err, req, res));
+      sendAnswer(res, { status: out.status, headers: out.headers, body: out.resource });
+    }
+  };
+}

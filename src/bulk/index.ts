@@ -1,0 +1,190 @@
+/**
+ * Bulk Data export as a service of one app: the job store, the worker, and the answers of the
+ * status and file endpoints (framework-free; src/bulk/http.ts puts them on Express).
+ *
+ * Wiring (createApp): `const bulk = createBulkExport({ sql: store.sql, deps, logger, baseUrl })`
+ * registers it for `deps` (the $export operations find it there) and starts the worker when
+ * EXPORT_WORKER=on; mount `bulkMiddleware(bulk)` (src/bulk/http.ts) ahead of the FHIR routes;
+ * `await bulk.stop()` in close().
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { OutcomeError, forbidden, issue, notFound, unauthorized } from '../outcomes';
+import type { AuthContext, FhirDeps } from '../fhir/types';
+import type { Logger } from '../http/logger';
+import type { SqlClient } from '../store/sql';
+import { JobStore, type ExportJob } from './jobs';
+import type { ExportSpec } from './kickoff';
+import { ExportWorker } from './worker';
+
+export interface BulkExportOptions {
+  sql: SqlClient;
+  deps: FhirDeps;
+  logger: Logger;
+  /** Public FHIR base URL (status and file URLs hang below it). */
+  baseUrl: string;
+  /** Start the worker now (default: EXPORT_WORKER). */
+  worker?: boolean;
+  /** Worker tuning (tests). */
+  pollMs?: number;
+  pageDelayMs?: number;
+  staleSeconds?: number;
+}
+
+export interface BulkAnswer {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON body (manifest or OperationOutcome). */
+  body?: unknown;
+  /** application/json (the manifest) rather than application/fhir+json. */
+  plainJson?: boolean;
+}
+
+/** The manifest of Bulk Data 2.0.0 (completion response body). */
+export interface ExportManifest {
+  transactionTime: string;
+  request: string;
+  requiresAccessToken: boolean;
+  output: { type: string; url: string; count: number }[];
+  error: { type: string; url: string; count: number }[];
+}
+
+export const STATUS_PATH = '$export-status';
+export const FILE_PATH = '$export-file';
+export const NDJSON_CONTENT_TYPE = 'application/fhir+ndjson';
+/** Seconds a client is asked to wait between polls, and after a 429. */
+const RETRY_AFTER = 2;
+
+/**
+ * Keyed by the app's frozen Config: handlers receive per-request copies of deps (the access guard
+ * scopes the repository), but the config object is the app's own.
+ */
+const registry = new WeakMap<object, BulkExport>();
+
+/** The bulk export service wired for this app, if any. */
+export const bulkExportFor = (deps: Pick<FhirDeps, 'config'>): BulkExport | undefined => registry.get(deps.config);
+
+export class BulkExport {
+  readonly jobs: JobStore;
+  readonly worker: ExportWorker;
+  readonly dir: string;
+
+  constructor(private readonly o: BulkExportOptions) {
+    const { config } = o.deps;
+    this.jobs = new JobStore(o.sql);
+    this.dir = path.resolve(config.EXPORT_DIR);
+    this.worker = new ExportWorker({
+      sql: o.sql,
+      jobs: this.jobs,
+      deps: o.deps,
+      logger: o.logger,
+      dir: this.dir,
+      pageSize: config.EXPORT_PAGE_SIZE,
+      maxFileBytes: config.EXPORT_FILE_MAX_BYTES,
+      ttlMinutes: config.EXPORT_FILE_TTL_MINUTES,
+      concurrency: config.EXPORT_MAX_CONCURRENT,
+      pollMs: o.pollMs,
+      pageDelayMs: o.pageDelayMs,
+      staleSeconds: o.staleSeconds,
+    });
+  }
+
+  start(): void {
+    this.worker.start();
+  }
+
+  /** Stop the worker; a job it was running is given back to the queue and resumes on the next start. */
+  stop(): Promise<void> {
+    return this.worker.stop();
+  }
+
+  statusUrl(id: string): string {
+    return `${this.o.baseUrl}/${STATUS_PATH}/${id}`;
+  }
+
+  fileUrl(id: string, file: string): string {
+    return `${this.o.baseUrl}/${FILE_PATH}/${id}/${file}`;
+  }
+
+  /** Queue an export (429 when EXPORT_MAX_CONCURRENT are in progress); returns the job. */
+  async kickOff(request: string, spec: ExportSpec, auth: AuthContext | undefined): Promise<ExportJob> {
+    const job = await this.jobs.create({
+      request, spec, auth, maxActive: this.o.deps.config.EXPORT_MAX_CONCURRENT, retryAfterSeconds: RETRY_AFTER * 5,
+    });
+    this.worker.wake();
+    return job;
+  }
+
+  /** A job the caller may see: unknown, cancelled and expired ones are 404; another client's are 403. */
+  private async visibleJob(id: string, auth: AuthContext | undefined): Promise<ExportJob> {
+    const job = /^[0-9a-f-]{36}$/.test(id) ? await this.jobs.get(id) : undefined;
+    if (!job || job.status === 'cancelled' || (job.expiresAt && Date.parse(job.expiresAt) <= Date.now())) {
+      throw notFound(`No export ${id}: it never existed, was cancelled, or its files expired`);
+    }
+    if (job.auth) {
+      if (!auth) throw unauthorized('This export was requested with an access token; send one');
+      if (auth.clientId !== job.auth.clientId) throw forbidden('This export belongs to another client');
+    }
+    return job;
+  }
+
+  /** GET on the status URL: 202 while in progress, 200 with the manifest when done, 500 when it failed. */
+  async status(id: string, auth: AuthContext | undefined): Promise<BulkAnswer> {
+    const job = await this.visibleJob(id, auth);
+    if (job.status === 'queued' || job.status === 'running') {
+      const p = job.progress;
+      const progress = job.status === 'queued'
+        ? 'queued'
+        : `${p.typesDone} of ${p.typesTotal} types done${p.type ? `, exporting ${p.type}` : ''}, ${p.written} resources written`;
+      return { status: 202, headers: { 'X-Progress': progress, 'Retry-After': String(RETRY_AFTER) } };
+    }
+    if (job.status === 'failed') {
+      throw new OutcomeError(500, [issue('error', 'exception', job.error ?? 'The export failed')]);
+    }
+    const manifest: ExportManifest = {
+      transactionTime: job.transactionTime,
+      request: job.request,
+      requiresAccessToken: job.auth !== null,
+      output: job.output.map((f) => ({ type: f.type, url: this.fileUrl(job.id, f.file), count: f.count })),
+      error: job.errorFiles.map((f) => ({ type: f.type, url: this.fileUrl(job.id, f.file), count: f.count })),
+    };
+    return { status: 200, headers: { Expires: new Date(job.expiresAt!).toUTCString() }, body: manifest, plainJson: true };
+  }
+
+  /** DELETE on the status URL: 202, after which the status is 404 and the files go. */
+  async cancel(id: string, auth: AuthContext | undefined): Promise<BulkAnswer> {
+    await this.visibleJob(id, auth);
+    if (!(await this.jobs.cancel(id))) throw notFound(`No export ${id} to cancel`);
+    this.worker.wake();
+    return {
+      status: 202,
+      headers: {},
+      body: { resourceType: 'OperationOutcome', issue: [issue('information', 'informational', `Export ${id} was cancelled`)] },
+    };
+  }
+
+  /** A file of a completed export: its path on disk (404 when it is not one of the job's files). */
+  async file(id: string, name: string, auth: AuthContext | undefined): Promise<{ path: string; size: number }> {
+    const job = await this.visibleJob(id, auth);
+    const known = job.status === 'completed' && [...job.output, ...job.errorFiles].some((f) => f.file === name);
+    if (!known) throw notFound(`Export ${id} has no file ${name}`);
+    const file = path.join(this.dir, id, name);
+    try {
+      return { path: file, size: (await stat(file)).size };
+    } catch {
+      throw notFound(`Export ${id} has no file ${name} (any more)`);
+    }
+  }
+}
+
+/** Create the service for an app and register it for its deps; starts the worker unless told not to. */
+export function createBulkExport(options: BulkExportOptions): BulkExport {
+  const bulk = new BulkExport(options);
+  registry.set(options.deps.config, bulk);
+  if (options.worker ?? options.deps.config.EXPORT_WORKER === 'on') bulk.start();
+  return bulk;
+}
+
+export { JobStore } from './jobs';
+export type { ExportJob, OutputFile } from './jobs';
+export type { ExportSpec } from './kickoff';

@@ -1,0 +1,240 @@
+/**
+ * The export worker: runs inside the server process, claims queued jobs from the shared table and
+ * streams each requested type from the database in keyset pages (by rid) into NDJSON files, so
+ * memory stays flat whatever the size of the export. A job interrupted by a shutdown is given back
+ * and resumed by the next claim: finished types are kept, the current type restarts from scratch.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { issue, operationOutcome } from '../outcomes';
+import { search as searchModule } from '../fhir/search';
+import type { FhirDeps } from '../fhir/types';
+import type { Logger } from '../http/logger';
+import { SqlParams, type SqlClient } from '../store/sql';
+import { compartmentCondition } from './compartment';
+import type { ExportJob, JobProgress, JobStore, OutputFile } from './jobs';
+import { typeFilterSearch } from './kickoff';
+import { NdjsonWriter } from './ndjson-writer';
+
+export interface WorkerOptions {
+  sql: SqlClient;
+  jobs: JobStore;
+  deps: FhirDeps;
+  logger: Logger;
+  dir: string;
+  pageSize: number;
+  maxFileBytes: number;
+  ttlMinutes: number;
+  /** Jobs this worker runs at once. */
+  concurrency: number;
+  /** How often to look for work and expired files. */
+  pollMs?: number;
+  /** A running job whose heartbeat is older than this belongs to a dead instance and is reclaimed. */
+  staleSeconds?: number;
+  /** Claims after which a job that keeps getting interrupted is failed instead of retried. */
+  maxAttempts?: number;
+  /** Pause between pages, yielding the database to interactive traffic. */
+  pageDelayMs?: number;
+}
+
+/** The worker is stopping: give the job back. */
+class Stopping extends Error {}
+/** The job is no longer ours (cancelled, or reclaimed after a stale heartbeat): drop it. */
+class Lost extends Error {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class ExportWorker {
+  readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly active = new Map<string, Promise<void>>();
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private stopping = false;
+  private started = false;
+  private lastSweep = 0;
+
+  constructor(private readonly o: WorkerOptions) {}
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.stopping = false;
+    this.schedule(0);
+  }
+
+  /** Look for work now (after a kick-off on this instance). */
+  wake(): void {
+    if (this.started && !this.stopping) this.schedule(0);
+  }
+
+  /** Stop claiming, interrupt running jobs at their next page and give them back; resolves when all is quiet. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+    await Promise.allSettled([...this.active.values()]);
+    this.started = false;
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.ticking) return this.schedule(50);
+      this.ticking = this.tick().finally(() => {
+        this.ticking = undefined;
+        if (!this.stopping && !this.timer) this.schedule(this.o.pollMs ?? 1000);
+      });
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      if (Date.now() - this.lastSweep > 5000) {
+        this.lastSweep = Date.now();
+        await this.sweep();
+      }
+      while (!this.stopping && this.active.size < this.o.concurrency) {
+        const job = await this.o.jobs.claim(this.id, this.o.staleSeconds ?? 60);
+        if (!job) break;
+        const run = this.run(job).finally(() => {
+          this.active.delete(job.id);
+          if (!this.stopping) this.schedule(0);
+        });
+        this.active.set(job.id, run);
+      }
+    } catch (e) {
+      this.o.logger.error('export worker tick failed', { error: (e as Error).message });
+    }
+  }
+
+  /** Delete the files of expired, cancelled and failed jobs, then their rows; and directories no job owns. */
+  async sweep(): Promise<void> {
+    const gone = await this.o.jobs.expired(this.o.ttlMinutes);
+    for (const id of gone) await rm(this.jobDir(id), { recursive: true, force: true });
+    await this.o.jobs.remove(gone);
+    let dirs: string[] = [];
+    try {
+      dirs = (await readdir(this.o.dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      return; // nothing exported yet
+    }
+    const live = await this.o.jobs.live(dirs);
+    for (const d of dirs) if (!live.has(d)) await rm(this.jobDir(d), { recursive: true, force: true });
+  }
+
+  jobDir(id: string): string {
+    return path.join(this.o.dir, id);
+  }
+
+  private async run(job: ExportJob): Promise<void> {
+    const { jobs, logger } = this.o;
+    const started = Date.now();
+    if (job.attempts > (this.o.maxAttempts ?? 3)) {
+      await jobs.fail(job.id, this.id, `The export was interrupted ${job.attempts - 1} times and was abandoned`);
+      logger.warn('export job abandoned', { job: job.id, attempts: job.attempts });
+      return;
+    }
+    const dir = this.jobDir(job.id);
+    let writer: NdjsonWriter | undefined;
+    try {
+      await mkdir(dir, { recursive: true });
+      // Resume: keep the files of finished types, drop anything else (a type cut off mid-way).
+      const keep = new Set(job.output.map((f) => f.file));
+      for (const f of await readdir(dir)) if (!keep.has(f)) await rm(path.join(dir, f), { force: true });
+
+      const progress: JobProgress = {
+        typesDone: job.doneTypes.length,
+        typesTotal: job.spec.types.length,
+        written: job.output.reduce((n, f) => n + f.count, 0),
+      };
+      for (const type of job.spec.types) {
+        if (job.doneTypes.includes(type)) continue;
+        progress.type = type;
+        writer = new NdjsonWriter(dir, type, this.o.maxFileBytes);
+        await this.exportType(job, type, writer, progress);
+        const files = await writer.finish();
+        writer = undefined;
+        progress.typesDone++;
+        if (!(await jobs.finishType(job.id, this.id, type, files, progress))) throw new Lost();
+      }
+      const errorFiles = await this.writeWarnings(job, dir);
+      if (!(await jobs.complete(job.id, this.id, errorFiles, this.o.ttlMinutes))) throw new Lost();
+      logger.info('export job completed', { job: job.id, resources: progress.written, types: progress.typesDone, ms: Date.now() - started });
+    } catch (e) {
+      await writer?.discard().catch(() => undefined);
+      if (e instanceof Stopping) {
+        await jobs.release(job.id, this.id);
+        logger.info('export job released for resumption', { job: job.id });
+      } else if (e instanceof Lost) {
+        // Cancelled: its files go now. Reclaimed by another worker: that worker owns the directory.
+        const now = await jobs.get(job.id);
+        if (!now || now.status === 'cancelled') await rm(dir, { recursive: true, force: true });
+      } else {
+        logger.error('export job failed', { job: job.id, error: (e as Error).message, stack: (e as Error).stack?.split('\n').slice(0, 6).join('\n') });
+        await jobs.fail(job.id, this.id, 'The export failed on the server; the server log has the details');
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  }
+
+  /** The SQL conditions selecting one type's rows for this job (everything but the keyset). */
+  whereOf(job: ExportJob, type: string, p: SqlParams): string[] {
+    const { spec } = job;
+    const where = [`r.type = ${p.add(type)}`, 'NOT r.deleted', `r.last_updated <= ${p.add(job.transactionTime)}::timestamptz`];
+    if (spec.since) where.push(`r.last_updated > ${p.add(spec.since)}::timestamptz`);
+    if (spec.level !== 'system') where.push(compartmentCondition(type, spec.patients, p, 'r'));
+    const filters = spec.typeFilters[type];
+    if (filters?.length) {
+      const alternatives = filters.map((q) => {
+        const conds = searchModule.criteriaSql(typeFilterSearch(type, q, this.o.deps), p, 'r');
+        return conds.length ? `(${conds.join(' AND ')})` : 'true';
+      });
+      where.push(`(${alternatives.join(' OR ')})`);
+    }
+    where.push(...(this.o.deps.access?.searchFilter(job.auth ?? undefined, type, p, 'r') ?? []));
+    return where;
+  }
+
+  /**
+   * One type, in keyset pages. The inner query walks the (type, rid) index for exactly one page of
+   * candidates and the outer one applies the filters, so every page costs the same however the
+   * planner estimates the filters (left to itself it may sort the whole type for each page).
+   */
+  private async exportType(job: ExportJob, type: string, writer: NdjsonWriter, progress: JobProgress): Promise<void> {
+    const p = new SqlParams();
+    const where = this.whereOf(job, type, p).join(' AND ');
+    const typeParam = p.add(type);
+    const after = `$${p.values.length + 1}`;
+    const sql = `WITH page AS (
+        SELECT rid FROM resource WHERE type = ${typeParam} AND rid > ${after}::bigint ORDER BY rid LIMIT ${this.o.pageSize})
+      SELECT r.rid, CASE WHEN ${where} THEN r.content END AS content
+      FROM page JOIN resource r ON r.rid = page.rid ORDER BY r.rid`;
+    let last = 0;
+    for (;;) {
+      if (this.stopping) throw new Stopping();
+      const rows = await this.o.sql.query<{ rid: number | string; content: string | null }>(sql, [...p.values, last]);
+      const lines = rows.flatMap((r) => (r.content === null ? [] : [r.content]));
+      if (lines.length) {
+        await writer.write(lines);
+        progress.written += lines.length;
+      }
+      if (rows.length) last = Number(rows[rows.length - 1].rid);
+      if (!(await this.o.jobs.heartbeat(job.id, this.id, progress))) throw new Lost();
+      if (rows.length < this.o.pageSize) return;
+      if (this.o.pageDelayMs) await sleep(this.o.pageDelayMs);
+    }
+  }
+
+  /** Ignored parameters (Prefer: handling=lenient) become OperationOutcomes in the manifest's `error`. */
+  private async writeWarnings(job: ExportJob, dir: string): Promise<OutputFile[]> {
+    if (!job.spec.warnings.length) return [];
+    const writer = new NdjsonWriter(dir, 'OperationOutcome', this.o.maxFileBytes, 'error-');
+    await writer.write(job.spec.warnings.map((w) => JSON.stringify(operationOutcome([issue('warning', 'not-supported', w)]))));
+    return writer.finish();
+  }
+}
