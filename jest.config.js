@@ -16,7 +16,7 @@ module.exports = {
   testTimeout: 60000,
   globalSetup: '<rootDir>/test/support/global-setup.js',
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts', '<rootDir>/bench/**/*.test.ts'] },
     { ...base, displayName: 'pglite', testMatch: ['<rootDir>/test/**/*.test.ts'], setupFiles: ['<rootDir>/test/support/store-pglite.js'] },
     { ...base, displayName: 'postgres', testMatch: ['<rootDir>/test/**/*.test.ts'], setupFiles: ['<rootDir>/test/support/store-postgres.js'] },
   ],

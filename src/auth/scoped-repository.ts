@@ -69,8 +69,8 @@ export class ScopedRepository implements Repository {
     return this.inner.readMany(keys);
   }
 
-  referencing(targets: string[], types?: string[]): Promise<Resource[]> {
-    return this.inner.referencing(targets, types);
+  referencing(targets: string[], types?: string[], options?: Parameters<Repository['referencing']>[2]): Promise<Resource[]> {
+    return this.inner.referencing(targets, types, options);
   }
 
   private scoped(search: ParsedSearch): ScopedSearch {

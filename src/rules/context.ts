@@ -7,6 +7,7 @@
  */
 import type { Claim, FhirResource, Reference } from 'fhir/r4';
 import type { Jurisdiction } from './engine';
+import { literalReferences } from '../fhir/literal-references';
 
 export interface RuleOptions {
   /** First day of the week for weekly limits, date-fns style: 0 = Sunday, 1 = Monday. */
@@ -45,6 +46,7 @@ export class ResourceBag {
 
   add(r: AnyResource): void {
     if (!r.id) return;
+    this.refIndex.delete(r.resourceType);
     const key = `${r.resourceType}/${r.id}`;
     const previous = this.byKey.get(key);
     this.byKey.set(key, r);
@@ -78,15 +80,50 @@ export class ResourceBag {
   get size(): number {
     return this.byKey.size;
   }
+
+  /** Per type, target `Type/id` → resources of that type that reference it (built on first use). */
+  private readonly refIndex = new Map<string, Map<string, AnyResource[]>>();
+
+  /**
+   * Resources of a type that reference any of the targets (`Type/id`) anywhere in them: an index
+   * lookup, so rules need not scan every session or note of the bag for each question.
+   */
+  referencing<T extends AnyResource = AnyResource>(targets: string | string[], type: T['resourceType']): T[] {
+    let index = this.refIndex.get(type);
+    if (!index) {
+      index = new Map();
+      for (const r of this.all(type)) {
+        for (const k of literalReferences(r)) {
+          const list = index.get(k);
+          if (list) list.push(r);
+          else index.set(k, [r]);
+        }
+      }
+      this.refIndex.set(type, index);
+    }
+    const keys = Array.isArray(targets) ? targets : [targets];
+    if (keys.length === 1) return (index.get(keys[0]) ?? []) as T[];
+    const out = new Set<AnyResource>();
+    for (const k of keys) for (const r of index.get(k) ?? []) out.add(r);
+    return [...out] as T[];
+  }
 }
 
 /** `Type/id` for a reference, or undefined (contained `#x`, logical-only and urn references don't resolve). */
 export function refKey(ref: Reference | string | undefined): string | undefined {
   const s = typeof ref === 'string' ? ref : ref?.reference;
   if (!s || s.startsWith('#') || s.startsWith('urn:')) return undefined;
-  const m = /([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(s);
-  return m ? `${m[1]}/${m[2]}` : undefined;
+  let key = refKeys.get(s);
+  if (key === undefined) {
+    const m = /([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(s);
+    key = m ? `${m[1]}/${m[2]}` : '';
+    if (refKeys.size > 100_000) refKeys.clear();
+    refKeys.set(s, key);
+  }
+  return key || undefined;
 }
+/** Parsed reference strings: rules resolve the same few thousand references over and over. */
+const refKeys = new Map<string, string>();
 
 /** True when the reference points at the resource. */
 export function refersTo(ref: Reference | string | undefined, r: AnyResource | undefined): boolean {

@@ -133,6 +133,25 @@ const sameClaim = (a: Claim, b: Claim) =>
  * version or the same identifier) plus the lines of the claim being checked.
  */
 export function memberLines(ctx: RuleContext): BilledLine[] {
+  return memo(ctx, 'memberLines', () => computeMemberLines(ctx));
+}
+
+/**
+ * Facts every rule asks for again (the member's lines, sessions, plans) are computed once per
+ * context and claim: 73 rules over a year of history would otherwise rebuild them 73 times.
+ */
+const memos = new WeakMap<ResourceBag, { claim: Claim; size: number; values: Map<string, unknown> }>();
+function memo<T>(ctx: RuleContext, key: string, compute: () => T): T {
+  let m = memos.get(ctx.data);
+  if (!m || m.claim !== ctx.claim || m.size !== ctx.data.size) {
+    m = { claim: ctx.claim, size: ctx.data.size, values: new Map() };
+    memos.set(ctx.data, m);
+  }
+  if (!m.values.has(key)) m.values.set(key, compute());
+  return m.values.get(key) as T;
+}
+
+function computeMemberLines(ctx: RuleContext): BilledLine[] {
   const patient = ctx.claim.patient;
   const out: BilledLine[] = [];
   const add = (claim: Claim, current: boolean) =>
@@ -205,15 +224,21 @@ export function renderingRef(claim: Claim, item: ClaimItem): Reference | undefin
 
 // ---- assessments, plans, notes -------------------------------------------------------------------
 
-export const assessmentsOf = (ctx: RuleContext) =>
-  ctx.data.all<ServiceRequest>('ServiceRequest').filter((s) => refKey(s.subject) === refKey(ctx.claim.patient));
-export const plansOf = (ctx: RuleContext) =>
-  ctx.data.all<CarePlan>('CarePlan').filter((p) => refKey(p.subject) === refKey(ctx.claim.patient) && hasCode(p.category, CS.careplanCategory, 'rrwp'));
+export const assessmentsOf = (ctx: RuleContext) => memo(ctx, 'assessments', () =>
+  ctx.data.all<ServiceRequest>('ServiceRequest').filter((s) => refKey(s.subject) === refKey(ctx.claim.patient)));
+export const plansOf = (ctx: RuleContext) => memo(ctx, 'plans', () =>
+  ctx.data.all<CarePlan>('CarePlan').filter((p) => refKey(p.subject) === refKey(ctx.claim.patient) && hasCode(p.category, CS.careplanCategory, 'rrwp')));
 export const planProgram = (p: CarePlan) => extCode(p, EXT.program) as 'arts' | 'mh' | undefined;
-export const sessionsOf = (ctx: RuleContext) =>
-  ctx.data.all<Encounter>('Encounter').filter((e) => refKey(e.subject) === refKey(ctx.claim.patient));
+export const sessionsOf = (ctx: RuleContext) => memo(ctx, 'sessions', () =>
+  ctx.data.all<Encounter>('Encounter').filter((e) => refKey(e.subject) === refKey(ctx.claim.patient)));
 export const notesFor = (bag: ResourceBag, e: Encounter) =>
-  bag.all<DocumentReference>('DocumentReference').filter((d) => d.status !== 'entered-in-error' && (d.context?.encounter ?? []).some((r) => refersTo(r, e)));
+  bag.referencing<DocumentReference>(`Encounter/${e.id}`, 'DocumentReference').filter((d) => d.status !== 'entered-in-error' && (d.context?.encounter ?? []).some((r) => refersTo(r, e)));
+
+/** The keys a person may be referenced by: the Practitioner and each of its PractitionerRoles. */
+export const personKeys = (bag: ResourceBag, p: Practitioner): string[] => [
+  `Practitioner/${p.id}`,
+  ...bag.referencing<PractitionerRole>(`Practitioner/${p.id}`, 'PractitionerRole').map((r) => `PractitionerRole/${r.id}`),
+];
 
 /** Signatures on a plan or a review: role, party, date. */
 export interface Signature { role?: string; party?: Reference; date?: string }

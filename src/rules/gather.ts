@@ -8,7 +8,7 @@
  * Rules then run as pure functions over the bag.
  */
 import type { Claim, Encounter, PractitionerRole } from 'fhir/r4';
-import { literalReferences } from '../store/postgres-repository';
+import { literalReferences } from '../fhir/literal-references';
 import type { Repository, Resource } from '../store/repository';
 import { ResourceBag, refKey } from './context';
 import { addDays, lineDay } from './facts';
@@ -39,18 +39,11 @@ export async function gatherClaimContext(repo: Repository, claim: Claim): Promis
   const people = bag.all('Practitioner').map((p) => `Practitioner/${p.id}`);
   const roles = bag.all<PractitionerRole>('PractitionerRole').map((r) => `PractitionerRole/${r.id}`);
   if (people.length || roles.length) {
-    const staffRecords = await repo.referencing([...people, ...roles], ['PractitionerRole', 'CarePlan', 'Encounter']);
     const days = (claim.item ?? []).map(lineDay).filter((d): d is string => !!d).sort();
-    const from = days.length ? addDays(days[0].slice(0, 8) + '01', -62) : undefined;
-    const to = days.length ? addDays(days[days.length - 1], 31) : undefined;
-    for (const r of staffRecords) {
-      if (r.resourceType === 'Encounter' && from && to) {
-        // Other members' sessions and supervision meetings matter only around the claim's dates.
-        const day = (r as Encounter).period?.start?.slice(0, 10);
-        if (day && (day < from || day > to) && refKey((r as Encounter).subject) !== member) continue;
-      }
-      bag.add(r);
-    }
+    // Other members' sessions and supervision meetings matter only around the claim's dates: the
+    // caseload looks 30 days back, supervision at the calendar month of service.
+    const encounterWindow = days.length ? { from: addDays(`${days[0].slice(0, 8)}01`, -62), to: addDays(days[days.length - 1], 31) } : undefined;
+    add(await repo.referencing([...people, ...roles], ['PractitionerRole', 'CarePlan', 'Encounter'], { encounterWindow }));
     // Supervisors (and their own supervisors) named by roles.
     for (let level = 0; level < 2; level++) add(await repo.readMany(missing(bagRefs(bag).filter((k) => STAFF.has(k.slice(0, k.indexOf('/')))))));
     const newPeople = bag.all('Practitioner').map((p) => `Practitioner/${p.id}`).filter((p) => !people.includes(p));

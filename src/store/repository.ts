@@ -78,8 +78,12 @@ export interface Repository {
   vreadRaw(type: string, id: string, versionId: string): Promise<StoredRaw>;
   /** Several resources by `Type/id` (missing and deleted ones left out). */
   readMany(keys: string[]): Promise<Resource[]>;
-  /** Live resources of the given types that reference any of the targets (`Type/id`) through any reference search parameter. */
-  referencing(targets: string[], types?: string[]): Promise<Resource[]>;
+  /**
+   * Live resources of the given types that reference any of the targets (`Type/id`) anywhere
+   * (extensions included). `encounterWindow` keeps only Encounters whose period meets the
+   * inclusive day range.
+   */
+  referencing(targets: string[], types?: string[], options?: { encounterWindow?: { from: string; to: string } }): Promise<Resource[]>;
   /** Apply writes atomically, in order, in one database transaction (joins the current one, if any). */
   write(ops: WriteOp[]): Promise<WriteResult[]>;
   search(search: ParsedSearch): Promise<SearchResult>;

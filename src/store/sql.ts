@@ -13,6 +13,8 @@ export interface SqlClient {
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
   readonly kind: 'pglite' | 'postgres';
+  /** The database behind this client (the same object for a transaction's client and its parent). */
+  readonly root: object;
 }
 
 /** Parameter collector for building SQL: p.add(v) returns `$n`. */
@@ -30,7 +32,7 @@ type PGliteTx = Parameters<Parameters<PGlite['transaction']>[0]>[0];
 
 class PGliteClient implements SqlClient {
   readonly kind = 'pglite' as const;
-  constructor(private readonly db: PGlite | PGliteTx, private readonly root: PGlite, private readonly inTx = false) {}
+  constructor(private readonly db: PGlite | PGliteTx, readonly root: PGlite, private readonly inTx = false) {}
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     const res = await this.db.query<T>(sql, params);
@@ -56,7 +58,7 @@ export async function openPGlite(dataDir?: string, loadDataDir?: Blob): Promise<
 }
 
 export function pgliteOf(client: SqlClient): PGlite | undefined {
-  return client instanceof PGliteClient ? (client as unknown as { root: PGlite }).root : undefined;
+  return client instanceof PGliteClient ? client.root : undefined;
 }
 
 // ---- PostgreSQL server ---------------------------------------------------------------------------
@@ -72,6 +74,9 @@ const typeParsers = {
 class PgClient implements SqlClient {
   readonly kind = 'postgres' as const;
   constructor(private readonly pool: Pool, private readonly conn?: PoolClient) {}
+  get root(): object {
+    return this.pool;
+  }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     const res = await (this.conn ?? this.pool).query({ text: sql, values: params, types: typeParsers });

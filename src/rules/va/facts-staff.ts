@@ -12,7 +12,7 @@ import { ResourceBag, refKey } from '../context';
 import type { Finding } from '../engine';
 import {
   activeMinutes, addDays, billableUnits, contactMode, encounterKind, extCode, extDate, extRef, hasCode, holdsCredential, isFaceToFace, lineDay, lineModifiers, lineUnits,
-  periodCovers, practitionerOf, primaryPerformer, rolesOn, sessionDay, signaturesOf, toDate,
+  periodCovers, personKeys, practitionerOf, primaryPerformer, rolesOn, sessionDay, signaturesOf, toDate,
 } from '../facts';
 
 // ---- lines --------------------------------------------------------------------------------------
@@ -160,14 +160,15 @@ export function missingCredentialFindings(ctx: RuleContext, code: string, what: 
 export function caseloadOn(bag: ResourceBag, prs: Practitioner, day: string): Set<string> {
   const isPrs = (ref: Reference | undefined) => practitionerOf(bag, ref) === prs;
   const members = new Set<string>();
-  for (const plan of bag.all<CarePlan>('CarePlan')) {
+  const keys = personKeys(bag, prs);
+  for (const plan of bag.referencing<CarePlan>(keys, 'CarePlan')) {
     if (!hasCode(plan.category, CS.careplanCategory, 'rrwp') || plan.status !== 'active') continue;
     if (plan.period && !periodCovers(plan.period, day)) continue;
     const key = refKey(plan.subject);
     if (key && (isPrs(plan.author) || signaturesOf(plan).some((s) => isPrs(s.party)))) members.add(key);
   }
   const from = addDays(day, -30);
-  for (const e of bag.all<Encounter>('Encounter')) {
+  for (const e of bag.referencing<Encounter>(keys, 'Encounter')) {
     if (encounterKind(e) !== 'session' || e.status === 'cancelled' || e.status === 'entered-in-error') continue;
     const d = sessionDay(e);
     const key = refKey(e.subject);

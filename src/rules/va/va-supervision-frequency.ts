@@ -1,7 +1,7 @@
 import type { Encounter, Practitioner } from 'fhir/r4';
 import { refKey, type ResourceBag } from '../context';
 import { defineRule, type Finding } from '../engine';
-import { activeMinutes, encounterKind, isFaceToFace, practitionerOf, sessionDay } from '../facts';
+import { activeMinutes, encounterKind, isFaceToFace, personKeys, practitionerOf, sessionDay } from '../facts';
 import { claimLines, experienceStart, lineRendering, monthsBetween, personName } from './facts-staff';
 
 /** Meetings a month by months of experience: < 12 → 2, 12 to < 24 → 1, 24 or more → none stated. */
@@ -9,7 +9,7 @@ const required = (months: number) => (months < 12 ? 2 : months < 24 ? 1 : 0);
 
 /** Finished, face-to-face, one-to-one supervision meetings of at least 30 minutes with the PRS in the month (YYYY-MM). */
 export function qualifyingMeetings(bag: ResourceBag, prs: Practitioner, month: string): Encounter[] {
-  return bag.all<Encounter>('Encounter').filter((e) => {
+  return bag.referencing<Encounter>(personKeys(bag, prs), 'Encounter').filter((e) => {
     if (encounterKind(e) !== 'supervision' || e.status !== 'finished') return false;
     if (!sessionDay(e)?.startsWith(month)) return false;
     const people = new Set((e.participant ?? []).map((p) => {
