@@ -53,8 +53,12 @@ describe('discovery', () => {
     expect(res.body.scopes_supported).toContain('system/*.rs');
   });
 
-  it('keeps the CapabilityStatement public', async () => {
-    expect((await t.http().get('/fhir/metadata')).status).toBe(200);
+  it('keeps the CapabilityStatement public, and it advertises SMART with the token endpoint', async () => {
+    const res = await t.http().get('/fhir/metadata');
+    expect(res.status).toBe(200);
+    const security = res.body.rest[0].security;
+    expect(security.service[0].coding[0].code).toBe('SMART-on-FHIR');
+    expect(security.extension[0].extension).toContainEqual({ url: 'token', valueUri: TOKEN_URL });
   });
 });
 
