@@ -165,8 +165,8 @@ export class PostgresRepository implements Repository {
     }
 
     const results: WriteResult[] = [];
-    const inserts: { type: string; id: string; version: number; deleted: boolean; content: string | null; method: string; index?: IndexRows }[] = [];
-    const updates: { rid: number; type: string; id: string; version: number; deleted: boolean; content: string | null; method: string; index?: IndexRows }[] = [];
+    const inserts: { type: string; id: string; version: number; deleted: boolean; content: string | null; method: string; index?: IndexRows; refs?: string[] }[] = [];
+    const updates: { rid: number; type: string; id: string; version: number; deleted: boolean; content: string | null; method: string; index?: IndexRows; refs?: string[] }[] = [];
 
     ops.forEach((op, i) => {
       const { type, id } = targets[i];
@@ -194,10 +194,11 @@ export class PostgresRepository implements Repository {
       const resource = { resourceType, id, meta: { ...(givenMeta ?? {}), versionId: String(version), lastUpdated: now }, ...rest } as Resource;
       const content = JSON.stringify(resource);
       const index = searchModule.extractIndexRows(resource as Resource & Record<string, unknown>);
+      const refs = literalReferences(resource);
       const method = op.kind === 'create' ? 'POST' : (op.method ?? 'PUT');
       const created = !cur || cur.deleted;
-      if (cur) updates.push({ rid: cur.rid, type, id, version, deleted: false, content, method, index });
-      else inserts.push({ type, id, version, deleted: false, content, method, index });
+      if (cur) updates.push({ rid: cur.rid, type, id, version, deleted: false, content, method, index, refs });
+      else inserts.push({ type, id, version, deleted: false, content, method, index, refs });
       results.push({ type, id, versionId: String(version), lastUpdated: now, resource, status: created ? 201 : 200, created });
     });
 
@@ -241,7 +242,7 @@ export class PostgresRepository implements Repository {
     await this.analyzeIfGrown(all.length);
 
     // Search index rows.
-    await this.insertIndexRows(all.filter((r) => r.index).map((r) => ({ rid: rids.get(keyOf(r.type, r.id))!, type: r.type, index: r.index!, refs: literalReferences(JSON.parse(r.content!)) })));
+    await this.insertIndexRows(all.filter((r) => r.index).map((r) => ({ rid: rids.get(keyOf(r.type, r.id))!, type: r.type, index: r.index!, refs: r.refs ?? [] })));
     return results;
   }
 
