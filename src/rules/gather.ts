@@ -41,8 +41,13 @@ export async function gatherClaimContext(repo: Repository, claim: Claim): Promis
   if (people.length || roles.length) {
     const days = (claim.item ?? []).map(lineDay).filter((d): d is string => !!d).sort();
     // Other members' sessions and supervision meetings matter only around the claim's dates: the
-    // caseload looks 30 days back, supervision at the calendar month of service.
-    const encounterWindow = days.length ? { from: addDays(`${days[0].slice(0, 8)}01`, -62), to: addDays(days[days.length - 1], 31) } : undefined;
+    // caseload looks 30 days back (va-caseload), supervision judges the calendar month of service
+    // (va-supervision-frequency).
+    const first = days[0];
+    const last = days[days.length - 1];
+    const encounterWindow = days.length
+      ? { from: [addDays(first, -30), `${first.slice(0, 8)}01`].sort()[0], to: addDays(`${addDays(`${last.slice(0, 8)}28`, 4).slice(0, 8)}01`, -1) }
+      : undefined;
     add(await repo.referencing([...people, ...roles], ['PractitionerRole', 'CarePlan', 'Encounter'], { encounterWindow }));
     // Supervisors (and their own supervisors) named by roles.
     for (let level = 0; level < 2; level++) add(await repo.readMany(missing(bagRefs(bag).filter((k) => STAFF.has(k.slice(0, k.indexOf('/')))))));

@@ -119,8 +119,10 @@ export class PostgresRepository implements Repository {
       tt.push(k.slice(0, i));
       ti.push(k.slice(i + 1));
     }
-    const where = [`r.rid IN (SELECT t.rid FROM resource_ref t WHERE (t.target_type, t.target_id) IN (SELECT * FROM unnest(${p.add(tt)}::text[], ${p.add(ti)}::text[])))`, 'NOT r.deleted'];
-    if (types?.length) where.push(`r.type = ANY(${p.add(types)}::text[])`);
+    // The type filter sits inside the subquery, on resource_ref's (target_type, target_id, type) index:
+    // a PRS is named by every note and claim of every member, and only a few types are wanted.
+    const typeFilter = types?.length ? ` AND t.type = ANY(${p.add(types)}::text[])` : '';
+    const where = [`r.rid IN (SELECT t.rid FROM resource_ref t WHERE (t.target_type, t.target_id) IN (SELECT * FROM unnest(${p.add(tt)}::text[], ${p.add(ti)}::text[]))${typeFilter})`, 'NOT r.deleted'];
     if (options.encounterWindow) {
       // Encounters only where their period meets the window (the `date` index of Encounter).
       where.push(`(r.type <> 'Encounter' OR EXISTS (SELECT 1 FROM sp_date d WHERE d.rid = r.rid AND d.type = 'Encounter' AND d.param = 'date'
