@@ -43,6 +43,12 @@ type Code = OperationOutcomeIssue['code'];
 /** Where an object sits: the FHIR element path without indexes (extension contexts) and its type. */
 interface Host {
   basePath: string;
+  /**
+   * The path of the element's own definition: inside a datatype it is the datatype's path
+   * (`HumanName.family`, `ElementDefinition.type`), and a recursive element (contentReference) has
+   * the path it refers to (`Questionnaire.item`). Extension contexts name either path.
+   */
+  defPath?: string;
   type: string;
   isResourceRoot: boolean;
   /** URL of the extension this object is (for `extension`-type contexts of sub-extensions). */
@@ -263,7 +269,7 @@ class StructureValidator implements ProfileValidator {
     }
 
     const elementHost = (child: ElementNode, type: string): Host => ({
-      basePath: `${host.basePath}.${child.name}`, type, isResourceRoot: false,
+      basePath: `${host.basePath}.${child.name}`, defPath: child.contentReference?.replace(/^.*#/, '') ?? child.path, type, isResourceRoot: false,
     });
     for (const child of owner.children.values()) {
       const entry = found.get(child);
@@ -389,7 +395,7 @@ class StructureValidator implements ProfileValidator {
       if (c.type === 'extension') return parent.extensionUrl === c.expression;
       if (c.type !== 'element') return true; // FHIRPath contexts are not evaluated here
       const e = c.expression;
-      return e === 'Element' || e === 'Base' || e === parent.basePath || e === parent.type
+      return e === 'Element' || e === 'Base' || e === parent.basePath || e === parent.defPath || e === parent.type
         || (parent.isResourceRoot && (e === 'Resource' || e === 'DomainResource'))
         || (parent.extensionUrl !== undefined && e === 'Extension');
     });
