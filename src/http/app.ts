@@ -207,7 +207,8 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
     return bulkMiddleware(bulk, { onError: (e) => logger.error('unhandled error', { requestId: res.locals.requestId, ...errorFields(e) }) })(req, res, next);
   });
 
-  app.use('/fhir', express.raw({ type: () => true, limit: bodyLimit }));
+  // Reads carry no body: skip the parser on GET and HEAD (the hot path).
+  app.use('/fhir', express.raw({ type: (req) => req.method !== 'GET' && req.method !== 'HEAD', limit: bodyLimit }));
 
   app.all(/^\/fhir(\/.*)?$/, async (req: Request, res: Response) => {
     const requestId = res.locals.requestId as string;
