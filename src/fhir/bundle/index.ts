@@ -5,9 +5,9 @@
  */
 import type { Bundle, BundleEntry, OperationOutcomeIssue } from 'fhir/r4';
 import { randomUUID } from 'node:crypto';
-import { OutcomeError, badRequest, issue, operationOutcome, preconditionFailed, hasErrors, invalid, unprocessable } from '../../outcomes';
+import { OutcomeError, badRequest, issue, operationOutcome, preconditionFailed } from '../../outcomes';
 import type { Repository, Resource, WriteOp, WriteResult } from '../../store/repository';
-import { etag, requireResourceBody, requireWritable } from '../interactions/common';
+import { etag, requireResourceBody, requireWritable, validateForWrite } from '../interactions/common';
 import { findMatches, parseQueryString } from '../interactions/conditional';
 import { applyJsonPatch, stripVersionMeta } from '../interactions/patch';
 import { ID_PATTERN, isResourceType } from '../resource-types';
@@ -159,7 +159,7 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
         } else if (e.method === 'PATCH') {
           if (!e.id) throw badRequest(`PATCH needs [type]/[id], not '${e.url}'`);
           const current = await repo.read(e.type, e.id);
-          const body = e.resource && (e.resource as Resource).resourceType === 'Binary' ? JSON.parse(Buffer.from((e.resource as { data?: string }).data ?? '', 'base64').toString('utf8')) : undefined;
+          const body = patchDocument(e.resource);
           if (body === undefined) throw badRequest('A PATCH entry carries its JSON Patch as a Binary resource (contentType application/json-patch+json)', at(e.index, '.resource'));
           const patched = applyJsonPatch(current, body);
           stripVersionMeta(patched);
@@ -202,7 +202,8 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
     for (const o of ops) {
       if (o.op.kind === 'delete') continue;
       try {
-        o.warnings = validateEntry(deps, o.op.resource);
+        // An entry's outcome reports what it should fix: warnings, not information notes.
+        o.warnings = validateForWrite(deps, o.op.resource).filter((i) => i.severity === 'warning');
       } catch (err) {
         throw inEntry(err, o.entry.index);
       }
@@ -241,15 +242,10 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
   });
 }
 
-function validateEntry(deps: FhirDeps, resource: Resource): OperationOutcomeIssue[] {
-  const mode = deps.config.VALIDATE_ON_WRITE;
-  if (mode === 'off') return [];
-  const structural = deps.validator.structure(resource);
-  if (hasErrors(structural)) throw invalid(structural.filter((i) => i.severity === 'error' || i.severity === 'fatal'));
-  if (mode === 'structure') return [];
-  const conformance = deps.validator.profile(resource);
-  if (hasErrors(conformance)) throw unprocessable(conformance);
-  return conformance.filter((i) => i.severity === 'warning');
+/** A PATCH entry carries its JSON Patch as a Binary resource (base64 data); undefined when it does not. */
+function patchDocument(resource: Resource | undefined): unknown {
+  if (resource?.resourceType !== 'Binary') return undefined;
+  return JSON.parse(Buffer.from((resource as { data?: string }).data ?? '', 'base64').toString('utf8'));
 }
 
 function writeEntry(req: FhirRequest, r: WriteResult, warnings: OperationOutcomeIssue[]): BundleEntry {
@@ -274,7 +270,7 @@ function subRequest(req: FhirRequest, e: ParsedEntry): FhirRequest {
     query: e.query ?? [],
     headers: { ifMatch: e.ifMatch, ifNoneExist: e.ifNoneExist, contentType: e.method === 'PATCH' ? 'application/json-patch+json' : 'application/fhir+json' },
     prefer: req.prefer,
-    body: e.method === 'PATCH' && e.resource?.resourceType === 'Binary' ? JSON.parse(Buffer.from((e.resource as { data?: string }).data ?? '', 'base64').toString('utf8')) : e.resource,
+    body: e.method === 'PATCH' ? (patchDocument(e.resource) ?? e.resource) : e.resource,
     baseUrl: req.baseUrl,
     requestId: req.requestId,
   };

@@ -1,4 +1,4 @@
-import { operationOutcome, issue, preconditionFailed, badRequest } from '../../outcomes';
+import { operationOutcome, issue, preconditionFailed } from '../../outcomes';
 import type { Handler } from '../types';
 import { requireResourceBody, requireType, requireWritable, validateForWrite, versionHeaders, writeResponse } from './common';
 import { findMatches } from './conditional';
@@ -29,6 +29,3 @@ export const createResource: Handler = async ({ req, deps, params }) => {
   });
 };
 
-export function requireNoQuery(q: [string, string][], what: string) {
-  if (q.some(([k]) => !k.startsWith('_format') && k !== '_pretty')) throw badRequest(`${what} takes no search parameters`);
-}
