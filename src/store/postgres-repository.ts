@@ -459,13 +459,8 @@ export class PostgresRepository implements Repository {
     if (!o.cursor) {
       if (!more) out.total = page.length;
       else {
-        const pc = new SqlParams();
-        const w: string[] = [];
-        if (o.type) w.push(`type = ${pc.add(o.type)}`);
-        if (o.id) w.push(`id = ${pc.add(o.id)}`);
-        if (o.since) w.push(`last_updated >= ${pc.add(o.since)}::timestamptz`);
-        if (o.at) w.push(`last_updated <= ${pc.add(o.at)}::timestamptz`);
-        const n = await this.db.query<{ n: number | string }>(`SELECT count(*) AS n FROM resource_version ${w.length ? `WHERE ${w.join(' AND ')}` : ''}`, pc.values);
+        // First page only: p holds just the filter's values (no cursor), so the filter is reused as is.
+        const n = await this.db.query<{ n: number | string }>(`SELECT count(*) AS n FROM resource_version v WHERE ${base}`, p.values);
         out.total = Number(n[0].n);
       }
     }
