@@ -69,6 +69,13 @@ export const isFaceToFace = (e: Encounter) => {
   return m === 'in-person' || m === 'telehealth-video';
 };
 export const sessionDay = (e: Encounter) => dayOf(e.period?.start);
+/** The program a session's own `program` extension names (arts or mh), if any. */
+export const programExtension = (e: Encounter): 'arts' | 'mh' | undefined => {
+  const code = extCode(e, EXT.program);
+  return code === 'arts' || code === 'mh' ? code : undefined;
+};
+/** Calendar month (YYYY-MM) of a day. */
+export const monthOf = (day: string) => day.slice(0, 7);
 
 const minutesBetween = (p: Period | undefined): number => {
   if (!p?.start || !p.end) return 0;

@@ -21,7 +21,7 @@ import { CS, EXT, SYSTEM } from '../../prss/terminology';
 import { refKey, type RuleContext } from '../context';
 import {
   addDays, assessmentsOf, codeIn, codings, dayOf, encounterKind, extRef, exts, holdsCredential, lineCode, lineDay,
-  lineEncounter, planProgram, plansOf, practitionerOf, programOfCode, samePerson, serviceOf, sessionDay, sessionsOf,
+  lineEncounter, planProgram, plansOf, practitionerOf, programExtension, programOfCode, samePerson, serviceOf, sessionDay, sessionsOf,
   reviewsOf, signaturesOf, type Review, type Signature,
 } from '../facts';
 
@@ -72,8 +72,8 @@ export const PROGRAM_NAME: Record<Program, string> = { arts: 'ARTS', mh: 'mental
 
 /** Program of a session: its `program` extension, else the category of the assessment it is based on. */
 export function sessionProgram(ctx: RuleContext, e: Encounter): Program | undefined {
-  const own = e.extension?.find((x) => x.url === EXT.program)?.valueCode;
-  if (own === 'arts' || own === 'mh') return own;
+  const own = programExtension(e);
+  if (own) return own;
   for (const b of e.basedOn ?? []) {
     const sr = ctx.data.resolve<ServiceRequest>(b, 'ServiceRequest');
     const p = sr && assessmentProgram(sr);
@@ -415,7 +415,7 @@ export function latest<T>(xs: T[], key: (x: T) => string | undefined): T | undef
 }
 
 /** `YYYY-MM` of a day, and month arithmetic on it. */
-export const monthOf = (day: string) => day.slice(0, 7);
+export { monthOf } from '../facts';
 export function addMonths(month: string, n: number): string {
   const [y, m] = month.split('-').map(Number);
   const t = y * 12 + (m - 1) + n;

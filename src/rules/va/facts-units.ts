@@ -5,10 +5,9 @@
  */
 import type { Encounter, Period } from 'fhir/r4';
 import { startOfWeek } from 'date-fns';
-import { EXT } from '../../prss/terminology';
 import type { RuleContext } from '../context';
 import type { Finding } from '../engine';
-import { authorizedUnits, encounterKind, extCode, memberLines, programOfCode, toDate, type BilledLine } from '../facts';
+import { authorizedUnits, encounterKind, memberLines, programExtension, programOfCode, toDate, type BilledLine } from '../facts';
 import { itemPath } from '../common/lines';
 
 export { claimLines, itemPath, sessionLines, type ClaimLine } from '../common/lines';
@@ -31,7 +30,7 @@ export const countsBefore = (other: BilledLine, line: BilledLine) => !other.curr
 export const sumUnits = (lines: BilledLine[]) => lines.reduce((s, l) => s + l.units, 0);
 
 export const yearOf = (day: string) => day.slice(0, 4);
-export const monthOf = (day: string) => day.slice(0, 7);
+export { monthOf } from '../facts';
 /** The first day (YYYY-MM-DD) of the calendar week holding the day. */
 export function weekOf(day: string, weekStartsOn: RuleContext['options']['weekStartsOn']): string {
   const d = startOfWeek(toDate(day), { weekStartsOn });
@@ -51,11 +50,9 @@ export function monthsBetween(a: string, b: string): number {
   return Math.max(0, mb - ma - 1);
 }
 
-/** Program of a session: its `program` extension. */
-export const sessionProgram = (e: Encounter) => extCode(e, EXT.program) as 'arts' | 'mh' | undefined;
 /** Program of a line: its code, else its session's program. */
 export const lineProgram = (code: string | undefined, e: Encounter | undefined) =>
-  programOfCode(code, 'US-VA') ?? (e ? sessionProgram(e) : undefined);
+  programOfCode(code, 'US-VA') ?? (e ? programExtension(e) : undefined);
 
 /** A finished session of kind `session` (not an attempt, supervision or collaboration). */
 export const isServiceSession = (e: Encounter) => e.status === 'finished' && encounterKind(e) === 'session';

@@ -1,7 +1,7 @@
 /** ARTS and MH services on the same day must be at different times. */
 import { defineRule, type Finding } from '../engine';
-import { sessionDay, sessionsOf } from '../facts';
-import { isServiceSession, itemPath, lineProgram, periodsOverlap, sessionLines, sessionProgram } from './facts-units';
+import { programExtension, sessionDay, sessionsOf } from '../facts';
+import { isServiceSession, itemPath, lineProgram, periodsOverlap, sessionLines } from './facts-units';
 
 export const vaArtsMhOverlap = defineRule({
   id: 'va-arts-mh-overlap',
@@ -22,10 +22,10 @@ export const vaArtsMhOverlap = defineRule({
       const program = lineProgram(code, encounter);
       const day = sessionDay(encounter);
       if (!program || !day) continue;
-      const clash = sessions.find((o) => o !== encounter && sessionDay(o) === day && !!sessionProgram(o) && sessionProgram(o) !== program && periodsOverlap(o.period, encounter.period));
+      const clash = sessions.find((o) => o !== encounter && sessionDay(o) === day && !!programExtension(o) && programExtension(o) !== program && periodsOverlap(o.period, encounter.period));
       if (!clash) continue;
       findings.push({
-        diagnostics: `The ${program.toUpperCase()} session ${encounter.id} (${encounter.period?.start} to ${encounter.period?.end}) overlaps the ${sessionProgram(clash)!.toUpperCase()} session ${clash.id} (${clash.period?.start} to ${clash.period?.end}) on ${day}; ARTS and MH services on one day must be at different times`,
+        diagnostics: `The ${program.toUpperCase()} session ${encounter.id} (${encounter.period?.start} to ${encounter.period?.end}) overlaps the ${programExtension(clash)!.toUpperCase()} session ${clash.id} (${clash.period?.start} to ${clash.period?.end}) on ${day}; ARTS and MH services on one day must be at different times`,
         expression: itemPath(index, 'encounter'),
         item: index,
         allowedUnits: 0,
