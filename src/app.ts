@@ -41,9 +41,14 @@ export interface AppOptions {
   demo?: () => { resourceType: 'Bundle' };
 }
 
+const conformanceCache = new Map<string, Resource[]>();
+
 /** Conformance resources shipped with the server: profiles/ and capability/ (OperationDefinitions). */
 export function conformanceResources(root = PROJECT_ROOT): Resource[] {
-  const out: Resource[] = [];
+  // Read once per process: the validator and the store sync both need them at start.
+  let out = conformanceCache.get(root);
+  if (out) return out;
+  out = [];
   for (const dir of ['profiles', 'capability']) {
     let files: string[] = [];
     try {
@@ -56,6 +61,7 @@ export function conformanceResources(root = PROJECT_ROOT): Resource[] {
       if (CONFORMANCE_TYPES.includes(r.resourceType) && r.id) out.push(r);
     }
   }
+  conformanceCache.set(root, out);
   return out;
 }
 
