@@ -42,7 +42,7 @@ export function defineRoute(route: Route): void {
 }
 
 export function defineOperation(op: OperationDef): void {
-  if (operations.some((o) => o.name === o.name && o === op)) return;
+  if (operations.includes(op)) return;
   operations.push(op);
 }
 

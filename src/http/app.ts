@@ -4,7 +4,7 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { OutcomeError, badRequest, issue, notAcceptable, notFound, operationOutcome, payloadTooLarge, unsupportedMediaType } from '../outcomes';
+import { OutcomeError, badRequest, issue, notAcceptable, notFound, payloadTooLarge, unsupportedMediaType } from '../outcomes';
 import { errorResponse, handle } from '../fhir/router';
 import type { AuthContext, FhirDeps, FhirRequest, FhirResponse, HttpMethod, Prefer } from '../fhir/types';
 import type { AuditRecorder } from '../audit/recorder';
@@ -264,4 +264,3 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
   return app;
 }
 
-export { operationOutcome };

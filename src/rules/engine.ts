@@ -67,10 +67,6 @@ export function rulesForPack(jurisdiction: Jurisdiction): RuleDefinition[] {
   return registeredRules().filter((r) => r.pack === 'common' || r.pack === jurisdiction);
 }
 
-export interface RuleIssue extends OperationOutcomeIssue {
-  /** Not serialised: kept for adjudication. */
-}
-
 export interface RuleResult {
   rule: RuleDefinition;
   finding: Finding;
@@ -94,7 +90,7 @@ export function runRules(ctx: RuleContext, rules = rulesForPack(ctx.jurisdiction
 export function ruleIssue(r: RuleResult): OperationOutcomeIssue {
   return {
     severity: r.rule.severity,
-    code: r.rule.severity === 'error' ? 'business-rule' : 'business-rule',
+    code: 'business-rule',
     details: {
       coding: [{ system: RULE_SYSTEM, code: r.rule.id, display: r.rule.description }],
       text: `${r.rule.id}: ${r.rule.description}`,

@@ -6,7 +6,7 @@
 import type { Bundle, BundleEntry, OperationOutcomeIssue } from 'fhir/r4';
 import { randomUUID } from 'node:crypto';
 import { OutcomeError, badRequest, issue, operationOutcome, preconditionFailed } from '../../outcomes';
-import type { Repository, Resource, WriteOp, WriteResult } from '../../store/repository';
+import type { Resource, WriteOp, WriteResult } from '../../store/repository';
 import { etag, requireResourceBody, requireWritable, validateForWrite } from '../interactions/common';
 import { findMatches, parseQueryString } from '../interactions/conditional';
 import { applyJsonPatch, stripVersionMeta } from '../interactions/patch';
@@ -314,4 +314,3 @@ async function batch(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[]): Prom
   return { resourceType: 'Bundle', id: randomUUID(), type: 'batch-response', entry };
 }
 
-export type { Repository };

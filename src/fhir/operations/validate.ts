@@ -7,7 +7,6 @@ import type { Claim, OperationDefinition, OperationOutcomeIssue } from 'fhir/r4'
 import { badRequest, hasErrors, issue, operationOutcome } from '../../outcomes';
 import { checkClaim, ruleOptionsFrom } from '../../rules/service';
 import type { Jurisdiction } from '../../rules/engine';
-import type { Resource } from '../../store/repository';
 import { requireId } from '../interactions/common';
 import { coreResources } from '../core-definitions';
 import { defineOperation } from '../registry';
@@ -94,4 +93,3 @@ defineOperation({
   handler: validateOperation,
 });
 
-export type { Resource };
