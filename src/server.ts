@@ -5,6 +5,7 @@
 import type { Claim, FhirResource } from 'fhir/r4';
 import { hasErrors, unprocessable } from './outcomes';
 import { checkClaim, ruleOptionsFrom } from './rules/service';
+import { setContextCacheLimit } from './rules/context-cache';
 import { createApp, conformanceResources, type App } from './app';
 import type { Config } from './config';
 import type { FhirDeps, ResourceValidator } from './fhir/types';
@@ -36,6 +37,7 @@ export interface ServerOptions {
 }
 
 export async function buildServer(options: ServerOptions): Promise<App> {
+  setContextCacheLimit(options.config.RULE_CONTEXT_CACHE);
   return createApp({ claimCheck: claimWriteCheck(options.config), ...options, validator: resourceValidator() });
 }
 

@@ -10,7 +10,7 @@
 import { forbidden, notFound } from '../outcomes';
 import type { AccessPolicy, AuthContext } from '../fhir/types';
 import { literalReferences, type ScopedSearch } from '../store/postgres-repository';
-import type { HistoryOptions, HistoryPage, Repository, Resource, SearchResult, StoredRaw, WriteOp, WriteResult } from '../store/repository';
+import type { ChangeFeed, HistoryOptions, HistoryPage, Repository, Resource, SearchResult, StoredRaw, WriteOp, WriteResult } from '../store/repository';
 import { SqlParams, type SqlClient } from '../store/sql';
 import type { ParsedSearch } from '../fhir/search/types';
 import { sqlOf } from './policy';
@@ -71,6 +71,10 @@ export class ScopedRepository implements Repository {
 
   referencing(targets: string[], types?: string[], options?: Parameters<Repository['referencing']>[2]): Promise<Resource[]> {
     return this.inner.referencing(targets, types, options);
+  }
+
+  changeFeed(): ChangeFeed | undefined {
+    return this.inner.changeFeed();
   }
 
   private scoped(search: ParsedSearch): ScopedSearch {

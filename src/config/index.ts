@@ -35,6 +35,8 @@ export const configSchema = z
     BUNDLE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     VALIDATE_ON_WRITE: z.enum(['profile', 'structure', 'off']).default('profile'),
     CLAIM_RULES: z.enum(['report', 'enforce', 'off']).default('report'),
+    /** Resources the rule engine keeps gathered across requests (0 = gather afresh every time). */
+    RULE_CONTEXT_CACHE: z.coerce.number().int().min(0).default(100_000),
     /** First day of the week for weekly limits (1 = Monday … 7 = Sunday). */
     WEEK_START: z.coerce.number().int().min(1).max(7).default(1),
     /** Extra holidays (YYYY-MM-DD, comma separated) added to the US federal calendar. */

@@ -35,20 +35,45 @@ export interface RuleContext {
 
 type AnyResource = FhirResource & { id?: string };
 
-/** Resources indexed by type and id, with reference resolution. */
+/**
+ * Resources indexed by type and id, with reference resolution. A bag may sit on a `base` bag: it
+ * then shows the base's resources with its own added on top (same `Type/id`: its own wins), and
+ * never changes the base. The rule engine caches gathered bags across requests (sealed, shared) and
+ * gives each request an overlay holding the claim being checked and whatever an operation adds.
+ */
 export class ResourceBag {
   private readonly byKey = new Map<string, AnyResource>();
   private readonly byType = new Map<string, AnyResource[]>();
+  private sealed = false;
+  /** Own resources that replace one of the base's (same key): their base copy is hidden. */
+  private shadowed = 0;
+  /** Per type, the base's list merged with this bag's own (built on first use, dropped on add). */
+  private readonly merged = new Map<string, AnyResource[]>();
 
-  constructor(resources: Iterable<AnyResource> = []) {
+  constructor(resources: Iterable<AnyResource> = [], private readonly base?: ResourceBag) {
     for (const r of resources) this.add(r);
+  }
+
+  /** A bag over this one: what is added to it leaves this one as it is. */
+  overlay(resources: Iterable<AnyResource> = []): ResourceBag {
+    return new ResourceBag(resources, this);
+  }
+
+  /** No more adds: the bag is shared (cached) from now on. */
+  seal(): this {
+    this.sealed = true;
+    return this;
   }
 
   add(r: AnyResource): void {
     if (!r.id) return;
+    if (this.sealed) throw new Error('A sealed (shared) ResourceBag cannot change; add to an overlay');
     this.refIndex.delete(r.resourceType);
+    this.merged.delete(r.resourceType);
+    this.facts.clear();
     const key = `${r.resourceType}/${r.id}`;
     const previous = this.byKey.get(key);
+    if (!previous && this.base?.byKeyDeep(key)) this.shadowed++;
     this.byKey.set(key, r);
     const list = this.byType.get(r.resourceType) ?? [];
     if (previous) list.splice(list.indexOf(previous), 1);
@@ -56,13 +81,31 @@ export class ResourceBag {
     this.byType.set(r.resourceType, list);
   }
 
-  has(type: string, id: string): boolean {
-    return this.byKey.has(`${type}/${id}`);
+  private byKeyDeep(key: string): AnyResource | undefined {
+    return this.byKey.get(key) ?? this.base?.byKeyDeep(key);
   }
 
-  /** All resources of a type, in the order gathered. */
+  has(type: string, id: string): boolean {
+    return this.byKeyDeep(`${type}/${id}`) !== undefined;
+  }
+
+  /** Whether this bag itself (not its base) holds resources of the type. */
+  private ownsType(type: string): boolean {
+    return (this.byType.get(type)?.length ?? 0) > 0;
+  }
+
+  /** All resources of a type, in the order gathered (the base's first, then this bag's own). */
   all<T extends AnyResource = AnyResource>(type: T['resourceType']): T[] {
-    return (this.byType.get(type) ?? []) as T[];
+    const own = this.byType.get(type) ?? [];
+    if (!this.base) return own as T[];
+    if (!own.length) return this.base.all<T>(type);
+    let list = this.merged.get(type);
+    if (!list) {
+      const mine = new Set(own.map((r) => `${r.resourceType}/${r.id}`));
+      list = [...this.base.all(type).filter((r) => !mine.has(`${r.resourceType}/${r.id}`)), ...own];
+      this.merged.set(type, list);
+    }
+    return list as T[];
   }
 
   /**
@@ -72,13 +115,19 @@ export class ResourceBag {
   resolve<T extends AnyResource = AnyResource>(ref: Reference | string | undefined, type?: T['resourceType']): T | undefined {
     const key = refKey(ref);
     if (!key) return undefined;
-    const r = this.byKey.get(key);
+    const r = this.byKeyDeep(key);
     if (!r || (type && r.resourceType !== type)) return undefined;
     return r as T;
   }
 
   get size(): number {
-    return this.byKey.size;
+    return this.byKey.size - this.shadowed + (this.base?.size ?? 0);
+  }
+
+  /** Every `Type/id` held, the base's included. */
+  *keys(): IterableIterator<string> {
+    if (this.base) for (const k of this.base.keys()) if (!this.byKey.has(k)) yield k;
+    yield* this.byKey.keys();
   }
 
   /** Per type, target `Type/id` → resources of that type that reference it (built on first use). */
@@ -89,6 +138,8 @@ export class ResourceBag {
    * lookup, so rules need not scan every session or note of the bag for each question.
    */
   referencing<T extends AnyResource = AnyResource>(targets: string | string[], type: T['resourceType']): T[] {
+    // An overlay with nothing of the type asks its base, whose index is built once and shared.
+    if (this.base && !this.ownsType(type)) return this.base.referencing<T>(targets, type);
     let index = this.refIndex.get(type);
     if (!index) {
       index = new Map();
@@ -107,6 +158,24 @@ export class ResourceBag {
     for (const k of keys) for (const r of index.get(k) ?? []) out.add(r);
     return [...out] as T[];
   }
+
+  /**
+   * A fact computed once per bag and reused by every request that shares it: `compute` must read
+   * only the bag and what `key` names (never the claim being checked). An overlay that adds nothing
+   * keeps its facts on the base, so requests over one cached gather compute each fact once.
+   */
+  fact<T>(key: string, compute: () => T): T {
+    if (this.base && this.byKey.size === 0) return this.base.fact(key, compute);
+    if (!this.facts.has(key)) {
+      if (this.facts.size > 10_000) this.facts.clear();
+      const v = compute();
+      // Shared by every request over the bag: a fact is never changed by whoever reads it.
+      if (Array.isArray(v)) Object.freeze(v);
+      this.facts.set(key, v);
+    }
+    return this.facts.get(key) as T;
+  }
+  private readonly facts = new Map<string, unknown>();
 }
 
 /** `Type/id` for a reference, or undefined (contained `#x`, logical-only and urn references don't resolve). */

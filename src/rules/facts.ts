@@ -15,31 +15,76 @@ import type { Jurisdiction } from './engine';
 // ---- extensions ---------------------------------------------------------------------------------
 
 type WithExt = { extension?: Extension[] } | undefined;
-export const exts = (el: WithExt, url: string): Extension[] => el?.extension?.filter((e) => e.url === url) ?? [];
-export const ext = (el: WithExt, url: string): Extension | undefined => el?.extension?.find((e) => e.url === url);
+// Plain loops: rules ask these of every session, note and claim line of a member's year, on every call.
+export const exts = (el: WithExt, url: string): Extension[] => {
+  const out: Extension[] = [];
+  for (const e of el?.extension ?? []) if (e.url === url) out.push(e);
+  return out;
+};
+export const ext = (el: WithExt, url: string): Extension | undefined => {
+  const xs = el?.extension;
+  if (xs) for (const e of xs) if (e.url === url) return e;
+  return undefined;
+};
 export const extCode = (el: WithExt, url: string) => ext(el, url)?.valueCode;
 export const extBool = (el: WithExt, url: string) => ext(el, url)?.valueBoolean;
 export const extString = (el: WithExt, url: string) => ext(el, url)?.valueString;
 export const extInt = (el: WithExt, url: string) => ext(el, url)?.valueInteger;
 export const extRef = (el: WithExt, url: string) => ext(el, url)?.valueReference;
-export const extDate = (el: WithExt, url: string) => ext(el, url)?.valueDate ?? ext(el, url)?.valueDateTime;
+export const extDate = (el: WithExt, url: string) => {
+  const e = ext(el, url);
+  return e?.valueDate ?? e?.valueDateTime;
+};
 
 // ---- codes --------------------------------------------------------------------------------------
 
-export const codings = (cc: CodeableConcept | CodeableConcept[] | undefined): Coding[] =>
-  (Array.isArray(cc) ? cc : cc ? [cc] : []).flatMap((c) => c.coding ?? []);
-export const hasCode = (cc: CodeableConcept | CodeableConcept[] | undefined, system: string, code: string) =>
-  codings(cc).some((c) => c.system === system && c.code === code);
-export const codeIn = (cc: CodeableConcept | CodeableConcept[] | undefined, system: string) =>
-  codings(cc).find((c) => c.system === system)?.code;
+type Concepts = CodeableConcept | CodeableConcept[] | undefined;
+export const codings = (cc: Concepts): Coding[] =>
+  !cc ? [] : !Array.isArray(cc) ? [...(cc.coding ?? [])] : cc.flatMap((c) => c.coding ?? []);
+/** The first coding of the concept(s) that `match` accepts. */
+function findCoding(cc: Concepts, match: (c: Coding) => boolean): Coding | undefined {
+  if (!cc) return undefined;
+  if (!Array.isArray(cc)) {
+    for (const c of cc.coding ?? []) if (match(c)) return c;
+    return undefined;
+  }
+  for (const concept of cc) for (const c of concept.coding ?? []) if (match(c)) return c;
+  return undefined;
+}
+export const hasCode = (cc: Concepts, system: string, code: string) =>
+  findCoding(cc, (c) => c.system === system && c.code === code) !== undefined;
+export const codeIn = (cc: Concepts, system: string) => findCoding(cc, (c) => c.system === system)?.code;
 
 // ---- dates --------------------------------------------------------------------------------------
 
 /** Calendar date (YYYY-MM-DD) of a FHIR date/dateTime/instant, as written. */
 export const dayOf = (d: string | undefined): string | undefined => (d && d.length >= 10 ? d.slice(0, 10) : undefined);
-export const toDate = (day: string) => parseISO(day);
+/** Local midnight of a calendar date, as date-fns' parseISO reads YYYY-MM-DD (without its cost). */
+export const toDate = (day: string): Date => {
+  if (day.length === 10 && day[4] === '-' && day[7] === '-') {
+    const y = Number(day.slice(0, 4)), m = Number(day.slice(5, 7)), d = Number(day.slice(8, 10));
+    if (m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+      const date = new Date(y, m - 1, d);
+      // new Date maps years 0–99 to 1900–1999; FHIR years are four digits, so set it outright.
+      date.setFullYear(y, m - 1, d);
+      if (date.getDate() === d) return date;
+    }
+  }
+  return parseISO(day);
+};
 /** Days from a to b (b − a) between calendar dates. */
-export const daysBetween = (a: string, b: string) => differenceInCalendarDays(toDate(b), toDate(a));
+export const daysBetween = (a: string, b: string) => {
+  const da = utcDayNumber(a);
+  const db = utcDayNumber(b);
+  return Number.isFinite(da) && Number.isFinite(db) ? db - da : differenceInCalendarDays(toDate(b), toDate(a));
+};
+/** Days since 1970-01-01 of a well-formed YYYY-MM-DD (NaN otherwise). */
+function utcDayNumber(day: string): number {
+  if (day.length !== 10 || day[4] !== '-' || day[7] !== '-') return NaN;
+  const y = Number(day.slice(0, 4)), m = Number(day.slice(5, 7)), d = Number(day.slice(8, 10));
+  const t = Date.UTC(y, m - 1, d);
+  return new Date(t).getUTCDate() === d && m >= 1 && m <= 12 ? t / 86_400_000 : NaN;
+}
 export const addDays = (day: string, n: number): string => {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
@@ -159,21 +204,24 @@ function memo<T>(ctx: RuleContext, key: string, compute: () => T): T {
 }
 
 function computeMemberLines(ctx: RuleContext): BilledLine[] {
-  const patient = ctx.claim.patient;
+  const stored = storedLines(ctx.data, refKey(ctx.claim.patient)).filter((l) => l.claim !== ctx.claim && !sameClaim(l.claim, ctx.claim));
+  return [...stored, ...claimLinesOf(ctx.data, ctx.claim, true)];
+}
+
+/** Lines of the member's stored claims (active, not cancelled or entered in error), once per bag. */
+function storedLines(bag: ResourceBag, patient: string | undefined): BilledLine[] {
+  return bag.fact(`storedLines|${patient}`, () =>
+    bag.all<Claim>('Claim')
+      .filter((c) => c.status !== 'entered-in-error' && c.status !== 'cancelled' && refKey(c.patient) === patient)
+      .flatMap((c) => claimLinesOf(bag, c, false)));
+}
+
+function claimLinesOf(bag: ResourceBag, claim: Claim, current: boolean): BilledLine[] {
   const out: BilledLine[] = [];
-  const add = (claim: Claim, current: boolean) =>
-    (claim.item ?? []).forEach((item, index) => {
-      const day = lineDay(item);
-      if (!day) return;
-      out.push({ claim, item, index, current, day, code: lineCode(item), units: lineUnits(item), encounter: lineEncounter(ctx.data, item) });
-    });
-  for (const c of ctx.data.all<Claim>('Claim')) {
-    if (c === ctx.claim || sameClaim(c, ctx.claim)) continue;
-    if (c.status === 'entered-in-error' || c.status === 'cancelled') continue;
-    if (refKey(c.patient) !== refKey(patient)) continue;
-    add(c, false);
-  }
-  add(ctx.claim, true);
+  (claim.item ?? []).forEach((item, index) => {
+    const day = lineDay(item);
+    if (day) out.push({ claim, item, index, current, day, code: lineCode(item), units: lineUnits(item), encounter: lineEncounter(bag, item) });
+  });
   return out;
 }
 
@@ -231,12 +279,12 @@ export function renderingRef(claim: Claim, item: ClaimItem): Reference | undefin
 
 // ---- assessments, plans, notes -------------------------------------------------------------------
 
-export const assessmentsOf = (ctx: RuleContext) => memo(ctx, 'assessments', () =>
+export const assessmentsOf = (ctx: RuleContext) => ctx.data.fact(`assessments|${refKey(ctx.claim.patient)}`, () =>
   ctx.data.all<ServiceRequest>('ServiceRequest').filter((s) => refKey(s.subject) === refKey(ctx.claim.patient)));
-export const plansOf = (ctx: RuleContext) => memo(ctx, 'plans', () =>
+export const plansOf = (ctx: RuleContext) => ctx.data.fact(`plans|${refKey(ctx.claim.patient)}`, () =>
   ctx.data.all<CarePlan>('CarePlan').filter((p) => refKey(p.subject) === refKey(ctx.claim.patient) && hasCode(p.category, CS.careplanCategory, 'rrwp')));
 export const planProgram = (p: CarePlan) => extCode(p, EXT.program) as 'arts' | 'mh' | undefined;
-export const sessionsOf = (ctx: RuleContext) => memo(ctx, 'sessions', () =>
+export const sessionsOf = (ctx: RuleContext) => ctx.data.fact(`sessions|${refKey(ctx.claim.patient)}`, () =>
   ctx.data.all<Encounter>('Encounter').filter((e) => refKey(e.subject) === refKey(ctx.claim.patient)));
 export const notesFor = (bag: ResourceBag, e: Encounter) =>
   bag.referencing<DocumentReference>(`Encounter/${e.id}`, 'DocumentReference').filter((d) => d.status !== 'entered-in-error' && (d.context?.encounter ?? []).some((r) => refersTo(r, e)));

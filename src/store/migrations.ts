@@ -198,6 +198,18 @@ BEGIN
 END $$;
 `,
   },
+  {
+    version: 4,
+    name: 'change feed for caches of gathered rule context',
+    // The id of the writing transaction on every version row. A cache of gathered context asks for
+    // the versions written by transactions at or after the oldest one still running when it last
+    // asked (pg_snapshot_xmin): every commit is seen at least once, on any instance, whatever the
+    // commit order.
+    sql: `
+ALTER TABLE resource_version ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX resource_version_txid ON resource_version (txid);
+`,
+  },
 ];
 
 export async function migrate(db: SqlClient): Promise<number[]> {

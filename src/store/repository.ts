@@ -70,6 +70,23 @@ export interface SearchResult {
   previousCursor?: string;
 }
 
+/** A version written since a change-feed cursor: its `Type/id` and the literal references it holds now. */
+export interface Change {
+  key: string;
+  refs: string[];
+}
+
+/**
+ * Committed writes, for caches of what was read (the rule engine's gathered context). `since` is
+ * the cursor of the previous call (undefined the first time); `overflow` means more changed than
+ * `limit`, and a cache should drop everything it holds.
+ */
+export interface ChangeFeed {
+  /** The database the feed reports on: caches are kept per database. */
+  readonly scope: object;
+  changes(since: string | undefined, limit: number): Promise<{ cursor: string; changes: Change[]; overflow: boolean }>;
+}
+
 export interface Repository {
   readonly kind: 'pglite' | 'postgres';
   /** Current version; throws 404 when never existed, 410 when deleted. */
@@ -89,6 +106,11 @@ export interface Repository {
   search(search: ParsedSearch): Promise<SearchResult>;
   count(search: ParsedSearch): Promise<number>;
   history(options: HistoryOptions): Promise<HistoryPage>;
+  /**
+   * The store's change feed; undefined inside a transaction, whose reads see writes that may still
+   * be rolled back and so must not be cached.
+   */
+  changeFeed(): ChangeFeed | undefined;
   /** Run fn with a repository bound to one database transaction. */
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -84,12 +84,12 @@ export function sessionProgram(ctx: RuleContext, e: Encounter): Program | undefi
 
 /** The member's finished service sessions (kind `session`), oldest first; all programs when none is given. */
 export function finishedSessions(ctx: RuleContext, program?: Program): { day: string; session: Encounter }[] {
-  return sessionsOf(ctx)
+  return ctx.data.fact(`finishedSessions|${refKey(ctx.claim.patient)}|${program}`, () => sessionsOf(ctx)
     .filter((e) => e.status === 'finished' && encounterKind(e) === 'session')
     .filter((e) => !program || sessionProgram(ctx, e) === program)
     .map((session) => ({ day: sessionDay(session) ?? '', session }))
     .filter((s) => s.day)
-    .sort((a, b) => a.day.localeCompare(b.day));
+    .sort((a, b) => a.day.localeCompare(b.day)));
 }
 
 // ---- assessments ----------------------------------------------------------------------------------
@@ -224,7 +224,8 @@ const hasCaregiver = (e: Encounter) => (e.participant ?? []).some((p) => refKey(
 export function caregiverInvolved(ctx: RuleContext, plan: CarePlan, line?: VaLine): boolean {
   if ((plan.activity ?? []).some((a) => codeIn(a.detail?.code, CS.service) === 'fsp')) return true;
   if (line?.service === 'fsp' || (line?.session && hasCaregiver(line.session))) return true;
-  return sessionsOf(ctx).some((e) => sessionPlan(ctx, e) === plan && (serviceOf(e) === 'fsp' || hasCaregiver(e)));
+  return ctx.data.fact(`caregiverSessions|${refKey(ctx.claim.patient)}|${plan.id}`, () =>
+    sessionsOf(ctx).some((e) => sessionPlan(ctx, e) === plan && (serviceOf(e) === 'fsp' || hasCaregiver(e))));
 }
 
 export type SignerRole = 'qualified-practitioner' | 'prs' | 'direct-supervisor' | 'member' | 'caregiver';

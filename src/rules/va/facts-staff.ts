@@ -158,6 +158,10 @@ export function missingCredentialFindings(ctx: RuleContext, code: string, what: 
  * or in the 30 days before it. Returns member reference keys.
  */
 export function caseloadOn(bag: ResourceBag, prs: Practitioner, day: string): Set<string> {
+  return bag.fact(`caseload|${prs.id}|${day}`, () => computeCaseload(bag, prs, day));
+}
+
+function computeCaseload(bag: ResourceBag, prs: Practitioner, day: string): Set<string> {
   const isPrs = (ref: Reference | undefined) => practitionerOf(bag, ref) === prs;
   const members = new Set<string>();
   const keys = personKeys(bag, prs);
@@ -179,6 +183,10 @@ export function caseloadOn(bag: ResourceBag, prs: Practitioner, day: string): Se
 
 /** Part-time when the PRS's role at the provider says so; full time otherwise. */
 export function employmentTypeOn(bag: ResourceBag, prs: Practitioner, day: string, organization: Reference | undefined): 'full-time' | 'part-time' {
+  return bag.fact(`employmentType|${prs.id}|${day}|${refKey(organization)}`, () => computeEmploymentType(bag, prs, day, organization));
+}
+
+function computeEmploymentType(bag: ResourceBag, prs: Practitioner, day: string, organization: Reference | undefined): 'full-time' | 'part-time' {
   const types = rolesOn(bag, prs, day, organization).map((r) => extCode(r, EXT.employmentType));
   return types.includes('part-time') && !types.includes('full-time') ? 'part-time' : 'full-time';
 }

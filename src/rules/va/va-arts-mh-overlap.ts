@@ -1,4 +1,6 @@
 /** ARTS and MH services on the same day must be at different times. */
+import type { Encounter } from 'fhir/r4';
+import { refKey } from '../context';
 import { defineRule, type Finding } from '../engine';
 import { programExtension, sessionDay, sessionsOf } from '../facts';
 import { isServiceSession, itemPath, lineProgram, periodsOverlap, sessionLines } from './facts-units';
@@ -17,12 +19,20 @@ export const vaArtsMhOverlap = defineRule({
   },
   check(ctx) {
     const findings: Finding[] = [];
-    const sessions = sessionsOf(ctx).filter(isServiceSession);
+    // The member's finished service sessions by date of service, once per bag.
+    const byDay = ctx.data.fact(`serviceSessionsByDay|${refKey(ctx.claim.patient)}`, () => {
+      const days = new Map<string, Encounter[]>();
+      for (const s of sessionsOf(ctx)) {
+        const d = isServiceSession(s) ? sessionDay(s) : undefined;
+        if (d) days.set(d, [...(days.get(d) ?? []), s]);
+      }
+      return days;
+    });
     for (const { index, code, encounter } of sessionLines(ctx)) {
       const program = lineProgram(code, encounter);
       const day = sessionDay(encounter);
       if (!program || !day) continue;
-      const clash = sessions.find((o) => o !== encounter && sessionDay(o) === day && !!programExtension(o) && programExtension(o) !== program && periodsOverlap(o.period, encounter.period));
+      const clash = (byDay.get(day) ?? []).find((o) => o !== encounter && !!programExtension(o) && programExtension(o) !== program && periodsOverlap(o.period, encounter.period));
       if (!clash) continue;
       findings.push({
         diagnostics: `The ${program.toUpperCase()} session ${encounter.id} (${encounter.period?.start} to ${encounter.period?.end}) overlaps the ${programExtension(clash)!.toUpperCase()} session ${clash.id} (${clash.period?.start} to ${clash.period?.end}) on ${day}; ARTS and MH services on one day must be at different times`,

@@ -1,3 +1,4 @@
+import { refKey } from '../context';
 import { defineRule, type Finding } from '../engine';
 import { isFaceToFace } from '../facts';
 import { addMonths, at, finishedSessions, monthOf, serviceInitiation, vaLines } from './facts-plan';
@@ -18,20 +19,30 @@ export const vaContactMinimum = defineRule({
   check(ctx) {
     const out: Finding[] = [];
     const reported = new Set<string>();
-    const contacts = finishedSessions(ctx);
+    // Contacts and face-to-face contacts per month of the member's finished sessions, once per bag.
+    const byMonth = ctx.data.fact(`contactsByMonth|${refKey(ctx.claim.patient)}`, () => {
+      const months = new Map<string, { contacts: number; faceToFace: number }>();
+      for (const c of finishedSessions(ctx)) {
+        const m = months.get(monthOf(c.day)) ?? { contacts: 0, faceToFace: 0 };
+        m.contacts++;
+        if (isFaceToFace(c.session)) m.faceToFace++;
+        months.set(monthOf(c.day), m);
+      }
+      return months;
+    });
     for (const line of vaLines(ctx)) {
       const initiation = serviceInitiation(ctx, line.program, line.day);
       if (!initiation) continue;
       for (let m = addMonths(monthOf(initiation), 1); m < monthOf(line.day); m = addMonths(m, 1)) {
-        const inMonth = contacts.filter((c) => monthOf(c.day) === m);
-        const f2f = inMonth.filter((c) => isFaceToFace(c.session)).length;
-        if (inMonth.length >= 2 && f2f >= 1) continue;
+        const counts = byMonth.get(m) ?? { contacts: 0, faceToFace: 0 };
+        const f2f = counts.faceToFace;
+        if (counts.contacts >= 2 && f2f >= 1) continue;
         if (reported.has(m)) continue;
         reported.add(m);
         out.push({
           item: line.index,
           expression: at.date(line),
-          diagnostics: `In ${m}, a complete month after service initiation on ${initiation}, the member had ${inMonth.length} contact(s), ${f2f} face-to-face; at least 2 contacts a month, 1 of them face-to-face, are required`,
+          diagnostics: `In ${m}, a complete month after service initiation on ${initiation}, the member had ${counts.contacts} contact(s), ${f2f} face-to-face; at least 2 contacts a month, 1 of them face-to-face, are required`,
         });
       }
     }

@@ -1,5 +1,5 @@
 /** Two whole calendar months without a face-to-face session mean discharge: later services need a new assessment. */
-import type { Encounter } from 'fhir/r4';
+import { refKey } from '../context';
 import { defineRule, type Finding } from '../engine';
 import { assessmentsOf, dayOf, isFaceToFace, sessionDay, sessionsOf } from '../facts';
 import { claimLines, isServiceSession, itemPath, monthEnd, monthsBetween } from './facts-units';
@@ -18,13 +18,17 @@ export const vaDischargeNoContact = defineRule({
   },
   check(ctx) {
     const findings: Finding[] = [];
-    const sessions = sessionsOf(ctx).filter(isServiceSession);
+    // The member's finished service sessions by date of service, once per bag.
+    const sessions = ctx.data.fact(`datedServiceSessions|${refKey(ctx.claim.patient)}`, () => sessionsOf(ctx)
+      .filter(isServiceSession)
+      .map((session) => ({ session, day: sessionDay(session) ?? '', faceToFace: isFaceToFace(session) }))
+      .sort((a, b) => a.day.localeCompare(b.day)));
     const assessments = assessmentsOf(ctx).filter((a) => !['entered-in-error', 'revoked'].includes(a.status) && !!dayOf(a.authoredOn));
     for (const { index, day, encounter } of claimLines(ctx)) {
       if (!day) continue;
-      const prior = sessions.filter((s) => s !== encounter && (sessionDay(s) ?? '9999') <= day);
-      const lastOf = (list: Encounter[]) => list.map((s) => sessionDay(s)!).sort().at(-1);
-      let anchor = lastOf(prior.filter(isFaceToFace)) ?? prior.map((s) => sessionDay(s)!).sort()[0];
+      // Sessions without a date never count as prior (they sort first, with day '').
+      const prior = sessions.filter((s) => s.session !== encounter && s.day !== '' && s.day <= day);
+      let anchor = prior.filter((s) => s.faceToFace).at(-1)?.day ?? prior[0]?.day;
       if (!anchor) continue;
       let dischargedOn: string | undefined;
       // A new assessment after a discharge starts a new episode, which is itself judged from that date.

@@ -9,7 +9,7 @@ const required = (months: number) => (months < 12 ? 2 : months < 24 ? 1 : 0);
 
 /** Finished, face-to-face, one-to-one supervision meetings of at least 30 minutes with the PRS in the month (YYYY-MM). */
 export function qualifyingMeetings(bag: ResourceBag, prs: Practitioner, month: string): Encounter[] {
-  return bag.referencing<Encounter>(personKeys(bag, prs), 'Encounter').filter((e) => {
+  return bag.fact(`qualifyingMeetings|${prs.id}|${month}`, () => bag.referencing<Encounter>(personKeys(bag, prs), 'Encounter').filter((e) => {
     if (encounterKind(e) !== 'supervision' || e.status !== 'finished') return false;
     if (!sessionDay(e)?.startsWith(month)) return false;
     const people = new Set((e.participant ?? []).map((p) => {
@@ -18,7 +18,7 @@ export function qualifyingMeetings(bag: ResourceBag, prs: Practitioner, month: s
     }).filter(Boolean));
     const withPrs = (e.participant ?? []).some((p) => practitionerOf(bag, p.individual) === prs);
     return withPrs && people.size === 2 && isFaceToFace(e) && activeMinutes(e) >= 30;
-  });
+  }));
 }
 
 export const vaSupervisionFrequency = defineRule({
