@@ -40,6 +40,15 @@ export async function openBenchStore(kind: StoreKind, databaseUrl: string): Prom
   };
 }
 
+/**
+ * The same store with no change feed, so the rule engine gathers every context afresh (what every
+ * call cost before the context cache): the comparison figure for the cache.
+ */
+export function withoutContextCache(store: Store): Store {
+  const repo = Object.create(store.repo, { changeFeed: { value: () => undefined } }) as Store['repo'];
+  return { ...store, repo };
+}
+
 export interface Listening {
   base: string;
   close(): Promise<void>;

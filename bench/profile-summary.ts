@@ -36,7 +36,7 @@ export function summarise(profile: Profile, top = 25, filter?: string): string {
     const dt = profile.timeDeltas[i] ?? 0;
     if (under) {
       let inside = false;
-      for (let cur: number | undefined = id; cur !== undefined && !inside; cur = parent.get(cur)) inside = byId.get(cur)!.callFrame.functionName === under;
+      for (let cur: number | undefined = id; cur !== undefined && !inside; cur = parent.get(cur)) inside = (byId.get(cur)!.callFrame.functionName === under || `${byId.get(cur)!.callFrame.functionName} ${byId.get(cur)!.callFrame.url}`.includes(under));
       if (!inside) return;
     }
     total += dt;

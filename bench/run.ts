@@ -12,7 +12,7 @@
  *   --no-validators     skip the in-process validator benchmark
  *   --render NAME       only rewrite results/NAME.md from results/NAME.json (no measuring)
  *   --out NAME          results file name (default latest: bench/results/latest.json and .md)
- *   --phases a,b        store phases after the bulk ingest: rules,read,search,validate,export (default all);
+ *   --phases a,b        store phases after the bulk ingest: rules,read,search,validate,operations,export (default all);
  *                       with `node --cpu-prof --import tsx bench/run.ts …` this profiles one phase
  *
  * Writes bench/results/latest.json and bench/results/latest.md.
@@ -21,9 +21,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { listenMedplum } from './medplum-peer';
-import { listenOurs, openBenchStore, type StoreKind } from './ours';
+import { listenOurs, openBenchStore, withoutContextCache, type StoreKind } from './ours';
 import { machine, peakRssMb, ratio, round, rssMb } from './stats';
-import { claimValidate, collect, ingest, probe, requests, targets, type SuiteOptions } from './store-bench';
+import { claimValidate, collect, ingest, operations, probe, requests, targets, type SuiteOptions } from './store-bench';
 import { validatorBench } from './validator-bench';
 
 interface Cli {
@@ -68,7 +68,7 @@ function parseArgs(argv: string[]): Cli {
     stores: stores as StoreKind[],
     medplum: !flag('no-medplum'),
     validators: !flag('no-validators'),
-    phases: new Set((value('phases') ?? 'rules,read,search,validate,export').split(',').map((x) => x.trim())),
+    phases: new Set((value('phases') ?? 'rules,read,search,validate,operations,export').split(',').map((x) => x.trim())),
     out: value('out') ?? 'latest',
     databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   };
@@ -137,12 +137,24 @@ async function main(): Promise<void> {
       const search = on('search') ? await requests(app.base, t.searches, opts) : undefined;
       log(`  ${search?.perSecond} searches/s; Claim/$validate x${cli.validateCalls}`);
       const validate = on('validate') ? await claimValidate(app.base, t.claims, opts, cli.validateCalls) : undefined;
-      log(`  ${validate?.validationsPerSecond} validations/s`);
+      log(`  ${validate?.validationsPerSecond} validations/s; without the context cache`);
+      let uncached;
+      if (on('validate')) {
+        const plain = await listenOurs(withoutContextCache(store.store));
+        try {
+          uncached = await claimValidate(plain.base, t.claims, opts, Math.min(cli.validateCalls, 300));
+        } finally {
+          await plain.close();
+        }
+      }
+      log(`  ${uncached?.validationsPerSecond} validations/s; operations`);
+      const ops = on('operations') ? await operations(app.base, t, opts) : undefined;
       results[kind] = {
         store: store.store.description,
         ingest: { ...bulkIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=off' },
         ingestWithClaimRules: rulesIngest && { ...rulesIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=report (defaults)' },
         checks, readById: read, carePlanSearch: search && { query: t.searches[0].path, ...search }, claimValidate: validate,
+        claimValidateWithoutContextCache: uncached && { ...uncached, config: 'no change feed: every call gathers its context afresh' }, operations: ops,
         rssMb: { before: rssBefore, after: rssMb() }, peakRssMbSoFar: peakRssMb(),
       };
     } finally {
@@ -256,6 +268,13 @@ function markdown(r: any): string {
   row('CarePlan search, p50 / p99 ms', (k) => cell(r.results[k].carePlanSearch, (x) => `${x.p50Ms} / ${x.p99Ms}`));
   row('Claim/$validate (a year of history), validations/s', (k) => cell(r.results[k].claimValidate, (x) => String(x.validationsPerSecond)));
   row('Claim/$validate, p50 / p99 ms', (k) => cell(r.results[k].claimValidate, (x) => `${x.p50Ms} / ${x.p99Ms}`));
+  row('Claim/$validate one at a time, p50 / p99 ms', (k) => cell(r.results[k].claimValidate?.single, (x) => `${x.p50Ms} / ${x.p99Ms}`));
+  row('… without the context cache, validations/s (p50 / p99 ms)', (k) => cell(r.results[k].claimValidateWithoutContextCache, (x) => `${x.validationsPerSecond} (${x.p50Ms} / ${x.p99Ms})`));
+  const opNames: Record<string, string> = { compliance: 'CarePlan/$compliance', utilization: 'Patient/$utilization', caseload: 'PractitionerRole/$caseload', encounterRules: 'Encounter/[id]/$validate' };
+  for (const [op, label] of Object.entries(opNames)) {
+    row(`${label} one at a time, p50 / p99 ms`, (k) => cell(r.results[k].operations?.[op]?.single, (x) => `${x.p50Ms} / ${x.p99Ms}`));
+    row(`${label} at concurrency ${r.settings.concurrency}, requests/s (p99 ms)`, (k) => cell(r.results[k].operations?.[op]?.loaded, (x) => `${x.perSecond} (${x.p99Ms})`));
+  }
   row('Claim/$validate RSS drift over N calls, MB', (k) => cell(r.results[k].claimValidate, (x) => `${x.memory.rssDriftMb} (heap ${x.memory.heapDriftMb}) over ${x.calls}`));
   row('bulk $export, resources/s (bench/export.ts)', (k) => cell(r.results[k].export, (x) => (x.resourcesPerSecond ? `${x.resourcesPerSecond} (${x.resources} in ${x.exportSeconds} s, peak RSS ${x.rssPeakDuringExportMb} MB)` : String(x.error ?? x.skipped))));
   row('peak RSS of the process after this phase, MB', (k) => String(r.peakRssMb[k] ?? '—'));

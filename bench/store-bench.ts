@@ -28,6 +28,8 @@ export interface Targets {
   reads: RequestSpec[];
   searches: RequestSpec[];
   claims: RequestSpec[];
+  /** The plan, member and PRS operations, asked about the members whose claims are validated, on those claims' dates. */
+  operations: Record<'compliance' | 'utilization' | 'caseload' | 'encounterRules', RequestSpec[]>;
   members: number;
 }
 
@@ -46,7 +48,14 @@ export function targets(opts: Pick<SuiteOptions, 'size' | 'seed'>, count = 2000)
   const searches = years.map((y): RequestSpec => ({ method: 'GET', path: `CarePlan?subject=Patient/${y.scenario.member.id}&date=ge2026-03-01` }));
   // A claim near the end of each member's year: a full year of sessions, claims, notes and four reviews behind it.
   const claims = years.slice(0, 20).map((y): RequestSpec => ({ method: 'POST', path: 'Claim/$validate', body: JSON.stringify(y.claims[y.claims.length - 5]) }));
-  return { reads, searches, claims, members };
+  const asked = years.slice(0, 20).map((y) => ({ y, day: y.claims[y.claims.length - 5].item![0].servicedDate! }));
+  const operations = {
+    compliance: asked.map(({ y, day }): RequestSpec => ({ method: 'GET', path: `CarePlan/${y.plan.id}/$compliance?date=${day}` })),
+    utilization: asked.map(({ y, day }): RequestSpec => ({ method: 'GET', path: `Patient/${y.scenario.member.id}/$utilization?date=${day}` })),
+    caseload: asked.map(({ y, day }): RequestSpec => ({ method: 'GET', path: `PractitionerRole/${y.scenario.prsRole.id}/$caseload?date=${day}` })),
+    encounterRules: asked.map(({ y }): RequestSpec => ({ method: 'POST', path: `Encounter/${y.sessions[y.sessions.length - 5].id}/$validate` })),
+  };
+  return { reads, searches, claims, operations, members };
 }
 
 const brief = (r: LoadResult) => ({
@@ -85,6 +94,20 @@ export function collect(): void {
   gcFn();
 }
 
+/**
+ * Each operation over a full year of data: latency one request at a time (what a billing specialist
+ * waits), then throughput at the suite's concurrency.
+ */
+export async function operations(base: string, t: Targets, opts: SuiteOptions) {
+  const out: Record<string, unknown> = {};
+  for (const [name, specs] of Object.entries(t.operations)) {
+    const single = await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: Math.min(opts.phaseRequests, 2000), maxSeconds: opts.phaseSeconds / 2, warmup: specs.length });
+    const loaded = await runLoad({ kind: 'requests', base, requests: specs, concurrency: opts.concurrency, maxRequests: opts.phaseRequests, maxSeconds: opts.phaseSeconds / 2 });
+    out[name] = { path: specs[0].path, single: brief(single), loaded: brief(loaded) };
+  }
+  return out;
+}
+
 /** Claim/$validate N times; RSS and heap (after full GC) before and after, in this (the server's) process. */
 export async function claimValidate(base: string, specs: RequestSpec[], opts: SuiteOptions, calls: number) {
   // One call each first: compile-once work (rule packs, profiles) is not drift.
@@ -94,8 +117,10 @@ export async function claimValidate(base: string, specs: RequestSpec[], opts: Su
   const r = await runLoad({ kind: 'requests', base, requests: specs, concurrency: opts.concurrency, maxRequests: calls, maxSeconds: opts.validateSeconds });
   collect();
   const after = { rssMb: rssMb(), heapMb: round(process.memoryUsage().heapUsed / 1024 / 1024) };
+  // One request at a time: the latency of a single call, without queueing behind seven others.
+  const single = await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: Math.min(calls, 2000), maxSeconds: opts.validateSeconds / 4 });
   return {
-    ...brief(r), validationsPerSecond: round(r.perSecond), calls: r.requests,
+    ...brief(r), validationsPerSecond: round(r.perSecond), calls: r.requests, single: brief(single),
     memory: { before, after, rssDriftMb: round(after.rssMb - before.rssMb), heapDriftMb: round(after.heapMb - before.heapMb) },
   };
 }

@@ -193,7 +193,7 @@ export function memberLines(ctx: RuleContext): BilledLine[] {
  * context and claim: 73 rules over a year of history would otherwise rebuild them 73 times.
  */
 const memos = new WeakMap<ResourceBag, { claim: Claim; size: number; values: Map<string, unknown> }>();
-function memo<T>(ctx: RuleContext, key: string, compute: () => T): T {
+export function memo<T>(ctx: RuleContext, key: string, compute: () => T): T {
   let m = memos.get(ctx.data);
   if (!m || m.claim !== ctx.claim || m.size !== ctx.data.size) {
     m = { claim: ctx.claim, size: ctx.data.size, values: new Map() };
