@@ -176,6 +176,22 @@ export class ResourceBag {
     return this.facts.get(key) as T;
   }
   private readonly facts = new Map<string, unknown>();
+
+  /**
+   * The resources of a type that `keep` accepts, in bag order, kept per bag under `key` (which must
+   * name everything `keep` depends on). An overlay reuses its base's list and only judges its own
+   * resources of the type, so a probe that adds one session does not rescan every session.
+   */
+  filtered<T extends AnyResource = AnyResource>(type: T['resourceType'], key: string, keep: (r: T) => boolean): T[] {
+    const k = `filtered|${type}|${key}`;
+    if (!this.base) return this.fact(k, () => this.all<T>(type).filter(keep));
+    if (!this.ownsType(type)) return this.base.filtered(type, key, keep);
+    return this.fact(k, () => {
+      const own = this.byType.get(type) as T[];
+      const replaced = new Set(own.map((r) => `${r.resourceType}/${r.id}`));
+      return [...this.base!.filtered(type, key, keep).filter((r) => !replaced.has(`${r.resourceType}/${r.id}`)), ...own.filter(keep)];
+    });
+  }
 }
 
 /** `Type/id` for a reference, or undefined (contained `#x`, logical-only and urn references don't resolve). */

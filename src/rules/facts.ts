@@ -279,13 +279,19 @@ export function renderingRef(claim: Claim, item: ClaimItem): Reference | undefin
 
 // ---- assessments, plans, notes -------------------------------------------------------------------
 
-export const assessmentsOf = (ctx: RuleContext) => ctx.data.fact(`assessments|${refKey(ctx.claim.patient)}`, () =>
-  ctx.data.all<ServiceRequest>('ServiceRequest').filter((s) => refKey(s.subject) === refKey(ctx.claim.patient)));
-export const plansOf = (ctx: RuleContext) => ctx.data.fact(`plans|${refKey(ctx.claim.patient)}`, () =>
-  ctx.data.all<CarePlan>('CarePlan').filter((p) => refKey(p.subject) === refKey(ctx.claim.patient) && hasCode(p.category, CS.careplanCategory, 'rrwp')));
+export const assessmentsOf = (ctx: RuleContext) => {
+  const member = refKey(ctx.claim.patient);
+  return ctx.data.filtered<ServiceRequest>('ServiceRequest', `subject|${member}`, (s) => refKey(s.subject) === member);
+};
+export const plansOf = (ctx: RuleContext) => {
+  const member = refKey(ctx.claim.patient);
+  return ctx.data.filtered<CarePlan>('CarePlan', `rrwp|${member}`, (p) => refKey(p.subject) === member && hasCode(p.category, CS.careplanCategory, 'rrwp'));
+};
 export const planProgram = (p: CarePlan) => extCode(p, EXT.program) as 'arts' | 'mh' | undefined;
-export const sessionsOf = (ctx: RuleContext) => ctx.data.fact(`sessions|${refKey(ctx.claim.patient)}`, () =>
-  ctx.data.all<Encounter>('Encounter').filter((e) => refKey(e.subject) === refKey(ctx.claim.patient)));
+export const sessionsOf = (ctx: RuleContext) => {
+  const member = refKey(ctx.claim.patient);
+  return ctx.data.filtered<Encounter>('Encounter', `subject|${member}`, (e) => refKey(e.subject) === member);
+};
 export const notesFor = (bag: ResourceBag, e: Encounter) =>
   bag.referencing<DocumentReference>(`Encounter/${e.id}`, 'DocumentReference').filter((d) => d.status !== 'entered-in-error' && (d.context?.encounter ?? []).some((r) => refersTo(r, e)));
 

@@ -132,25 +132,30 @@ function planAsOf(plan: CarePlan, day: string): CarePlan {
   return { ...plan, extension };
 }
 
-/** A probe over a copy of the member's context in which the plan is replaced by a variant. */
+/**
+ * A probe over the member's context in which the plan is replaced by a variant: an overlay, so the
+ * gathered (possibly shared) context is neither copied nor changed.
+ */
 class PlanProbe {
   readonly bag: ResourceBag;
   constructor(base: ResourceBag, readonly plan: CarePlan, private readonly jurisdiction: Jurisdiction, private readonly options: RuleOptions,
     private readonly member: Reference, private readonly service: string) {
-    this.bag = filterBag(base, () => true);
-    this.bag.add(plan);
+    this.bag = base.overlay([plan]);
   }
 
   /** Ask rules about lines (program, day, contact mode); returns the results and the claim asked about. */
   ask(lines: { program: Program; day: string; mode?: 'telephone' }[], rules: RuleDefinition[]): RuleResult[] {
+    const sessions: Encounter[] = [];
     const probe: ProbeLine[] = lines.map((l, i) => {
       const session = plannedSession(`line-${i}`, this.member, this.plan, l.program, this.service, l.day);
       if (l.mode) session.extension!.push({ url: EXT.contactMode, valueCode: l.mode });
-      this.bag.add(session);
+      sessions.push(session);
       return { code: VA_CODE[l.program], day: l.day, units: 0, encounter: { reference: `Encounter/${session.id}` } };
     });
     const claim = probeClaim({ patient: this.member, lines: probe });
-    return rules.flatMap((r) => r.check(contextFor(this.jurisdiction, claim, this.bag, this.options)).map((finding) => ({ rule: r, finding })));
+    // The planned sessions of this question only: the probe's own bag stays as it was.
+    const bag = this.bag.overlay(sessions);
+    return rules.flatMap((r) => r.check(contextFor(this.jurisdiction, claim, bag, this.options)).map((finding) => ({ rule: r, finding })));
   }
 
   /** Does the rule fire for a service on the day? */
@@ -185,7 +190,8 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
   const firstMain = monthLines.length;
   // ---- signatures ---------------------------------------------------------------------------------
   const initiation = serviceInitiation(ctxA, program, asOf);
-  const mainCtx = contextFor(jurisdiction, probeClaim({ patient: member, lines: [{ code: VA_CODE[program], day: asOf, units: 0, encounter: { reference: `Encounter/${PROBE_PREFIX}-line-0` } }] }), probe.bag, options);
+  const mainSession = plannedSession('line-0', member, plan, program, service, asOf);
+  const mainCtx = contextFor(jurisdiction, probeClaim({ patient: member, lines: [{ code: VA_CODE[program], day: asOf, units: 0, encounter: { reference: `Encounter/${mainSession.id}` } }] }), probe.bag.overlay([mainSession]), options);
   const line = vaLines(mainCtx)[0];
   const deadline = initiation ? signatureDeadline(ctxA, plan, program, initiation) : undefined;
   const signed = planSignatures(ctxA, plan, program, line);

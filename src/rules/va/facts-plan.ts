@@ -224,8 +224,10 @@ const hasCaregiver = (e: Encounter) => (e.participant ?? []).some((p) => refKey(
 export function caregiverInvolved(ctx: RuleContext, plan: CarePlan, line?: VaLine): boolean {
   if ((plan.activity ?? []).some((a) => codeIn(a.detail?.code, CS.service) === 'fsp')) return true;
   if (line?.service === 'fsp' || (line?.session && hasCaregiver(line.session))) return true;
-  return ctx.data.fact(`caregiverSessions|${refKey(ctx.claim.patient)}|${plan.id}`, () =>
-    sessionsOf(ctx).some((e) => sessionPlan(ctx, e) === plan && (serviceOf(e) === 'fsp' || hasCaregiver(e))));
+  // The member's FSP or caregiver sessions (few), kept per bag; then which of them name this plan.
+  const member = refKey(ctx.claim.patient);
+  return ctx.data.filtered<Encounter>('Encounter', `caregiverSessions|${member}`, (e) => refKey(e.subject) === member && (serviceOf(e) === 'fsp' || hasCaregiver(e)))
+    .some((e) => sessionPlan(ctx, e) === plan);
 }
 
 export type SignerRole = 'qualified-practitioner' | 'prs' | 'direct-supervisor' | 'member' | 'caregiver';
