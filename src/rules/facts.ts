@@ -176,10 +176,6 @@ export interface BilledLine {
   encounter?: Encounter;
 }
 
-const sameClaim = (a: Claim, b: Claim) =>
-  (a.id && b.id && a.id === b.id) ||
-  (a.identifier ?? []).some((x) => (b.identifier ?? []).some((y) => x.value && x.value === y.value && x.system === y.system));
-
 /**
  * Every billed line of the member: stored claims (active, not the claim being checked under another
  * version or the same identifier) plus the lines of the claim being checked.
@@ -204,16 +200,30 @@ export function memo<T>(ctx: RuleContext, key: string, compute: () => T): T {
 }
 
 function computeMemberLines(ctx: RuleContext): BilledLine[] {
-  const stored = storedLines(ctx.data, refKey(ctx.claim.patient)).filter((l) => l.claim !== ctx.claim && !sameClaim(l.claim, ctx.claim));
-  return [...stored, ...claimLinesOf(ctx.data, ctx.claim, true)];
+  const stored = storedLines(ctx.data, refKey(ctx.claim.patient));
+  // The claim being checked, stored under its id or another version with its identifier, counts once.
+  const same = new Set<Claim>(stored.byId.get(ctx.claim.id ?? '') ?? []);
+  for (const x of ctx.claim.identifier ?? []) if (x.value) for (const c of stored.byIdentifier.get(`${x.system}|${x.value}`) ?? []) same.add(c);
+  same.add(ctx.claim);
+  const kept = stored.lines.some((l) => same.has(l.claim)) ? stored.lines.filter((l) => !same.has(l.claim)) : stored.lines;
+  return [...kept, ...claimLinesOf(ctx.data, ctx.claim, true)];
 }
 
-/** Lines of the member's stored claims (active, not cancelled or entered in error), once per bag. */
-function storedLines(bag: ResourceBag, patient: string | undefined): BilledLine[] {
-  return bag.fact(`storedLines|${patient}`, () =>
-    bag.all<Claim>('Claim')
-      .filter((c) => c.status !== 'entered-in-error' && c.status !== 'cancelled' && refKey(c.patient) === patient)
-      .flatMap((c) => claimLinesOf(bag, c, false)));
+/**
+ * Lines of the member's stored claims (active, not cancelled or entered in error), once per bag,
+ * with the claims by id and by identifier (the same claim: same id, or an identifier with the same system and value).
+ */
+function storedLines(bag: ResourceBag, patient: string | undefined) {
+  return bag.fact(`storedLines|${patient}`, () => {
+    const claims = bag.all<Claim>('Claim').filter((c) => c.status !== 'entered-in-error' && c.status !== 'cancelled' && refKey(c.patient) === patient);
+    const byId = new Map<string, Claim[]>();
+    const byIdentifier = new Map<string, Claim[]>();
+    for (const c of claims) {
+      if (c.id) byId.set(c.id, [...(byId.get(c.id) ?? []), c]);
+      for (const x of c.identifier ?? []) if (x.value) byIdentifier.set(`${x.system}|${x.value}`, [...(byIdentifier.get(`${x.system}|${x.value}`) ?? []), c]);
+    }
+    return { lines: Object.freeze(claims.flatMap((c) => claimLinesOf(bag, c, false))), byId, byIdentifier };
+  });
 }
 
 function claimLinesOf(bag: ResourceBag, claim: Claim, current: boolean): BilledLine[] {
