@@ -12,6 +12,7 @@ import { buildServer } from '../src/server';
 import { PostgresRepository } from '../src/store';
 import { openPostgres } from '../src/store/sql';
 import { buildScenario, ref, sessionEncounter } from '../src/prss/scenario';
+import { gatherClaimContext } from '../src/rules/gather';
 import request from 'supertest';
 import { FHIR_JSON, startTestApp, storeKind, type TestApp } from './support/server';
 
@@ -84,6 +85,33 @@ describe('a cached member context follows every write', () => {
     const del: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: others.filter((r) => r.resourceType === 'Encounter').map((r) => ({ request: { method: 'DELETE', url: `Encounter/${r.id}` } })) };
     expect((await request(t.app.http).post('/fhir').set('Content-Type', FHIR_JSON).send(JSON.stringify(del))).status).toBe(200);
     expect(await validate()).not.toContain('va-caseload');
+  });
+});
+
+describe('claims checked on write, inside a transaction', () => {
+  it('the claims of one Bundle each count the others (one gather, shared until the transaction writes again)', async () => {
+    const a = sameDayClaim('cache-bundle-a', 8);
+    const b = sameDayClaim('cache-bundle-b', 9);
+    const res = await request(t.app.http).post('/fhir').set('Content-Type', FHIR_JSON).send(JSON.stringify(transaction([a, b])));
+    expect(res.status).toBe(200);
+    for (const entry of res.body.entry) expect(ruleIds(entry.response.outcome)).toContain('va-daily-units');
+    const del: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [a, b].map((c) => ({ request: { method: 'DELETE', url: `Claim/${c.id}` } })) };
+    expect((await request(t.app.http).post('/fhir').set('Content-Type', FHIR_JSON).send(JSON.stringify(del))).status).toBe(200);
+  });
+
+  it('a gather is reused within the transaction until it writes, then read again; nothing outlives a rollback', async () => {
+    const rollback = new Error('rollback');
+    await expect(t.app.deps.repo.transaction(async (tx) => {
+      const first = await gatherClaimContext(tx, s.claim);
+      const again = await gatherClaimContext(tx, s.claim);
+      expect(again.all('Encounter')).toBe(first.all('Encounter')); // the same gathered bag under both
+      await tx.write([{ kind: 'update', resource: sameDayClaim('cache-tx') }]);
+      const after = await gatherClaimContext(tx, s.claim);
+      expect(after.has('Claim', 'cache-tx')).toBe(true);
+      expect(first.has('Claim', 'cache-tx')).toBe(false);
+      throw rollback;
+    })).rejects.toBe(rollback);
+    expect(await validate()).not.toContain('va-daily-units');
   });
 });
 

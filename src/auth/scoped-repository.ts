@@ -77,6 +77,10 @@ export class ScopedRepository implements Repository {
     return this.inner.changeFeed();
   }
 
+  transactionCache(): Map<string, unknown> | undefined {
+    return this.inner.transactionCache();
+  }
+
   private scoped(search: ParsedSearch): ScopedSearch {
     return { ...search, access: (p, alias) => this.policy.searchFilter(this.auth, search.resourceType, p, alias) };
   }

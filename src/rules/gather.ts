@@ -51,14 +51,29 @@ export async function gatherClaimContext(repo: Repository, claim: Claim, options
   const claimRefs = literalReferences(claim).filter((k) => k !== member);
   const feed = repo.changeFeed();
   const cache = feed && contextCacheOf(feed, options.cacheLimit);
-  if (!feed || !cache) return (await gather(repo, member, claimRefs, window)).bag.overlay();
-
-  await cache.sync(feed);
-  const baseKey = `${member ?? '-'}|${window?.key ?? 'all'}`;
-  let entry = await cache.get(baseKey, () => gather(repo, member, [], window));
+  let get: (key: string, load: () => Promise<Gathered>) => Promise<Gathered>;
+  if (feed && cache) {
+    await cache.sync(feed);
+    get = (key, load) => cache.get(key, load);
+  } else {
+    // Inside a transaction (claims checked on write) gathers are shared by the claims of one Bundle
+    // until the transaction writes again, and never beyond it. Without either, every call gathers.
+    const local = repo.transactionCache();
+    get = (key, load) => {
+      let found = local?.get(key) as Promise<Gathered> | undefined;
+      if (!found) {
+        found = load();
+        local?.set(key, found);
+        found.catch(() => local?.delete(key));
+      }
+      return found;
+    };
+  }
+  const baseKey = `gather|${member ?? '-'}|${window?.key ?? 'all'}`;
+  let entry = await get(baseKey, () => gather(repo, member, [], window));
   // A claim that names records the member's own do not (another PRS, a new coverage) needs them too.
   const uncovered = claimRefs.filter((k) => !entry.watch.has(k)).sort();
-  if (uncovered.length) entry = await cache.get(`${baseKey}|${uncovered.join(',')}`, () => gather(repo, member, uncovered, window));
+  if (uncovered.length) entry = await get(`${baseKey}|${uncovered.join(',')}`, () => gather(repo, member, uncovered, window));
   return entry.bag.overlay();
 }
 

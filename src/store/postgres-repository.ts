@@ -17,6 +17,9 @@ import type {
   Change, ChangeFeed, HistoryEntry, HistoryOptions, HistoryPage, Repository, Resource, SearchMatch, SearchResult, StoredRaw, WriteOp, WriteResult,
 } from './repository';
 
+/** Reads kept for the rest of a transaction (Repository.transactionCache), per transaction client. */
+const transactionCaches = new WeakMap<SqlClient, Map<string, unknown>>();
+
 /** Rows written since the last ANALYZE, per embedded database. */
 const analyzeState = new WeakMap<object, { since: number; base: number }>();
 
@@ -135,6 +138,14 @@ export class PostgresRepository implements Repository {
     return rows.map((r) => parsedVersion(r.type, r.id, r.version, r.content));
   }
 
+  /** Per transaction client (shared by every repository over it, nested ones included). */
+  transactionCache(): Map<string, unknown> | undefined {
+    if (!this.inTransaction) return undefined;
+    let m = transactionCaches.get(this.db);
+    if (!m) transactionCaches.set(this.db, (m = new Map()));
+    return m;
+  }
+
   // ---- change feed ------------------------------------------------------------------------------
 
   private feed?: ChangeFeed;
@@ -179,6 +190,8 @@ export class PostgresRepository implements Repository {
   async write(ops: WriteOp[]): Promise<WriteResult[]> {
     if (ops.length === 0) return [];
     if (!this.inTransaction) return this.db.transaction((tx) => new PostgresRepository(tx, true).write(ops));
+    // What was read in this transaction may no longer be what it would read now.
+    transactionCaches.get(this.db)?.clear();
     const now = new Date().toISOString();
 
     // Identities: every op names one resource, and no resource twice (FHIR transaction rule).

@@ -111,6 +111,11 @@ export interface Repository {
    * be rolled back and so must not be cached.
    */
   changeFeed(): ChangeFeed | undefined;
+  /**
+   * Inside a transaction: a scratch map for what was read in it, emptied by every write through the
+   * transaction (the rule engine gathers once for the claims of one Bundle). Undefined outside one.
+   */
+  transactionCache(): Map<string, unknown> | undefined;
   /** Run fn with a repository bound to one database transaction. */
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T>;
   close(): Promise<void>;
