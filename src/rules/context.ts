@@ -188,10 +188,38 @@ export class ResourceBag {
     if (!this.ownsType(type)) return this.base.filtered(type, key, keep);
     return this.fact(k, () => {
       const own = this.byType.get(type) as T[];
+      const inBase = this.base!.filtered(type, key, keep);
       const replaced = new Set(own.map((r) => `${r.resourceType}/${r.id}`));
-      return [...this.base!.filtered(type, key, keep).filter((r) => !replaced.has(`${r.resourceType}/${r.id}`)), ...own.filter(keep)];
+      const added = own.filter(keep);
+      // Nothing of its own passes and nothing it replaces did: the base's list, the very same array,
+      // so what is derived from it (derive below) is shared too.
+      if (!added.length && !inBase.some((r) => replaced.has(`${r.resourceType}/${r.id}`))) return inBase;
+      return [...inBase.filter((r) => !replaced.has(`${r.resourceType}/${r.id}`)), ...added];
     });
   }
+}
+
+interface Derivations { next: WeakMap<object, Derivations>; values: Map<string, unknown> }
+const derivations = new WeakMap<object, Derivations>();
+/**
+ * A value computed from immutable inputs (lists a bag keeps, which are frozen), once per identity of
+ * the inputs: `compute` must read nothing else than the inputs and what `key` names.
+ */
+export function derive<T>(inputs: readonly object[], key: string, compute: () => T): T {
+  let level = derivations;
+  let node: Derivations | undefined;
+  for (const input of inputs) {
+    node = level.get(input);
+    if (!node) level.set(input, (node = { next: new WeakMap(), values: new Map() }));
+    level = node.next;
+  }
+  if (!node) return compute();
+  if (!node.values.has(key)) {
+    const v = compute();
+    if (Array.isArray(v)) Object.freeze(v);
+    node.values.set(key, v);
+  }
+  return node.values.get(key) as T;
 }
 
 /** `Type/id` for a reference, or undefined (contained `#x`, logical-only and urn references don't resolve). */

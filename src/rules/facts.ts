@@ -86,6 +86,12 @@ function utcDayNumber(day: string): number {
   return new Date(t).getUTCDate() === d && m >= 1 && m <= 12 ? t / 86_400_000 : NaN;
 }
 export const addDays = (day: string, n: number): string => {
+  const t = utcDayNumber(day);
+  if (Number.isFinite(t)) {
+    const d = new Date((t + n) * 86_400_000);
+    const y = d.getUTCFullYear();
+    if (y >= 1000 && y <= 9999) return `${y}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+  }
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);

@@ -265,7 +265,7 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
   };
   const weeks: WeekStanding[] = [];
   for (let w = weekOf(start, options.weekStartsOn); w <= asOf; w = addDays(w, 7)) {
-    const inWeek = stored.map((l, i) => ({ l, i })).filter(({ l }) => weekOf(l.day, options.weekStartsOn) === w && (jurisdiction !== 'US-VA' || covers(l)));
+    const inWeek = (byWeek.get(w) ?? []).map((i) => ({ l: stored[i], i })).filter(({ l }) => jurisdiction !== 'US-VA' || covers(l));
     const units = inWeek.reduce((s, { l }) => s + l.units, 0);
     weeks.push({
       start: w, units, hours: units / 4, days: new Set(inWeek.map(({ l }) => l.day)).size,

@@ -18,9 +18,9 @@
  */
 import type { CarePlan, ClaimItem, Condition, Encounter, Reference, ServiceRequest } from 'fhir/r4';
 import { CS, EXT, SYSTEM } from '../../prss/terminology';
-import { refKey, type RuleContext } from '../context';
+import { derive, refKey, type RuleContext } from '../context';
 import {
-  addDays, assessmentsOf, codeIn, codings, dayOf, encounterKind, extRef, exts, holdsCredential, lineCode, lineDay,
+  addDays, assessmentsOf, codeIn, codings, dayOf, encounterKind, extRef, exts, holdsCredential, lineCode, lineDay, memo,
   lineEncounter, planProgram, plansOf, practitionerOf, programExtension, programOfCode, samePerson, serviceOf, sessionDay, sessionsOf,
   reviewsOf, signaturesOf, type Review, type Signature,
 } from '../facts';
@@ -45,6 +45,10 @@ export interface VaLine {
 
 /** Lines of ctx.claim with a date of service and a Virginia program code; others are left to va-procedure-code. */
 export function vaLines(ctx: RuleContext): VaLine[] {
+  return memo(ctx, 'vaLines', () => computeVaLines(ctx));
+}
+
+function computeVaLines(ctx: RuleContext): VaLine[] {
   const out: VaLine[] = [];
   (ctx.claim.item ?? []).forEach((item, index) => {
     const day = lineDay(item);
@@ -84,8 +88,11 @@ export function sessionProgram(ctx: RuleContext, e: Encounter): Program | undefi
 
 /** The member's finished service sessions (kind `session`), oldest first; all programs when none is given. */
 export function finishedSessions(ctx: RuleContext, program?: Program): { day: string; session: Encounter }[] {
-  return ctx.data.fact(`finishedSessions|${refKey(ctx.claim.patient)}|${program}`, () => sessionsOf(ctx)
-    .filter((e) => e.status === 'finished' && encounterKind(e) === 'session')
+  const member = refKey(ctx.claim.patient);
+  const finished = ctx.data.filtered<Encounter>('Encounter', `finishedSessions|${member}`,
+    (e) => refKey(e.subject) === member && e.status === 'finished' && encounterKind(e) === 'session');
+  // sessionProgram falls back to the assessment a session is based on: the bag's ServiceRequests are an input too.
+  return derive([finished, ctx.data.all('ServiceRequest')], `byProgram|${program}`, () => finished
     .filter((e) => !program || sessionProgram(ctx, e) === program)
     .map((session) => ({ day: sessionDay(session) ?? '', session }))
     .filter((s) => s.day)
@@ -153,9 +160,11 @@ export function dischargeDates(ctx: RuleContext, program: Program): string[] {
 
 /** Days with a service under the program: finished sessions, plus lines of this claim whose session is not on file. */
 export function serviceDays(ctx: RuleContext, program: Program): string[] {
-  const days = finishedSessions(ctx, program).map((s) => s.day);
-  for (const l of vaLines(ctx)) if (l.program === program && !l.session) days.push(l.day);
-  return days.sort();
+  return memo(ctx, `serviceDays|${program}`, () => {
+    const days = finishedSessions(ctx, program).map((s) => s.day);
+    for (const l of vaLines(ctx)) if (l.program === program && !l.session) days.push(l.day);
+    return days.sort();
+  });
 }
 
 /**

@@ -33,18 +33,18 @@ export const yearOf = (day: string) => day.slice(0, 4);
 export { monthOf } from '../facts';
 /** The first day (YYYY-MM-DD) of the calendar week holding the day. */
 export function weekOf(day: string, weekStartsOn: RuleContext['options']['weekStartsOn']): string {
-  const key = `${day}|${weekStartsOn}`;
-  let week = weeks.get(key);
+  const byDay = weeks[weekStartsOn];
+  let week = byDay.get(day);
   if (week === undefined) {
     const d = startOfWeek(toDate(day), { weekStartsOn });
     week = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-    if (weeks.size > 50_000) weeks.clear();
-    weeks.set(key, week);
+    if (byDay.size > 50_000) byDay.clear();
+    byDay.set(day, week);
   }
   return week;
 }
-/** Week starts by day: every limit rule asks again for each line of the member's year. */
-const weeks = new Map<string, string>();
+/** Week starts by first day of the week, then by day: every limit rule asks again for each line of the member's year. */
+const weeks = Array.from({ length: 7 }, () => new Map<string, string>());
 /** Last calendar day of the month `n` months after the month of `day` (n = 0: the day's own month). */
 export function monthEnd(day: string, n = 0): string {
   const y = Number(day.slice(0, 4));

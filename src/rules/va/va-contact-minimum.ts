@@ -1,4 +1,4 @@
-import { refKey } from '../context';
+import { derive } from '../context';
 import { defineRule, type Finding } from '../engine';
 import { isFaceToFace } from '../facts';
 import { addMonths, at, finishedSessions, monthOf, serviceInitiation, vaLines } from './facts-plan';
@@ -20,9 +20,10 @@ export const vaContactMinimum = defineRule({
     const out: Finding[] = [];
     const reported = new Set<string>();
     // Contacts and face-to-face contacts per month of the member's finished sessions, once per bag.
-    const byMonth = ctx.data.fact(`contactsByMonth|${refKey(ctx.claim.patient)}`, () => {
+    const contacts = finishedSessions(ctx);
+    const byMonth = derive([contacts], 'contactsByMonth', () => {
       const months = new Map<string, { contacts: number; faceToFace: number }>();
-      for (const c of finishedSessions(ctx)) {
+      for (const c of contacts) {
         const m = months.get(monthOf(c.day)) ?? { contacts: 0, faceToFace: 0 };
         m.contacts++;
         if (isFaceToFace(c.session)) m.faceToFace++;
