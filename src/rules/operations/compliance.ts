@@ -187,7 +187,6 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
   const contactFindings = va ? probe.ask([...monthLines, ...mainLines], [rule('va-contact-minimum')]) : [];
   const planFindings = va ? probe.ask(mainLines, PLAN_RULES.map(rule)) : [];
   const phoneFindings = va ? probe.ask([phoneLine], [rule('va-telephone-share')]) : [];
-  const firstMain = monthLines.length;
   // ---- signatures ---------------------------------------------------------------------------------
   const initiation = serviceInitiation(ctxA, program, asOf);
   const mainSession = plannedSession('line-0', member, plan, program, service, asOf);

@@ -21,7 +21,7 @@ import { CS, EXT, SYSTEM } from '../../prss/terminology';
 import { derive, refKey, type RuleContext } from '../context';
 import {
   addDays, assessmentsOf, codeIn, codings, dayOf, encounterKind, extRef, exts, holdsCredential, lineCode, lineDay, memo,
-  lineEncounter, planProgram, plansOf, practitionerOf, programExtension, programOfCode, samePerson, serviceOf, sessionDay, sessionsOf,
+  lineEncounter, planProgram, plansOf, practitionerOf, programExtension, programOfCode, samePerson, serviceOf, sessionDay,
   reviewsOf, signaturesOf, type Review, type Signature,
 } from '../facts';
 

@@ -1,8 +1,9 @@
 /** Two whole calendar months without a face-to-face session mean discharge: later services need a new assessment. */
-import { refKey } from '../context';
+import { derive } from '../context';
 import { defineRule, type Finding } from '../engine';
-import { assessmentsOf, dayOf, isFaceToFace, sessionDay, sessionsOf } from '../facts';
-import { claimLines, isServiceSession, itemPath, monthEnd, monthsBetween } from './facts-units';
+import { assessmentsOf, dayOf, isFaceToFace } from '../facts';
+import { finishedSessions } from './facts-plan';
+import { claimLines, itemPath, monthEnd, monthsBetween } from './facts-units';
 
 export const vaDischargeNoContact = defineRule({
   id: 'va-discharge-no-contact',
@@ -19,10 +20,8 @@ export const vaDischargeNoContact = defineRule({
   check(ctx) {
     const findings: Finding[] = [];
     // The member's finished service sessions by date of service, once per bag.
-    const sessions = ctx.data.fact(`datedServiceSessions|${refKey(ctx.claim.patient)}`, () => sessionsOf(ctx)
-      .filter(isServiceSession)
-      .map((session) => ({ session, day: sessionDay(session) ?? '', faceToFace: isFaceToFace(session) }))
-      .sort((a, b) => a.day.localeCompare(b.day)));
+    const finished = finishedSessions(ctx);
+    const sessions = derive([finished], 'withFaceToFace', () => finished.map(({ session, day }) => ({ session, day, faceToFace: isFaceToFace(session) })));
     const assessments = assessmentsOf(ctx).filter((a) => !['entered-in-error', 'revoked'].includes(a.status) && !!dayOf(a.authoredOn));
     for (const { index, day, encounter } of claimLines(ctx)) {
       if (!day) continue;
