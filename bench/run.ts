@@ -6,6 +6,7 @@
  *   --seed N            generator seed (default 1)
  *   --concurrency N     concurrent HTTP requests of the load driver (default 8)
  *   --validate-calls N  Claim/$validate calls for the latency and memory-drift figures
+ *   --validate-seconds N  time limit of those calls (default 100; --quick 20): raise it with a large N
  *   --rules-sample N    resources ingested with claim rules on (the default CLAIM_RULES=report)
  *   --stores a,b        postgres,pglite (default both)
  *   --no-medplum        skip the Medplum peer (then no ratios)
@@ -32,6 +33,7 @@ interface Cli {
   seed: number;
   concurrency: number;
   validateCalls: number;
+  validateSeconds: number;
   rulesSample: number;
   stores: StoreKind[];
   medplum: boolean;
@@ -64,6 +66,7 @@ function parseArgs(argv: string[]): Cli {
     seed: num('seed', 1),
     concurrency: num('concurrency', 8),
     validateCalls: num('validate-calls', quick ? 200 : 1000),
+    validateSeconds: num('validate-seconds', quick ? 20 : 100),
     rulesSample: num('rules-sample', quick ? 600 : 2000),
     stores: stores as StoreKind[],
     medplum: !flag('no-medplum'),
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
     phaseSeconds: cli.quick ? 6 : 20,
     phaseRequests: cli.quick ? 3000 : 30_000,
     ingestSeconds: cli.quick ? 90 : 480,
-    validateSeconds: cli.quick ? 20 : 100,
+    validateSeconds: cli.validateSeconds,
   };
   const info = machine();
   log(`${cli.quick ? 'quick' : 'full'} run: ${cli.size} resources per store, concurrency ${cli.concurrency}, load ${info.loadAverageAtStart.join(' ')}`);
