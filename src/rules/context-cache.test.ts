@@ -45,7 +45,6 @@ function gathered(size = 3, over: Partial<Gathered> = {}): Gathered {
     watch: new Set([...bag.keys(), 'Coverage/missing']),
     anyRoots: [member],
     staffRoots: ['PractitionerRole/prs'],
-    staffTypes: ['PractitionerRole', 'CarePlan', 'Encounter'],
     ...over,
   };
 }

@@ -24,10 +24,12 @@ export interface Gathered {
   watch: Set<string>;
   /** A new or changed record of any type naming one of these changes the gather. */
   anyRoots: string[];
-  /** A new or changed record of `staffTypes` naming one of these changes the gather. */
+  /** A new or changed record of STAFF_RECORD_TYPES naming one of these changes the gather. */
   staffRoots: string[];
-  staffTypes: string[];
 }
+
+/** The staff's records a gather reads: their roles, the plans and the sessions that name them. */
+export const STAFF_RECORD_TYPES = ['PractitionerRole', 'CarePlan', 'Encounter'];
 
 interface Entry extends Gathered {
   key: string;
@@ -132,10 +134,10 @@ export class ContextCache {
     }
     const hit = new Set<Entry>();
     for (const e of this.byWatch.get(change.key) ?? []) hit.add(e);
-    const type = change.key.slice(0, change.key.indexOf('/'));
+    const staffRecord = STAFF_RECORD_TYPES.includes(change.key.slice(0, change.key.indexOf('/')));
     for (const ref of change.refs) {
       for (const e of this.byAnyRoot.get(ref) ?? []) hit.add(e);
-      for (const e of this.byStaffRoot.get(ref) ?? []) if (e.staffTypes.includes(type)) hit.add(e);
+      if (staffRecord) for (const e of this.byStaffRoot.get(ref) ?? []) hit.add(e);
     }
     for (const e of hit) {
       this.stats.invalidated++;
@@ -178,7 +180,7 @@ export class ContextCache {
 function touches(e: Gathered, c: Change): boolean {
   if (e.watch.has(c.key)) return true;
   const type = c.key.slice(0, c.key.indexOf('/'));
-  return c.refs.some((r) => e.anyRoots.includes(r) || (e.staffTypes.includes(type) && e.staffRoots.includes(r)));
+  return c.refs.some((r) => e.anyRoots.includes(r) || (STAFF_RECORD_TYPES.includes(type) && e.staffRoots.includes(r)));
 }
 
 function index(map: Map<string, Set<Entry>>, keys: Iterable<string>, e: Entry): void {

@@ -81,6 +81,11 @@ export class ResourceBag {
     this.byType.set(r.resourceType, list);
   }
 
+  /** Whether this bag itself holds a resource of the same `Type/id` (which hides the base's copy). */
+  private holds(r: AnyResource): boolean {
+    return this.byKey.has(`${r.resourceType}/${r.id}`);
+  }
+
   private byKeyDeep(key: string): AnyResource | undefined {
     return this.byKey.get(key) ?? this.base?.byKeyDeep(key);
   }
@@ -101,8 +106,7 @@ export class ResourceBag {
     if (!own.length) return this.base.all<T>(type);
     let list = this.merged.get(type);
     if (!list) {
-      const mine = new Set(own.map((r) => `${r.resourceType}/${r.id}`));
-      list = [...this.base.all(type).filter((r) => !mine.has(`${r.resourceType}/${r.id}`)), ...own];
+      list = [...this.base.all(type).filter((r) => !this.holds(r)), ...own];
       this.merged.set(type, list);
     }
     return list as T[];
@@ -187,14 +191,12 @@ export class ResourceBag {
     if (!this.base) return this.fact(k, () => this.all<T>(type).filter(keep));
     if (!this.ownsType(type)) return this.base.filtered(type, key, keep);
     return this.fact(k, () => {
-      const own = this.byType.get(type) as T[];
       const inBase = this.base!.filtered(type, key, keep);
-      const replaced = new Set(own.map((r) => `${r.resourceType}/${r.id}`));
-      const added = own.filter(keep);
+      const added = (this.byType.get(type) as T[]).filter(keep);
       // Nothing of its own passes and nothing it replaces did: the base's list, the very same array,
       // so what is derived from it (derive below) is shared too.
-      if (!added.length && !inBase.some((r) => replaced.has(`${r.resourceType}/${r.id}`))) return inBase;
-      return [...inBase.filter((r) => !replaced.has(`${r.resourceType}/${r.id}`)), ...added];
+      if (!added.length && !inBase.some((r) => this.holds(r))) return inBase;
+      return [...inBase.filter((r) => !this.holds(r)), ...added];
     });
   }
 }

@@ -61,17 +61,21 @@ export const codeIn = (cc: Concepts, system: string) => findCoding(cc, (c) => c.
 export const dayOf = (d: string | undefined): string | undefined => (d && d.length >= 10 ? d.slice(0, 10) : undefined);
 /** Local midnight of a calendar date, as date-fns' parseISO reads YYYY-MM-DD (without its cost). */
 export const toDate = (day: string): Date => {
-  if (day.length === 10 && day[4] === '-' && day[7] === '-') {
-    const y = Number(day.slice(0, 4)), m = Number(day.slice(5, 7)), d = Number(day.slice(8, 10));
-    if (m >= 1 && m <= 12 && d >= 1 && d <= 31) {
-      const date = new Date(y, m - 1, d);
-      // new Date maps years 0–99 to 1900–1999; FHIR years are four digits, so set it outright.
-      date.setFullYear(y, m - 1, d);
-      if (date.getDate() === d) return date;
-    }
-  }
-  return parseISO(day);
+  const utc = calendarDate(day);
+  if (!utc) return parseISO(day);
+  const date = new Date(0);
+  date.setFullYear(utc.getUTCFullYear(), utc.getUTCMonth(), utc.getUTCDate());
+  date.setHours(0, 0, 0, 0);
+  return date;
 };
+/** UTC midnight of a well-formed YYYY-MM-DD that names a real date (setUTCFullYear keeps years 0–99); undefined otherwise. */
+function calendarDate(day: string): Date | undefined {
+  if (day.length !== 10 || day[4] !== '-' || day[7] !== '-') return undefined;
+  const y = Number(day.slice(0, 4)), m = Number(day.slice(5, 7)), d = Number(day.slice(8, 10));
+  const date = new Date(0);
+  date.setUTCFullYear(y, m - 1, d);
+  return date.getUTCMonth() === m - 1 && date.getUTCDate() === d ? date : undefined;
+}
 /** Days from a to b (b − a) between calendar dates. */
 export const daysBetween = (a: string, b: string) => {
   const da = utcDayNumber(a);
@@ -80,10 +84,7 @@ export const daysBetween = (a: string, b: string) => {
 };
 /** Days since 1970-01-01 of a well-formed YYYY-MM-DD (NaN otherwise). */
 function utcDayNumber(day: string): number {
-  if (day.length !== 10 || day[4] !== '-' || day[7] !== '-') return NaN;
-  const y = Number(day.slice(0, 4)), m = Number(day.slice(5, 7)), d = Number(day.slice(8, 10));
-  const t = Date.UTC(y, m - 1, d);
-  return new Date(t).getUTCDate() === d && m >= 1 && m <= 12 ? t / 86_400_000 : NaN;
+  return (calendarDate(day)?.getTime() ?? NaN) / 86_400_000;
 }
 export const addDays = (day: string, n: number): string => {
   const t = utcDayNumber(day);

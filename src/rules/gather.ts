@@ -16,7 +16,7 @@ import type { Claim, PractitionerRole } from 'fhir/r4';
 import { literalReferences } from '../fhir/literal-references';
 import type { Repository, Resource } from '../store/repository';
 import { ResourceBag, refKey } from './context';
-import { contextCacheOf, type Gathered } from './context-cache';
+import { STAFF_RECORD_TYPES, contextCacheOf, type Gathered } from './context-cache';
 import { lineDay } from './facts';
 
 const STAFF = new Set(['Practitioner', 'PractitionerRole', 'Organization']);
@@ -45,12 +45,12 @@ export function encounterWindow(days: string[]): { from: string; to: string; key
  * checked is the context's `claim`, never in the bag: a stored version of it is (facts.memberLines
  * leaves it out), so the shared gather does not depend on the request.
  */
-export async function gatherClaimContext(repo: Repository, claim: Claim, options: { cacheLimit?: number } = {}): Promise<ResourceBag> {
+export async function gatherClaimContext(repo: Repository, claim: Claim): Promise<ResourceBag> {
   const member = refKey(claim.patient);
   const window = encounterWindow((claim.item ?? []).map(lineDay).filter((d): d is string => !!d));
   const claimRefs = literalReferences(claim).filter((k) => k !== member);
   const feed = repo.changeFeed();
-  const cache = feed && contextCacheOf(feed, options.cacheLimit);
+  const cache = feed && contextCacheOf(feed);
   let get: (key: string, load: () => Promise<Gathered>) => Promise<Gathered>;
   if (feed && cache) {
     await cache.sync(feed);
@@ -107,7 +107,7 @@ async function gather(repo: Repository, member: string | undefined, refs: string
   const roles = bag.all<PractitionerRole>('PractitionerRole').map((r) => `PractitionerRole/${r.id}`);
   const staffRoots = [...people, ...roles];
   if (staffRoots.length) {
-    add(await repo.referencing(staffRoots, ['PractitionerRole', 'CarePlan', 'Encounter'], { encounterWindow: window }));
+    add(await repo.referencing(staffRoots, STAFF_RECORD_TYPES, { encounterWindow: window }));
     // Supervisors (and their own supervisors) named by roles.
     for (let level = 0; level < 2; level++) await read(bagRefs(bag).filter((k) => STAFF.has(typeOf(k))));
     const newPeople = bag.all('Practitioner').map((p) => `Practitioner/${p.id}`).filter((p) => !people.includes(p));
@@ -117,7 +117,7 @@ async function gather(repo: Repository, member: string | undefined, refs: string
     }
   }
   for (const k of bag.keys()) watch.add(k);
-  return { bag: bag.seal(), watch, anyRoots: member ? [member] : [], staffRoots, staffTypes: ['PractitionerRole', 'CarePlan', 'Encounter'] };
+  return { bag: bag.seal(), watch, anyRoots: member ? [member] : [], staffRoots };
 }
 
 function bagRefs(bag: ResourceBag): string[] {

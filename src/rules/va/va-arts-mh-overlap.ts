@@ -1,9 +1,10 @@
 /** ARTS and MH services on the same day must be at different times. */
 import type { Encounter } from 'fhir/r4';
-import { refKey } from '../context';
+import { derive } from '../context';
 import { defineRule, type Finding } from '../engine';
-import { programExtension, sessionDay, sessionsOf } from '../facts';
-import { isServiceSession, itemPath, lineProgram, periodsOverlap, sessionLines } from './facts-units';
+import { programExtension, sessionDay } from '../facts';
+import { finishedSessions } from './facts-plan';
+import { itemPath, lineProgram, periodsOverlap, sessionLines } from './facts-units';
 
 export const vaArtsMhOverlap = defineRule({
   id: 'va-arts-mh-overlap',
@@ -19,13 +20,11 @@ export const vaArtsMhOverlap = defineRule({
   },
   check(ctx) {
     const findings: Finding[] = [];
-    // The member's finished service sessions by date of service, once per bag.
-    const byDay = ctx.data.fact(`serviceSessionsByDay|${refKey(ctx.claim.patient)}`, () => {
+    // The member's finished service sessions by date of service, once per finished-session list.
+    const finished = finishedSessions(ctx);
+    const byDay = derive([finished], 'byDay', () => {
       const days = new Map<string, Encounter[]>();
-      for (const s of sessionsOf(ctx)) {
-        const d = isServiceSession(s) ? sessionDay(s) : undefined;
-        if (d) days.set(d, [...(days.get(d) ?? []), s]);
-      }
+      for (const { day, session } of finished) days.set(day, [...(days.get(day) ?? []), session]);
       return days;
     });
     for (const { index, code, encounter } of sessionLines(ctx)) {

@@ -1,8 +1,8 @@
 /** Telephone time stays within 25% of the member's PRSS time in the calendar year. */
 import type { Encounter } from 'fhir/r4';
-import { refKey } from '../context';
 import { defineRule, type Finding } from '../engine';
-import { activeMinutes, contactMode, sessionDay, sessionsOf } from '../facts';
+import { activeMinutes, contactMode, sessionDay } from '../facts';
+import { finishedSessions } from './facts-plan';
 import { isServiceSession, itemPath, sessionLines, yearOf } from './facts-units';
 
 export const TELEPHONE_SHARE = 0.25;
@@ -25,8 +25,8 @@ export const vaTelephoneShare = defineRule({
     for (const { index, encounter } of sessionLines(ctx)) {
       const day = sessionDay(encounter);
       if (!day || contactMode(encounter) !== 'telephone') continue;
-      // The member's finished service sessions, once per cached context, asked only for a telephone line.
-      sessions ??= ctx.data.fact(`serviceSessions|${refKey(ctx.claim.patient)}`, () => sessionsOf(ctx).filter(isServiceSession));
+      // The member's finished service sessions, asked only for a telephone line.
+      sessions ??= finishedSessions(ctx).map((s) => s.session);
       const ytd = sessions.filter((s) => { const d = sessionDay(s); return !!d && yearOf(d) === yearOf(day) && d <= day; });
       if (!ytd.includes(encounter) && isServiceSession(encounter)) ytd.push(encounter);
       const total = ytd.reduce((n, s) => n + activeMinutes(s), 0);
