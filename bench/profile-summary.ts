@@ -2,7 +2,8 @@
  * Summarise a V8 .cpuprofile (from `node --cpu-prof`): self and inclusive time per function, so a
  * bottleneck can be named without a GUI. Usage: tsx bench/profile-summary.ts FILE [top=25] [filter]
  * where filter is a substring of the frames to list, or `under:NAME` to count only the samples whose
- * stack passes through a frame named NAME (the time spent inside one call tree).
+ * stack passes through a frame named NAME (the time spent inside one call tree), or `notunder:A,B` to
+ * count only the samples outside those call trees (what is left once A and B are accounted for).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,15 +31,20 @@ export function summarise(profile: Profile, top = 25, filter?: string): string {
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   let total = 0;
-  const under = filter?.startsWith('under:') ? filter.slice(6) : undefined;
-  if (under) filter = undefined;
+  const under = filter?.startsWith('under:') ? [filter.slice(6)] : undefined;
+  const notUnder = filter?.startsWith('notunder:') ? filter.slice(9).split(',') : undefined;
+  if (under || notUnder) filter = undefined;
+  const passesThrough = (id: number, names: string[]) => {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)!.callFrame;
+      if (names.some((name) => f.functionName === name || `${f.functionName} ${f.url}`.includes(name))) return true;
+    }
+    return false;
+  };
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
-    if (under) {
-      let inside = false;
-      for (let cur: number | undefined = id; cur !== undefined && !inside; cur = parent.get(cur)) inside = (byId.get(cur)!.callFrame.functionName === under || `${byId.get(cur)!.callFrame.functionName} ${byId.get(cur)!.callFrame.url}`.includes(under));
-      if (!inside) return;
-    }
+    if (under && !passesThrough(id, under)) return;
+    if (notUnder && passesThrough(id, notUnder)) return;
     total += dt;
     const leaf = byId.get(id)!;
     self.set(label(leaf), (self.get(label(leaf)) ?? 0) + dt);

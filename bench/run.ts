@@ -14,7 +14,8 @@
  *   --render NAME       only rewrite results/NAME.md from results/NAME.json (no measuring)
  *   --out NAME          results file name (default latest: bench/results/latest.json and .md)
  *   --phases a,b        store phases after the bulk ingest: rules,read,search,validate,operations,export (default all);
- *                       with `node --cpu-prof --import tsx bench/run.ts …` this profiles one phase
+ *                       with `node --cpu-prof dist/bench/run.js …` (after `npm run bench` compiled it) this
+ *                       profiles one phase
  *
  * Writes bench/results/latest.json and bench/results/latest.md.
  */
@@ -26,6 +27,7 @@ import { listenOurs, openBenchStore, withoutContextCache, type StoreKind } from 
 import { machine, peakRssMb, ratio, round, rssMb } from './stats';
 import { claimValidate, collect, ingest, operations, probe, requests, targets, type SuiteOptions } from './store-bench';
 import { validatorBench } from './validator-bench';
+import { projectPath } from '../src/paths';
 
 interface Cli {
   quick: boolean;
@@ -82,7 +84,8 @@ function parseArgs(argv: string[]): Cli {
  * same generated data into a fresh store of its own and times a system-level $export through the real worker.
  */
 async function exportBench(o: { size: number; store: StoreKind; databaseUrl: string }): Promise<unknown> {
-  const file = path.join(__dirname, 'export.ts');
+  // export.js when this suite runs compiled (npm run bench), export.ts under tsx.
+  const file = path.join(__dirname, `export${path.extname(__filename)}`);
   if (!existsSync(file)) return undefined;
   // require, not import(): a dynamic import could load ESM twins of modules this process already holds.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
   if (render >= 0) {
     const name = process.argv[render + 1] ?? 'latest';
     if (!/^[\w.-]+$/.test(name)) throw new Error(`--render takes a plain file name, not ${name}`);
-    const file = path.join(__dirname, 'results', `${name}.json`);
+    const file = projectPath('bench', 'results', `${name}.json`);
     writeFileSync(file.replace(/\.json$/, '.md'), markdown(JSON.parse(readFileSync(file, 'utf8'))));
     return;
   }
@@ -241,7 +244,7 @@ async function main(): Promise<void> {
     peakRssMb: peak,
     totalSeconds: round((performance.now() - started) / 1000),
   };
-  const dir = path.join(__dirname, 'results');
+  const dir = projectPath('bench', 'results');
   mkdirSync(dir, { recursive: true });
   if (!/^[\w.-]+$/.test(cli.out)) throw new Error(`--out takes a plain file name, not ${cli.out}`);
   writeFileSync(path.join(dir, `${cli.out}.json`), JSON.stringify(report, null, 2) + '\n');

@@ -2,7 +2,7 @@
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import { projectPath } from '../src/paths';
 
 export interface LatencySummary {
   n: number;
@@ -30,7 +30,7 @@ export const ratio = (ours: number, theirs: number) => (theirs > 0 ? round(ours 
 
 function version(pkg: string): string | undefined {
   try {
-    return (JSON.parse(readFileSync(path.join(__dirname, '..', 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(projectPath('node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return undefined;
   }

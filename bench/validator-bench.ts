@@ -13,6 +13,7 @@ import { resourceValidator } from '../src/server';
 import { bundles, memberYear } from './generate';
 import { loadMedplumDefinitions } from './medplum-defs';
 import { ratio, round } from './stats';
+import { projectPath } from '../src/paths';
 
 const run = promisify(execFile);
 
@@ -71,7 +72,7 @@ export async function validatorBench(opts: { seconds: number; coldSamples: numbe
     const samples: { loadMs: number; firstValidationMs: number; processMs: number; wallMs: number }[] = [];
     for (let i = 0; i < opts.coldSamples; i++) {
       const t = performance.now();
-      const { stdout } = await run(process.execPath, [...process.execArgv, path.join(__dirname, 'cold-start.ts'), which], { cwd: path.join(__dirname, '..'), timeout: 120_000 });
+      const { stdout } = await run(process.execPath, [...process.execArgv, path.join(__dirname, `cold-start${path.extname(__filename)}`), which], { cwd: projectPath(), timeout: 120_000 });
       samples.push({ ...(JSON.parse(stdout.trim().split('\n').pop()!) as { loadMs: number; firstValidationMs: number; processMs: number }), wallMs: Math.round(performance.now() - t) });
     }
     const med = (k: keyof (typeof samples)[0]) => samples.map((s) => s[k]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
