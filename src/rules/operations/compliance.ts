@@ -246,8 +246,11 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
     .filter((l) => !l.current && start <= l.day && l.day <= asOf)
     .sort((a, b) => a.day.localeCompare(b.day) || a.index - b.index);
   const weeklyRule = rule(jurisdiction === 'US-CT' ? 'ct-plan-limits' : 'va-weekly-plan-intensity');
-  const bagB = filterBag(probe.bag, (r: FhirResource) => !(r.resourceType === 'Claim' && refKey((r as Claim).patient) === member.reference)
-    && !(r.resourceType === 'CarePlan' && r.id !== plan.id));
+  // The member's context without their stored claims and other plans: kept with the gathered context
+  // (it depends only on the member and the plan's id), with the plan as of the date on top.
+  const bagB = base.fact(`compliance-run-b|${member.reference}|${plan.id}`, () => filterBag(base, (r: FhirResource) =>
+    !(r.resourceType === 'Claim' && refKey((r as Claim).patient) === member.reference) && !(r.resourceType === 'CarePlan' && r.id !== plan.id)).seal())
+    .overlay([plan]);
   // Weeks are judged independently (the rule counts only the lines of the line's own week), so each
   // week's lines are posed on their own: the rule's cost grows with the square of the lines posed.
   const byWeek = new Map<string, number[]>();
