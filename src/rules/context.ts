@@ -106,7 +106,8 @@ export class ResourceBag {
     if (!own.length) return this.base.all<T>(type);
     let list = this.merged.get(type);
     if (!list) {
-      list = [...this.base.all(type).filter((r) => !this.holds(r)), ...own];
+      const inBase = this.base.all(type);
+      list = [...(this.shadowed ? inBase.filter((r) => !this.holds(r)) : inBase), ...own];
       this.merged.set(type, list);
     }
     return list as T[];
@@ -182,6 +183,24 @@ export class ResourceBag {
   private readonly facts = new Map<string, unknown>();
 
   /**
+   * Values computed for one claim over this bag (facts.memo), kept on the bag itself rather than in a
+   * WeakMap beside it: the engine makes a bag per question, and weak tables cost every young-generation
+   * garbage collection. A new claim, or a bag that has grown since, starts afresh.
+   */
+  memoFor(claim: Claim): Map<string, unknown> {
+    const size = this.size;
+    if (this.memoClaim !== claim || this.memoSize !== size || !this.memoValues) {
+      this.memoClaim = claim;
+      this.memoSize = size;
+      this.memoValues = new Map();
+    }
+    return this.memoValues;
+  }
+  private memoClaim: Claim | undefined;
+  private memoSize = -1;
+  private memoValues: Map<string, unknown> | undefined;
+
+  /**
    * The resources of a type that `keep` accepts, in bag order, kept per bag under `key` (which must
    * name everything `keep` depends on). An overlay reuses its base's list and only judges its own
    * resources of the type, so a probe that adds one session does not rescan every session.
@@ -195,8 +214,9 @@ export class ResourceBag {
       const added = (this.byType.get(type) as T[]).filter(keep);
       // Nothing of its own passes and nothing it replaces did: the base's list, the very same array,
       // so what is derived from it (derive below) is shared too.
-      if (!added.length && !inBase.some((r) => this.holds(r))) return inBase;
-      return [...inBase.filter((r) => !this.holds(r)), ...added];
+      // (Nothing is replaced when none of its own resources shadows one of the base's.)
+      if (!added.length && (!this.shadowed || !inBase.some((r) => this.holds(r)))) return inBase;
+      return [...(this.shadowed ? inBase.filter((r) => !this.holds(r)) : inBase), ...added];
     });
   }
 }

@@ -195,15 +195,10 @@ export function memberLines(ctx: RuleContext): BilledLine[] {
  * Facts every rule asks for again (the member's lines, sessions, plans) are computed once per
  * context and claim: 73 rules over a year of history would otherwise rebuild them 73 times.
  */
-const memos = new WeakMap<ResourceBag, { claim: Claim; size: number; values: Map<string, unknown> }>();
 export function memo<T>(ctx: RuleContext, key: string, compute: () => T): T {
-  let m = memos.get(ctx.data);
-  if (!m || m.claim !== ctx.claim || m.size !== ctx.data.size) {
-    m = { claim: ctx.claim, size: ctx.data.size, values: new Map() };
-    memos.set(ctx.data, m);
-  }
-  if (!m.values.has(key)) m.values.set(key, compute());
-  return m.values.get(key) as T;
+  const values = ctx.data.memoFor(ctx.claim);
+  if (!values.has(key)) values.set(key, compute());
+  return values.get(key) as T;
 }
 
 function computeMemberLines(ctx: RuleContext): BilledLine[] {
