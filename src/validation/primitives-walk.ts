@@ -66,14 +66,16 @@ function walkObject(model: FhirModel, node: WalkNode, hooks: WalkHooks): void {
       // `_x` siblings are walked with their primitive (below) unless the primitive itself is absent.
       if (!primitive || (key.slice(1) in obj)) continue;
     }
-    const items = def.array ? (Array.isArray(raw) ? raw : []) : [raw];
-    const exts = primitive ? (def.array ? asArray(obj[`_${key.replace(/^_/, '')}`]) : [obj[`_${key.replace(/^_/, '')}`]]) : [];
-    const count = isExt ? exts.length : items.length;
+    // A repeating element is walked item by item; a single one is its own only item (no arrays made).
+    const items = def.array ? asArray(raw) : undefined;
+    const extRaw = primitive ? obj[isExt ? key : `_${key}`] : undefined;
+    const exts = primitive && def.array ? asArray(extRaw) : undefined;
+    const count = def.array ? (isExt ? exts! : items!).length : primitive || !isExt ? 1 : 0;
     for (let i = 0; i < count; i++) {
       const p = def.array ? `${childPath}[${i}]` : childPath;
-      const value = isExt ? undefined : items[i];
+      const value = isExt ? undefined : items ? items[i] : raw;
       if (primitive) {
-        const ext = exts[i];
+        const ext = exts ? exts[i] : extRaw;
         if (value === undefined || value === null) {
           if (!isObject(ext)) continue;
         }
@@ -95,6 +97,7 @@ function walkObject(model: FhirModel, node: WalkNode, hooks: WalkHooks): void {
   }
 }
 
-function asArray(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
+const NONE: readonly unknown[] = Object.freeze([]);
+function asArray(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : NONE;
 }

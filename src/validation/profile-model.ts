@@ -43,6 +43,8 @@ export interface ElementNode {
   readonly isArray: boolean;
   readonly types: TypeRef[];
   readonly contentReference?: string;
+  /** The path of the definition the element's content follows: its contentReference's, else its own. */
+  readonly defPath: string;
   readonly fixed?: unknown;
   readonly pattern?: unknown;
   readonly binding?: { strength: string; valueSet?: string };
@@ -124,6 +126,7 @@ export function compileStructure(sd: StructureDefinition, isBase: boolean): Comp
         code: typeCode(t), profiles: (t.profile ?? []).map(stripVersion), targetProfiles: (t.targetProfile ?? []).map(stripVersion),
       })),
       contentReference: el.contentReference,
+      defPath: el.contentReference?.replace(/^.*#/, '') ?? el.path,
       fixed: prefixed(el, 'fixed'),
       pattern: prefixed(el, 'pattern'),
       binding: el.binding ? { strength: el.binding.strength, valueSet: el.binding.valueSet && stripVersion(el.binding.valueSet) } : undefined,

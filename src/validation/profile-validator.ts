@@ -41,6 +41,9 @@ type Severity = OperationOutcomeIssue['severity'];
 type Code = OperationOutcomeIssue['code'];
 
 /** Where an object sits: the FHIR element path without indexes (extension contexts) and its type. */
+/** The items of an absent element (shared: never written to). */
+const NO_ITEMS: readonly Item[] = Object.freeze([]);
+
 interface Host {
   basePath: string;
   /**
@@ -212,8 +215,8 @@ class StructureValidator implements ProfileValidator {
     if (!owner) return;
     const { suffixToType } = baseTypeInfo();
     const found = new Map<ElementNode, { type: string; value: unknown; ext: unknown; key: string }>();
-    /** Choice elements given with a disallowed type: already reported, so not "missing" too. */
-    const mistyped = new Set<ElementNode>();
+    /** Choice elements given with a disallowed type: already reported, so not "missing" too (made on the first). */
+    let mistyped: Set<ElementNode> | undefined;
 
     for (const key in obj) {
       if (key === 'resourceType' && host.isResourceRoot) continue;
@@ -248,7 +251,7 @@ class StructureValidator implements ProfileValidator {
         const c = owner.choiceChildren.find((cc) => name.startsWith(cc.name) && suffixToType.has(name.slice(cc.name.length)));
         if (c) {
           const given = suffixToType.get(name.slice(c.name.length))!;
-          mistyped.add(c);
+          (mistyped ??= new Set()).add(c);
           this.report(run, 'error', 'structure', `${path}.${c.name}`, 'type',
             `${path}.${c.name}: type '${given}' is not allowed here; allowed: ${c.types.map((t) => t.code).join(', ')}${from(c)}`);
         } else {
@@ -268,13 +271,13 @@ class StructureValidator implements ProfileValidator {
       found.set(child, e);
     }
 
-    const elementHost = (child: ElementNode, type: string): Host => ({
-      basePath: `${host.basePath}.${child.name}`, defPath: child.contentReference?.replace(/^.*#/, '') ?? child.path, type, isResourceRoot: false,
-    });
+    // Every child the definition knows is judged (minimum cardinality, slices); paths and hosts are
+    // built only for those present or reported, as most of a datatype's children are absent.
     for (const child of owner.children.values()) {
       const entry = found.get(child);
-      const items = entry ? this.items(run, child, entry.value, entry.ext, `${path}.${child.name}`) : [];
-      if (items.length < child.min && !mistyped.has(child)) {
+      if (!entry && child.min === 0 && !child.slices.length) continue;
+      const items = entry ? this.items(run, child, entry.value, entry.ext, `${path}.${child.name}`) : NO_ITEMS;
+      if (items.length < child.min && !mistyped?.has(child)) {
         this.report(run, 'error', 'required', `${path}.${child.name}`, 'min',
           `${path}.${child.name}: minimum required = ${child.min}, but only found ${items.length}${from(child)}`);
       }
@@ -287,14 +290,15 @@ class StructureValidator implements ProfileValidator {
         continue;
       }
       const defs = child.slices.length ? this.checkSlices(run, child, items, `${path}.${child.name}`) : undefined;
+      const elementHost: Host = { basePath: `${host.basePath}.${child.name}`, defPath: child.defPath, type: entry.type, isResourceRoot: false };
       items.forEach((item, i) => {
-        this.validateItem(run, defs?.[i] ?? child, entry.type, item, elementHost(child, entry.type), host);
+        this.validateItem(run, defs?.[i] ?? child, entry.type, item, elementHost, host);
       });
     }
   }
 
   /** Values of one element as items (arrays and `_name` companions aligned), reporting array misuse. */
-  private items(run: Run, node: ElementNode, value: unknown, ext: unknown, path: string): Item[] {
+  private items(run: Run, node: ElementNode, value: unknown, ext: unknown, path: string): readonly Item[] {
     const arrayGiven = Array.isArray(value) || Array.isArray(ext);
     if (arrayGiven !== node.isArray && !(value === undefined && ext === undefined)) {
       this.report(run, 'error', 'structure', path, 'array',
@@ -404,7 +408,7 @@ class StructureValidator implements ProfileValidator {
   // ---------------------------------------------------------------- slicing
 
   /** Assigns each item to a slice (or none), checks slice cardinality and closed rules. */
-  private checkSlices(run: Run, entry: ElementNode, items: Item[], path: string): (ElementNode | undefined)[] {
+  private checkSlices(run: Run, entry: ElementNode, items: readonly Item[], path: string): (ElementNode | undefined)[] {
     const matchers = entry.slices.map((s) => this.sliceMatcher(entry, s));
     const supported = matchers.every((m) => m !== undefined);
     const assigned = items.map((item) => {
