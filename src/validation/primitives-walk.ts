@@ -39,12 +39,49 @@ export function propertyExpression(def: ElementDef, type: string): string {
   return def.choice ? `${def.name}.ofType(${type})` : def.name;
 }
 
+/**
+ * A walked instance whose FHIRPath location is spelled out only when asked for (a finding): most
+ * instances are valid, and building every element's path string was most of a walk's garbage.
+ */
+class Walked implements WalkNode {
+  private spelled: string | undefined;
+  constructor(
+    readonly value: unknown,
+    readonly type: string,
+    readonly resource: Json,
+    readonly root: Json,
+    readonly def: ElementDef | undefined,
+    readonly ext: Json | undefined,
+    /** The parent instance and the item's index (−1: not repeating); or, without a parent, the path itself. */
+    private readonly parent: WalkNode | undefined,
+    private readonly index: number,
+    rootPath?: string,
+  ) {
+    this.spelled = rootPath;
+  }
+
+  get path(): string {
+    if (this.spelled === undefined) {
+      const own = `${this.parent!.path}.${propertyExpression(this.def!, this.type)}`;
+      this.spelled = this.index >= 0 ? `${own}[${this.index}]` : own;
+    }
+    return this.spelled;
+  }
+}
+
+/** The `_x` companion of a primitive, walked as an Element at the primitive's own location. */
+class Companion implements WalkNode {
+  readonly type = 'Element';
+  constructor(readonly value: Json, private readonly of: WalkNode) {}
+  get resource() { return this.of.resource; }
+  get root() { return this.of.root; }
+  get path() { return this.of.path; }
+}
+
 export function walkResource(model: FhirModel, resource: Json, hooks: WalkHooks, basePath?: string, root?: Json): void {
   const type = resource.resourceType;
   if (typeof type !== 'string' || !model.isResourceType(type)) return;
-  const path = basePath ?? type;
-  const node: WalkNode = { value: resource, type, path, resource, root: root ?? resource };
-  walkObject(model, node, hooks);
+  walkObject(model, new Walked(resource, type, resource, root ?? resource, undefined, undefined, undefined, -1, basePath ?? type), hooks);
 }
 
 function walkObject(model: FhirModel, node: WalkNode, hooks: WalkHooks): void {
@@ -59,7 +96,6 @@ function walkObject(model: FhirModel, node: WalkNode, hooks: WalkHooks): void {
     const prop = container.props.get(isExt ? key.slice(1) : key);
     if (!prop) continue; // unknown properties are the structure stage's finding
     const { def, type } = prop;
-    const childPath = `${node.path}.${propertyExpression(def, type)}`;
     const raw = obj[key];
     const primitive = model.isPrimitive(type);
     if (isExt) {
@@ -72,27 +108,29 @@ function walkObject(model: FhirModel, node: WalkNode, hooks: WalkHooks): void {
     const exts = primitive && def.array ? asArray(extRaw) : undefined;
     const count = def.array ? (isExt ? exts! : items!).length : primitive || !isExt ? 1 : 0;
     for (let i = 0; i < count; i++) {
-      const p = def.array ? `${childPath}[${i}]` : childPath;
+      const index = def.array ? i : -1;
       const value = isExt ? undefined : items ? items[i] : raw;
       if (primitive) {
         const ext = exts ? exts[i] : extRaw;
         if (value === undefined || value === null) {
           if (!isObject(ext)) continue;
         }
-        const child: WalkNode = { value, ext: isObject(ext) ? ext : undefined, type, def, path: p, resource: node.resource, root: node.root };
+        const child = new Walked(value, type, node.resource, node.root, def, isObject(ext) ? ext : undefined, node, index);
         hooks.visit?.(child);
-        if (child.ext) walkObject(model, { value: child.ext, type: 'Element', path: p, resource: node.resource, root: node.root }, hooks);
+        if (child.ext) walkObject(model, new Companion(child.ext, child), hooks);
         continue;
       }
       if (!isObject(value)) continue;
       if (type === 'Resource' || model.isResourceType(type)) {
         const rt = value.resourceType;
         if (typeof rt === 'string' && model.isResourceType(rt)) {
-          walkObject(model, { value, type: rt, path: p, resource: value, root: node.root }, hooks);
+          // A nested resource is walked as its own type, at the location of the element holding it.
+          const holder = new Walked(value, type, node.resource, node.root, def, undefined, node, index);
+          walkObject(model, new Walked(value, rt, value, node.root, undefined, undefined, undefined, -1, holder.path), hooks);
         }
         continue;
       }
-      walkObject(model, { value, type, def, path: p, resource: node.resource, root: node.root }, hooks);
+      walkObject(model, new Walked(value, type, node.resource, node.root, def, undefined, node, index), hooks);
     }
   }
 }

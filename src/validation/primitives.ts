@@ -120,25 +120,25 @@ function checkObject(model: FhirModel, node: WalkNode, obj: Json, container: Con
     if (!prop) continue;
     const { def, type } = prop;
     const value = obj[key];
-    const where = `${node.path}.${def.choice ? `${def.name}[x]` : def.name}`;
+    const where = () => `${node.path}.${def.choice ? `${def.name}[x]` : def.name}`;
     if (def.choice && !(isExt && base in obj)) {
       const seen = choiceSeen.get(def.name) ?? [];
       seen.push(base);
       choiceSeen.set(def.name, seen);
     }
     if (value === null) {
-      out.push(issue('error', 'structure', `'${key}' is null; absent elements are omitted in FHIR JSON`, where));
+      out.push(issue('error', 'structure', `'${key}' is null; absent elements are omitted in FHIR JSON`, where()));
       continue;
     }
     if (!def.array || !Array.isArray(value)) continue;
     if (value.length === 0) {
-      out.push(issue('error', 'structure', `'${key}' is an empty array; arrays in FHIR JSON must have at least one item`, where));
+      out.push(issue('error', 'structure', `'${key}' is an empty array; arrays in FHIR JSON must have at least one item`, where()));
       continue;
     }
     if (isExt) {
       const primary = obj[base];
       if (Array.isArray(primary) && primary.length !== value.length) {
-        out.push(issue('error', 'structure', `'${key}' must have as many items as '${base}' (${value.length} vs ${primary.length})`, where));
+        out.push(issue('error', 'structure', `'${key}' must have as many items as '${base}' (${value.length} vs ${primary.length})`, where()));
       }
     }
     // null is only a placeholder aligning a primitive array with its `_x` sibling: the other side has an item there.
@@ -146,7 +146,7 @@ function checkObject(model: FhirModel, node: WalkNode, obj: Json, container: Con
     const siblingItems = model.isPrimitive(type) && Array.isArray(sibling) ? sibling : [];
     value.forEach((item, i) => {
       if (item === null && (siblingItems[i] === null || siblingItems[i] === undefined)) {
-        out.push(issue('error', 'structure', `'${key}[${i}]' is null without a matching ${isExt ? base : `_${key}`} item`, `${where.replace(/\[x\]$/, '')}[${i}]`));
+        out.push(issue('error', 'structure', `'${key}[${i}]' is null without a matching ${isExt ? base : `_${key}`} item`, `${where().replace(/\[x\]$/, '')}[${i}]`));
       }
     });
   }

@@ -114,7 +114,7 @@ class StructureValidator implements ProfileValidator {
       return;
     }
     const type = resource.resourceType;
-    const base = baseTypeInfo().resourceTypes.has(type) ? this.structure(FHIR_SD + type) : undefined;
+    const base = baseTypeInfo().resourceTypes.has(type) ? this.baseStructure(type) : undefined;
     if (!base) {
       this.report(run, 'error', 'structure', path, 'resource', `${path}: unknown resource type '${type}'`);
       return;
@@ -175,6 +175,17 @@ class StructureValidator implements ProfileValidator {
     return out;
   }
 
+  /** The R4 definition of a type by its name: asked for on every element, so kept by name (no URL built). */
+  private baseStructure(type: string): CompiledStructure | undefined {
+    let hit = this.baseByType.get(type);
+    if (hit === undefined) {
+      hit = this.structure(FHIR_SD + type) ?? null;
+      this.baseByType.set(type, hit);
+    }
+    return hit ?? undefined;
+  }
+  private readonly baseByType = new Map<string, CompiledStructure | null>();
+
   private structure(url: string): CompiledStructure | undefined {
     const key = stripVersion(url);
     let hit = this.compiled.get(key);
@@ -197,7 +208,7 @@ class StructureValidator implements ProfileValidator {
     if (node.children.size > 0) return node;
     if (node.contentReference) {
       const id = node.contentReference.slice(node.contentReference.indexOf('#') + 1);
-      return node.sd.byId.get(id) ?? this.structure(FHIR_SD + node.sd.type)?.byId.get(id);
+      return node.sd.byId.get(id) ?? this.baseStructure(node.sd.type)?.byId.get(id);
     }
     if (node.sliceOf && (type === 'BackboneElement' || type === 'Element') && node.sliceOf.children.size > 0) return node.sliceOf;
     const ref = node.types.find((t) => t.code === type);
@@ -207,7 +218,7 @@ class StructureValidator implements ProfileValidator {
       if (p) return p.root;
     }
     if (node.sliceOf && node.sliceOf.children.size > 0) return node.sliceOf;
-    return this.structure(FHIR_SD + type)?.root;
+    return this.baseStructure(type)?.root;
   }
 
   private walkObject(run: Run, node: ElementNode, obj: Json, path: string, host: Host) {
@@ -234,7 +245,7 @@ class StructureValidator implements ProfileValidator {
       }
       if ((!child || !type) && !owner.sd.isBase) {
         // A snapshot that lists only some children of a datatype leaves the rest to the base type.
-        const fallback = this.structure(FHIR_SD + host.type)?.root;
+        const fallback = this.baseStructure(host.type)?.root;
         const hit = fallback && fallback !== owner ? fallback.children.get(name) : undefined;
         if (hit && !hit.choice) {
           child = hit;
@@ -325,7 +336,7 @@ class StructureValidator implements ProfileValidator {
       if (!isObject(item.ext)) {
         this.report(run, 'error', 'structure', path, 'companion', `${path}: the _${node.name} companion must be a JSON object`);
       } else {
-        const element = this.structure(`${FHIR_SD}Element`);
+        const element = this.baseStructure('Element');
         if (element) this.walkObject(run, element.root, item.ext, path, host);
       }
     }
