@@ -316,20 +316,41 @@ export const personKeys = (bag: ResourceBag, p: Practitioner): string[] => [
 /** Signatures on a plan or a review: role, party, date. */
 export interface Signature { role?: string; party?: Reference; date?: string }
 /** On a plan the signature extension is named by its canonical URL; inside a review, by the relative url `signature`. */
+/**
+ * A value read from a frozen (stored, so unchanging) element, read once per element: the plan rules
+ * ask for the same plan's signatures and reviews many times per claim. The value is frozen in turn;
+ * an element that is not frozen may still change, so it is read afresh every time.
+ */
+export function readOnce<T extends object>(cache: WeakMap<object, T>, el: object, read: () => T): T {
+  if (!Object.isFrozen(el)) return read();
+  let v = cache.get(el);
+  if (v === undefined) cache.set(el, (v = deepFreeze(read())));
+  return v;
+}
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+const signatureReads = new WeakMap<object, Signature[]>();
+const reviewReads = new WeakMap<object, Review[]>();
+
 export const signaturesOf = (el: WithExt): Signature[] =>
-  [...exts(el, EXT.signature), ...exts(el, 'signature')].map((s) => ({
+  !el ? [] : readOnce(signatureReads, el, () => [...exts(el, EXT.signature), ...exts(el, 'signature')].map((s) => ({
     role: extCode(s, 'role'),
     party: extRef(s, 'party'),
     date: dayOf(ext(s, 'date')?.valueDate ?? ext(s, 'date')?.valueDateTime),
-  }));
+  })));
 export interface Review { date?: string; documented?: string; signatures: Signature[]; goalsUpdated?: boolean; index: number }
 export const reviewsOf = (plan: CarePlan): Review[] =>
-  exts(plan, EXT.review).map((r, index) => ({
+  readOnce(reviewReads, plan, () => exts(plan, EXT.review).map((r, index) => ({
     date: dayOf(ext(r, 'date')?.valueDate ?? ext(r, 'date')?.valueDateTime),
     documented: dayOf(ext(r, 'documented')?.valueDate ?? ext(r, 'documented')?.valueDateTime),
     signatures: signaturesOf(r),
     goalsUpdated: extBool(r, 'goalsUpdated'),
     index,
-  }));
+  })));
 
 export const isElement = (x: unknown): x is Element => typeof x === 'object' && x !== null;

@@ -22,7 +22,7 @@ import { derive, refKey, type RuleContext } from '../context';
 import {
   addDays, assessmentsOf, codeIn, codings, dayOf, encounterKind, extRef, exts, holdsCredential, lineCode, lineDay, memo,
   lineEncounter, planProgram, plansOf, practitionerOf, programExtension, programOfCode, samePerson, serviceOf, sessionDay,
-  reviewsOf, signaturesOf, type Review, type Signature,
+  readOnce, reviewsOf, signaturesOf, type Review, type Signature,
 } from '../facts';
 
 export type Program = 'arts' | 'mh';
@@ -303,12 +303,15 @@ export function planCompletion(ctx: RuleContext, plan: CarePlan, program: Progra
  * convention for parts of a complex extension); the absolute url is accepted too.
  */
 export function planReviews(plan: CarePlan): Review[] {
-  const raw = exts(plan, EXT.review);
-  return reviewsOf(plan).map((r) => {
-    const relative = (raw[r.index].extension ?? []).filter((e) => e.url === 'signature').map((e) => ({ ...e, url: EXT.signature }));
-    return { ...r, signatures: [...r.signatures, ...signaturesOf({ extension: relative })] };
+  return readOnce(planReviewReads, plan, () => {
+    const raw = exts(plan, EXT.review);
+    return reviewsOf(plan).map((r) => {
+      const relative = (raw[r.index].extension ?? []).filter((e) => e.url === 'signature').map((e) => ({ ...e, url: EXT.signature }));
+      return { ...r, signatures: [...r.signatures, ...signaturesOf({ extension: relative })] };
+    });
   });
 }
+const planReviewReads = new WeakMap<object, Review[]>();
 
 // ---- diagnoses -----------------------------------------------------------------------------------
 

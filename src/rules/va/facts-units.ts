@@ -30,6 +30,9 @@ export const countsBefore = (other: BilledLine, line: BilledLine) => !other.curr
 export const sumUnits = (lines: BilledLine[]) => lines.reduce((s, l) => s + l.units, 0);
 
 export const yearOf = (day: string) => day.slice(0, 4);
+/** Whether two dates (YYYY-MM-DD…) fall in the same calendar year, without cutting either. */
+export const sameYear = (a: string, b: string) =>
+  a.length >= 4 && b.length >= 4 && a.charCodeAt(0) === b.charCodeAt(0) && a.charCodeAt(1) === b.charCodeAt(1) && a.charCodeAt(2) === b.charCodeAt(2) && a.charCodeAt(3) === b.charCodeAt(3);
 export { monthOf } from '../facts';
 /** The first day (YYYY-MM-DD) of the calendar week holding the day. */
 export function weekOf(day: string, weekStartsOn: RuleContext['options']['weekStartsOn']): string {
@@ -94,7 +97,8 @@ export function unitLimitFindings(ctx: RuleContext, lines: BilledLine[], spec: U
   const findings: Finding[] = [];
   for (const line of lines) {
     if (!line.current || !spec.counts(line)) continue;
-    const before = sumUnits(lines.filter((o) => o !== line && spec.counts(o) && spec.samePeriod(o, line) && countsBefore(o, line)));
+    let before = 0;
+    for (const o of lines) if (o !== line && spec.counts(o) && spec.samePeriod(o, line) && countsBefore(o, line)) before += o.units;
     const authorized = authorizedUnits(ctx.claim, line.day);
     const limit = spec.limit + authorized;
     const allowed = Math.max(0, limit - before);

@@ -1,7 +1,7 @@
 /** ARTS units (T1012 + S9445) per member per calendar year ≤ 3,600 (900 hours), unless authorized. */
 import { defineRule } from '../engine';
 import { programOfCode } from '../facts';
-import { billedLines, unitLimitFindings, yearOf } from './facts-units';
+import { billedLines, unitLimitFindings, sameYear, yearOf } from './facts-units';
 
 export const vaAnnualUnitsArts = defineRule({
   id: 'va-annual-units-arts',
@@ -18,7 +18,7 @@ export const vaAnnualUnitsArts = defineRule({
   check(ctx) {
     return unitLimitFindings(ctx, billedLines(ctx), {
       counts: (l) => programOfCode(l.code, 'US-VA') === 'arts',
-      samePeriod: (o, l) => yearOf(o.day) === yearOf(l.day),
+      samePeriod: (o, l) => sameYear(o.day, l.day),
       limit: 3600,
       where: (l) => `of ARTS in ${yearOf(l.day)}`,
       limitName: 'annual ARTS limit',

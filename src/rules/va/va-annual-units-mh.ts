@@ -1,7 +1,7 @@
 /** MH units (H0024 + H0025) per member per calendar year ≤ 3,600 (900 hours), unless authorized. */
 import { defineRule } from '../engine';
 import { programOfCode } from '../facts';
-import { billedLines, unitLimitFindings, yearOf } from './facts-units';
+import { billedLines, unitLimitFindings, sameYear, yearOf } from './facts-units';
 
 export const vaAnnualUnitsMh = defineRule({
   id: 'va-annual-units-mh',
@@ -18,7 +18,7 @@ export const vaAnnualUnitsMh = defineRule({
   check(ctx) {
     return unitLimitFindings(ctx, billedLines(ctx), {
       counts: (l) => programOfCode(l.code, 'US-VA') === 'mh',
-      samePeriod: (o, l) => yearOf(o.day) === yearOf(l.day),
+      samePeriod: (o, l) => sameYear(o.day, l.day),
       limit: 3600,
       where: (l) => `of MH in ${yearOf(l.day)}`,
       limitName: 'annual MH limit',

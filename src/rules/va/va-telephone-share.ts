@@ -3,7 +3,7 @@ import type { Encounter } from 'fhir/r4';
 import { defineRule, type Finding } from '../engine';
 import { activeMinutes, contactMode, sessionDay } from '../facts';
 import { finishedSessions } from './facts-plan';
-import { isServiceSession, itemPath, sessionLines, yearOf } from './facts-units';
+import { isServiceSession, itemPath, sameYear, sessionLines, yearOf } from './facts-units';
 
 export const TELEPHONE_SHARE = 0.25;
 
@@ -27,7 +27,7 @@ export const vaTelephoneShare = defineRule({
       if (!day || contactMode(encounter) !== 'telephone') continue;
       // The member's finished service sessions, asked only for a telephone line.
       sessions ??= finishedSessions(ctx).map((s) => s.session);
-      const ytd = sessions.filter((s) => { const d = sessionDay(s); return !!d && yearOf(d) === yearOf(day) && d <= day; });
+      const ytd = sessions.filter((s) => { const d = sessionDay(s); return !!d && sameYear(d, day) && d <= day; });
       if (!ytd.includes(encounter) && isServiceSession(encounter)) ytd.push(encounter);
       const total = ytd.reduce((n, s) => n + activeMinutes(s), 0);
       const phone = ytd.filter((s) => contactMode(s) === 'telephone').reduce((n, s) => n + activeMinutes(s), 0);

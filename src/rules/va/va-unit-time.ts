@@ -1,7 +1,7 @@
 /** A session's billed units never exceed its billable units (active minutes / 15), across every line that bills it. */
 import { defineRule, type Finding } from '../engine';
 import { activeMinutes, billableUnits } from '../facts';
-import { billedLines, countsBefore, itemPath, sumUnits } from './facts-units';
+import { billedLines, countsBefore, itemPath } from './facts-units';
 
 export const vaUnitTime = defineRule({
   id: 'va-unit-time',
@@ -22,7 +22,8 @@ export const vaUnitTime = defineRule({
       if (!line.current || !line.encounter) continue;
       const session = line.encounter;
       const billable = billableUnits(session);
-      const before = sumUnits(lines.filter((o) => o !== line && o.encounter === session && countsBefore(o, line)));
+      let before = 0;
+      for (const o of lines) if (o !== line && o.encounter === session && countsBefore(o, line)) before += o.units;
       const allowed = Math.max(0, billable - before);
       if (line.units <= allowed) continue;
       const already = before ? `, ${before} of them already billed on other lines` : '';

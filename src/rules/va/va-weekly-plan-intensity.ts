@@ -3,7 +3,7 @@ import type { CarePlan, Encounter } from 'fhir/r4';
 import { defineRule, type Finding } from '../engine';
 import { codeIn, ext, periodCovers, planProgram, plansOf, serviceOf, type BilledLine } from '../facts';
 import { CS, EXT } from '../../prss/terminology';
-import { billedLines, countsBefore, itemPath, lineProgram, sumUnits, weekOf } from './facts-units';
+import { billedLines, countsBefore, itemPath, lineProgram, weekOf } from './facts-units';
 
 interface Intensity { daysPerWeek?: number; hoursPerWeek?: number }
 
@@ -48,11 +48,17 @@ export const vaWeeklyPlanIntensity = defineRule({
         if (!inForce(plan, line.day) || !covers(line)) continue;
         const intensity = plannedIntensity(plan, line.encounter);
         if (!intensity) continue;
-        const before = lines.filter((o) => o !== line && o.units > 0 && covers(o) && weekOf(o.day, ws) === week && countsBefore(o, line));
+        // The lines counted before this one in its week under the plan: their units and their days.
+        let used = 0;
+        const days = new Set<string>();
+        for (const o of lines) {
+          if (o === line || o.units <= 0 || !countsBefore(o, line) || weekOf(o.day, ws) !== week || !covers(o)) continue;
+          used += o.units;
+          days.add(o.day);
+        }
         const scope = `the week of ${week}${planProgram(plan) ? ` under ${planProgram(plan)!.toUpperCase()}` : ''}`;
         if (intensity.hoursPerWeek !== undefined) {
           const limit = Math.floor(intensity.hoursPerWeek * 4 + 1e-9);
-          const used = sumUnits(before);
           const allowed = Math.max(0, limit - used);
           if (line.units > allowed) {
             findings.push({
@@ -64,7 +70,6 @@ export const vaWeeklyPlanIntensity = defineRule({
           }
         }
         if (intensity.daysPerWeek !== undefined) {
-          const days = new Set(before.map((o) => o.day));
           if (!days.has(line.day) && days.size >= intensity.daysPerWeek) {
             findings.push({
               diagnostics: `${line.day} would be day ${days.size + 1} with service in ${scope}; RRWP ${plan.id} plans ${intensity.daysPerWeek} days per week (already: ${[...days].sort().join(', ')})`,
