@@ -17,7 +17,15 @@ export interface RequestSpec {
 
 export type LoadJob =
   | { kind: 'ingest'; base: string; from: number; size: number; seed: number; concurrency: number; maxSeconds: number }
-  | { kind: 'requests'; base: string; requests: RequestSpec[]; concurrency: number; maxRequests: number; maxSeconds: number; warmup?: number };
+  | {
+      kind: 'requests'; base: string; requests: RequestSpec[]; concurrency: number; maxRequests: number; maxSeconds: number; warmup?: number;
+      /**
+       * Open loop: send `rate` requests per second on a fixed schedule whatever the replies do, with up
+       * to `concurrency` in flight (more wait for a socket). Each latency counts from the request's
+       * scheduled time, so a stalled server is charged for the requests it delayed.
+       */
+      rate?: number;
+    };
 
 export interface LoadResult {
   requests: number;
@@ -98,9 +106,38 @@ async function work(job: LoadJob): Promise<LoadResult> {
     next = () => (i >= job.maxRequests ? undefined : { spec: job.requests[i++ % job.requests.length], entries: 0 });
   }
 
+  // One request: its latency from `from` (when it was sent, or when it was due in an open loop).
+  const one = async (n: { spec: RequestSpec; entries: number }, from: number) => {
+    let reply: Reply;
+    try {
+      reply = await send(agent, base, n.spec);
+    } catch (e) {
+      errors++;
+      firstError ??= String(e);
+      return;
+    }
+    latencies.push(performance.now() - from);
+    statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
+    if (reply.status >= 200 && reply.status < 300) {
+      if (n.entries) {
+        // Count what the server says it stored, entry by entry (a batch-style peer can answer 200 with failed entries).
+        const entries = (JSON.parse(reply.body) as { entry?: { response?: { status?: string } }[] }).entry ?? [];
+        const ok = entries.filter((e) => /^2\d\d/.test(e.response?.status ?? '')).length;
+        resources += ok;
+        if (ok < n.entries) {
+          errors++;
+          firstError ??= `${n.entries - ok} of ${n.entries} entries not stored: ${JSON.stringify(entries.find((e) => !/^2\d\d/.test(e.response?.status ?? ''))).slice(0, 600)}`;
+        }
+      }
+    } else {
+      errors++;
+      firstError ??= `${reply.status} ${reply.body.slice(0, 600)}`;
+    }
+  };
+
   const started = performance.now();
   const deadline = started + job.maxSeconds * 1000;
-  const loop = async () => {
+  const closedLoop = async () => {
     for (;;) {
       if (performance.now() > deadline) {
         timedOut = true;
@@ -108,35 +145,28 @@ async function work(job: LoadJob): Promise<LoadResult> {
       }
       const n = next();
       if (!n) return;
-      const t = performance.now();
-      let reply: Reply;
-      try {
-        reply = await send(agent, base, n.spec);
-      } catch (e) {
-        errors++;
-        firstError ??= String(e);
-        continue;
-      }
-      latencies.push(performance.now() - t);
-      statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
-      if (reply.status >= 200 && reply.status < 300) {
-        if (n.entries) {
-          // Count what the server says it stored, entry by entry (a batch-style peer can answer 200 with failed entries).
-          const entries = (JSON.parse(reply.body) as { entry?: { response?: { status?: string } }[] }).entry ?? [];
-          const ok = entries.filter((e) => /^2\d\d/.test(e.response?.status ?? '')).length;
-          resources += ok;
-          if (ok < n.entries) {
-            errors++;
-            firstError ??= `${n.entries - ok} of ${n.entries} entries not stored: ${JSON.stringify(entries.find((e) => !/^2\d\d/.test(e.response?.status ?? ''))).slice(0, 600)}`;
-          }
-        }
-      } else {
-        errors++;
-        firstError ??= `${reply.status} ${reply.body.slice(0, 600)}`;
-      }
+      await one(n, performance.now());
     }
   };
-  await Promise.all(Array.from({ length: job.concurrency }, loop));
+  const openLoop = async (rate: number) => {
+    const inFlight = new Set<Promise<void>>();
+    for (let i = 0; ; i++) {
+      const due = started + (i * 1000) / rate;
+      if (due > deadline) {
+        timedOut = true;
+        break;
+      }
+      const n = next();
+      if (!n) break;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const p: Promise<void> = one(n, due).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
+  };
+  if (job.kind === 'requests' && job.rate) await openLoop(job.rate);
+  else await Promise.all(Array.from({ length: job.concurrency }, closedLoop));
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   return {

@@ -5,8 +5,9 @@
  *   --quick             small run (~3 min): 10,000 resources, short phases
  *   --seed N            generator seed (default 1)
  *   --concurrency N     concurrent HTTP requests of the load driver (default 8)
- *   --validate-calls N  Claim/$validate calls for the latency and memory-drift figures
+ *   --validate-calls N  Claim/$validate calls for the latency and memory-drift figures (default 5000; --quick 1000)
  *   --validate-seconds N  time limit of those calls (default 100; --quick 20): raise it with a large N
+ *   --validate-rate N   Claim/$validate per second offered in the open-loop phase (default 500; 0 skips it)
  *   --rules-sample N    resources ingested with claim rules on (the default CLAIM_RULES=report)
  *   --stores a,b        postgres,pglite (default both)
  *   --no-medplum        skip the Medplum peer (then no ratios)
@@ -36,6 +37,7 @@ interface Cli {
   concurrency: number;
   validateCalls: number;
   validateSeconds: number;
+  validateRate: number;
   rulesSample: number;
   stores: StoreKind[];
   medplum: boolean;
@@ -67,8 +69,9 @@ function parseArgs(argv: string[]): Cli {
     size: num('size', quick ? 10_000 : 100_000),
     seed: num('seed', 1),
     concurrency: num('concurrency', 8),
-    validateCalls: num('validate-calls', quick ? 200 : 1000),
+    validateCalls: num('validate-calls', quick ? 1000 : 5000),
     validateSeconds: num('validate-seconds', quick ? 20 : 100),
+    validateRate: num('validate-rate', 500),
     rulesSample: num('rules-sample', quick ? 600 : 2000),
     stores: stores as StoreKind[],
     medplum: !flag('no-medplum'),
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
     phaseRequests: cli.quick ? 3000 : 30_000,
     ingestSeconds: cli.quick ? 90 : 480,
     validateSeconds: cli.validateSeconds,
+    validateRate: cli.validateRate,
   };
   const info = machine();
   log(`${cli.quick ? 'quick' : 'full'} run: ${cli.size} resources per store, concurrency ${cli.concurrency}, load ${info.loadAverageAtStart.join(' ')}`);
@@ -148,7 +152,7 @@ async function main(): Promise<void> {
       if (on('validate')) {
         const plain = await listenOurs(withoutContextCache(store.store));
         try {
-          uncached = await claimValidate(plain.base, t.claims, opts, Math.min(cli.validateCalls, 300));
+          uncached = await claimValidate(plain.base, t.claims, { ...opts, validateRate: 0 }, Math.min(cli.validateCalls, 300));
         } finally {
           await plain.close();
         }
@@ -275,6 +279,7 @@ function markdown(r: any): string {
   row('Claim/$validate (a year of history), validations/s', (k) => cell(r.results[k].claimValidate, (x) => String(x.validationsPerSecond)));
   row('Claim/$validate, p50 / p99 ms', (k) => cell(r.results[k].claimValidate, (x) => `${x.p50Ms} / ${x.p99Ms}`));
   row('Claim/$validate one at a time, p50 / p99 ms', (k) => cell(r.results[k].claimValidate?.single, (x) => `${x.p50Ms} / ${x.p99Ms}`));
+  row(`Claim/$validate at ${r.settings.validateRate}/s offered (open loop): served/s, p50 / p99 ms`, (k) => cell(r.results[k].claimValidate?.atRate, (x) => `${x.perSecond}, ${x.p50Ms} / ${x.p99Ms}${x.errors ? ` (${x.errors} errors)` : ''}`));
   row('… without the context cache, validations/s (p50 / p99 ms)', (k) => cell(r.results[k].claimValidateWithoutContextCache, (x) => `${x.validationsPerSecond} (${x.p50Ms} / ${x.p99Ms})`));
   const opNames: Record<string, string> = { compliance: 'CarePlan/$compliance', utilization: 'Patient/$utilization', caseload: 'PractitionerRole/$caseload', encounterRules: 'Encounter/[id]/$validate' };
   for (const [op, label] of Object.entries(opNames)) {

@@ -22,6 +22,8 @@ export interface SuiteOptions {
   ingestSeconds: number;
   /** Time limit of the Claim/$validate phase, seconds. */
   validateSeconds: number;
+  /** Claim/$validate requests per second offered in the open-loop phase (0: skip it). */
+  validateRate: number;
 }
 
 export interface Targets {
@@ -119,8 +121,15 @@ export async function claimValidate(base: string, specs: RequestSpec[], opts: Su
   const after = { rssMb: rssMb(), heapMb: round(process.memoryUsage().heapUsed / 1024 / 1024) };
   // One request at a time: the latency of a single call, without queueing behind seven others.
   const single = await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: Math.min(calls, 2000), maxSeconds: opts.validateSeconds / 4 });
+  // A fixed arrival rate (open loop), as payers' traffic arrives: latency at that throughput, counted
+  // from when each request was due. Up to 64 in flight, so an overloaded server shows as latency.
+  const seconds = Math.min(20, opts.validateSeconds / 4);
+  const atRate = opts.validateRate
+    ? await runLoad({ kind: 'requests', base, requests: specs, concurrency: 64, rate: opts.validateRate, maxRequests: Math.round(opts.validateRate * seconds), maxSeconds: seconds + 10 })
+    : undefined;
   return {
     ...brief(r), validationsPerSecond: round(r.perSecond), calls: r.requests, single: brief(single),
+    atRate: atRate && { offeredPerSecond: opts.validateRate, ...brief(atRate) },
     memory: { before, after, rssDriftMb: round(after.rssMb - before.rssMb), heapDriftMb: round(after.heapMb - before.heapMb) },
   };
 }
