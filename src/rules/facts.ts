@@ -15,15 +15,17 @@ import type { Jurisdiction } from './engine';
 // ---- extensions ---------------------------------------------------------------------------------
 
 type WithExt = { extension?: Extension[] } | undefined;
-// Plain loops: rules ask these of every session, note and claim line of a member's year, on every call.
+// Indexed loops: rules ask these of every session, note and claim line of a member's year, on every
+// call, and an iterator (for…of) allocates its results whenever the caller is not optimized.
 export const exts = (el: WithExt, url: string): Extension[] => {
   const out: Extension[] = [];
-  for (const e of el?.extension ?? []) if (e.url === url) out.push(e);
+  const xs = el?.extension;
+  if (xs) for (let i = 0; i < xs.length; i++) if (xs[i].url === url) out.push(xs[i]);
   return out;
 };
 export const ext = (el: WithExt, url: string): Extension | undefined => {
   const xs = el?.extension;
-  if (xs) for (const e of xs) if (e.url === url) return e;
+  if (xs) for (let i = 0; i < xs.length; i++) if (xs[i].url === url) return xs[i];
   return undefined;
 };
 export const extCode = (el: WithExt, url: string) => ext(el, url)?.valueCode;
@@ -44,11 +46,15 @@ export const codings = (cc: Concepts): Coding[] =>
 /** The first coding of the concept(s) that `match` accepts. */
 function findCoding(cc: Concepts, match: (c: Coding) => boolean): Coding | undefined {
   if (!cc) return undefined;
-  if (!Array.isArray(cc)) {
-    for (const c of cc.coding ?? []) if (match(c)) return c;
-    return undefined;
+  if (!Array.isArray(cc)) return firstCoding(cc.coding, match);
+  for (let i = 0; i < cc.length; i++) {
+    const hit = firstCoding(cc[i].coding, match);
+    if (hit) return hit;
   }
-  for (const concept of cc) for (const c of concept.coding ?? []) if (match(c)) return c;
+  return undefined;
+}
+function firstCoding(cs: Coding[] | undefined, match: (c: Coding) => boolean): Coding | undefined {
+  if (cs) for (let i = 0; i < cs.length; i++) if (match(cs[i])) return cs[i];
   return undefined;
 }
 export const hasCode = (cc: Concepts, system: string, code: string) =>
@@ -317,9 +323,10 @@ export const personKeys = (bag: ResourceBag, p: Practitioner): string[] => [
 export interface Signature { role?: string; party?: Reference; date?: string }
 /** On a plan the signature extension is named by its canonical URL; inside a review, by the relative url `signature`. */
 /**
- * A value read from a frozen (stored, so unchanging) element, read once per element: the plan rules
- * ask for the same plan's signatures and reviews many times per claim. The value is frozen in turn;
- * an element that is not frozen may still change, so it is read afresh every time.
+ * A value read from a frozen element, read once per element: the plan rules ask for the same plan's
+ * signatures and reviews many times per claim. Stored resources are frozen through and through; the
+ * operations freeze the plan variants they make for one call. The value is frozen in turn; an element
+ * that is not frozen may still change, so it is read afresh every time.
  */
 export function readOnce<T extends object>(cache: WeakMap<object, T>, el: object, read: () => T): T {
   if (!Object.isFrozen(el)) return read();

@@ -129,7 +129,9 @@ function planAsOf(plan: CarePlan, day: string): CarePlan {
     const documented = dated(e, 'documented');
     return documented && documented > day ? { ...e, extension: e.extension?.filter((x) => x.url !== 'documented') } : e;
   });
-  return { ...plan, extension };
+  // Frozen (the variant, not what it shares with the plan it is made from, which is the caller's):
+  // the plan rules then read its signatures and reviews once for every question of this call.
+  return Object.freeze({ ...plan, extension });
 }
 
 /**
@@ -206,7 +208,7 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
   // ---- reviews: each due date is where va-rrwp-review-due starts to fire with the reviews before it ----
   const reviews = planReviews(plan).filter((r) => r.date).sort((a, b) => a.date!.localeCompare(b.date!));
   const rawReviews = exts(plan, EXT.review);
-  const withReviews = (keep: Extension[]) => ({ ...plan, extension: [...(plan.extension ?? []).filter((e) => e.url !== EXT.review), ...keep] });
+  const withReviews = (keep: Extension[]) => Object.freeze({ ...plan, extension: [...(plan.extension ?? []).filter((e) => e.url !== EXT.review), ...keep] });
   const dueAfter = (earlier: Extension[], from: string, horizon: string): string | undefined => {
     const p = new PlanProbe(base, withReviews(earlier), jurisdiction, options, member, service);
     const firing = firstFiringDay(from, horizon, (d) => p.fires('va-rrwp-review-due', program, d));
@@ -355,7 +357,7 @@ function reviewDocumentedFinds(base: ResourceBag, plan: CarePlan, review: Extens
   const parts = inTime
     ? [date!, { url: 'documented', valueDate: documented }, sign('prs', prs), sign('member', member), sign('caregiver', { reference: `RelatedPerson/${PROBE_PREFIX}` })]
     : [...(review.extension ?? []).filter((x) => x.url !== 'documented'), { url: 'documented', valueDate: heldOn }];
-  const variant = { ...plan, extension: [...(plan.extension ?? []).filter((e) => e.url !== EXT.review), { url: EXT.review, extension: parts }] };
+  const variant = Object.freeze({ ...plan, extension: [...(plan.extension ?? []).filter((e) => e.url !== EXT.review), { url: EXT.review, extension: parts }] });
   const p = new PlanProbe(base, variant, jurisdiction, options, member, service);
   p.bag.add({ resourceType: 'Practitioner', id: PROBE_PREFIX });
   return p.fires('va-rrwp-review-documented', program, inTime ? documented : heldOn);
