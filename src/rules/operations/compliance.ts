@@ -256,7 +256,12 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
   // Weeks are judged independently (the rule counts only the lines of the line's own week), so each
   // week's lines are posed on their own: the rule's cost grows with the square of the lines posed.
   const byWeek = new Map<string, number[]>();
-  stored.forEach((l, i) => { const w = weekOf(l.day, options.weekStartsOn); byWeek.set(w, [...(byWeek.get(w) ?? []), i]); });
+  stored.forEach((l, i) => {
+    const w = weekOf(l.day, options.weekStartsOn);
+    const inWeek = byWeek.get(w);
+    if (inWeek) inWeek.push(i);
+    else byWeek.set(w, [i]);
+  });
   const resultsB: RuleResult[] = jurisdiction === 'US-IN' ? [] : [...byWeek.values()].flatMap((indexes) => {
     const claimB = probeClaim({ patient: member, lines: indexes.map((i) => stored[i]).map((l) => ({ code: l.code ?? '', day: l.day, units: l.units, encounter: l.item.encounter?.[0] })) });
     return weeklyRule.check(contextFor(jurisdiction, claimB, bagB, options))

@@ -271,11 +271,13 @@ export function requiredSigners(ctx: RuleContext, plan: CarePlan, program: Progr
 
 /** Each required signer with their earliest dated signature on the plan (undefined: not signed). */
 export function planSignatures(ctx: RuleContext, plan: CarePlan, program: Program, line?: VaLine) {
-  const sigs = signaturesOf(plan).filter((s) => s.date);
-  return requiredSigners(ctx, plan, program, line).map((signer) => ({
-    signer,
-    date: sigs.filter((s) => signer.accepts(s)).map((s) => s.date!).sort()[0],
-  }));
+  const sigs = signaturesOf(plan);
+  return requiredSigners(ctx, plan, program, line).map((signer) => {
+    // The earliest dated signature the signer accepts.
+    let date: string | undefined;
+    for (const s of sigs) if (s.date && (date === undefined || s.date < date) && signer.accepts(s)) date = s.date;
+    return { signer, date };
+  });
 }
 
 /**
@@ -294,8 +296,13 @@ export function signatureDeadline(ctx: RuleContext, plan: CarePlan, program: Pro
 
 /** Completion: the date of the plan's last required signature; undefined while one is missing. */
 export function planCompletion(ctx: RuleContext, plan: CarePlan, program: Program, line?: VaLine): string | undefined {
-  const dates = planSignatures(ctx, plan, program, line).map((s) => s.date);
-  return dates.every(Boolean) ? (dates as string[]).sort().pop() : undefined;
+  // The last of the required signatures, once every one is there.
+  let last: string | undefined;
+  for (const { date } of planSignatures(ctx, plan, program, line)) {
+    if (!date) return undefined;
+    if (last === undefined || date > last) last = date;
+  }
+  return last;
 }
 
 /**
