@@ -212,9 +212,9 @@ export class ResourceBag {
     return this.fact(k, () => {
       const inBase = this.base!.filtered(type, key, keep);
       const added = (this.byType.get(type) as T[]).filter(keep);
-      // Nothing of its own passes and nothing it replaces did: the base's list, the very same array,
-      // so what is derived from it (derive below) is shared too.
-      // (Nothing is replaced when none of its own resources shadows one of the base's.)
+      // Nothing of its own passes and nothing it replaces did (it replaces nothing when none of its
+      // resources shadows one of the base's): the base's list, the very same array, so what is
+      // derived from it (derive below) is shared too.
       if (!added.length && (!this.shadowed || !inBase.some((r) => this.holds(r)))) return inBase;
       return [...(this.shadowed ? inBase.filter((r) => !this.holds(r)) : inBase), ...added];
     });

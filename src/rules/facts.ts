@@ -11,6 +11,7 @@ import { differenceInCalendarDays, differenceInYears, parseISO } from 'date-fns'
 import { CS, EXT, SYSTEM, isHcpcs } from '../prss/terminology';
 import { ResourceBag, refKey, refersTo, type RuleContext } from './context';
 import type { Jurisdiction } from './engine';
+import { deepFreeze } from '../deep-freeze';
 
 // ---- extensions ---------------------------------------------------------------------------------
 
@@ -226,9 +227,14 @@ function storedLines(bag: ResourceBag, patient: string | undefined) {
     const claims = bag.all<Claim>('Claim').filter((c) => c.status !== 'entered-in-error' && c.status !== 'cancelled' && refKey(c.patient) === patient);
     const byId = new Map<string, Claim[]>();
     const byIdentifier = new Map<string, Claim[]>();
+    const file = (map: Map<string, Claim[]>, key: string, c: Claim) => {
+      const list = map.get(key);
+      if (list) list.push(c);
+      else map.set(key, [c]);
+    };
     for (const c of claims) {
-      if (c.id) byId.set(c.id, [...(byId.get(c.id) ?? []), c]);
-      for (const x of c.identifier ?? []) if (x.value) byIdentifier.set(`${x.system}|${x.value}`, [...(byIdentifier.get(`${x.system}|${x.value}`) ?? []), c]);
+      if (c.id) file(byId, c.id, c);
+      for (const x of c.identifier ?? []) if (x.value) file(byIdentifier, `${x.system}|${x.value}`, c);
     }
     return { lines: Object.freeze(claims.flatMap((c) => claimLinesOf(bag, c, false))), byId, byIdentifier };
   });
@@ -321,7 +327,6 @@ export const personKeys = (bag: ResourceBag, p: Practitioner): string[] => [
 
 /** Signatures on a plan or a review: role, party, date. */
 export interface Signature { role?: string; party?: Reference; date?: string }
-/** On a plan the signature extension is named by its canonical URL; inside a review, by the relative url `signature`. */
 /**
  * A value read from a frozen element, read once per element: the plan rules ask for the same plan's
  * signatures and reviews many times per claim. Stored resources are frozen through and through; the
@@ -334,16 +339,10 @@ export function readOnce<T extends object>(cache: WeakMap<object, T>, el: object
   if (v === undefined) cache.set(el, (v = deepFreeze(read())));
   return v;
 }
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
 const signatureReads = new WeakMap<object, Signature[]>();
 const reviewReads = new WeakMap<object, Review[]>();
 
+/** On a plan the signature extension is named by its canonical URL; inside a review, by the relative url `signature`. */
 export const signaturesOf = (el: WithExt): Signature[] =>
   !el ? [] : readOnce(signatureReads, el, () => [...exts(el, EXT.signature), ...exts(el, 'signature')].map((s) => ({
     role: extCode(s, 'role'),

@@ -16,6 +16,7 @@ import { SqlParams } from './sql';
 import type {
   Change, ChangeFeed, HistoryEntry, HistoryOptions, HistoryPage, Repository, Resource, SearchMatch, SearchResult, StoredRaw, WriteOp, WriteResult,
 } from './repository';
+import { deepFreeze } from '../deep-freeze';
 
 /** Reads kept for the rest of a transaction (Repository.transactionCache), per transaction client. */
 const transactionCaches = new WeakMap<SqlClient, Map<string, unknown>>();
@@ -601,10 +602,3 @@ function parsedVersion(type: string, id: string, version: number, content: strin
   return r;
 }
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
-  }
-  return o;
-}

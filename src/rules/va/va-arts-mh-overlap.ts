@@ -24,7 +24,11 @@ export const vaArtsMhOverlap = defineRule({
     const finished = finishedSessions(ctx);
     const byDay = derive([finished], 'byDay', () => {
       const days = new Map<string, Encounter[]>();
-      for (const { day, session } of finished) days.set(day, [...(days.get(day) ?? []), session]);
+      for (const { day, session } of finished) {
+        const onDay = days.get(day);
+        if (onDay) onDay.push(session);
+        else days.set(day, [session]);
+      }
       return days;
     });
     for (const { index, code, encounter } of sessionLines(ctx)) {
