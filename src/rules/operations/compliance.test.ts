@@ -123,6 +123,47 @@ describe('computeCompliance', () => {
     expect(weekly[0].finding.diagnostics).toMatch(/^Claim\/c-\d line 1 \(2026-03-0\d\): /);
   });
 
+  it('answers kept with a shared (cached) bag are the answers a fresh bag gives, whatever was asked before', () => {
+    const m = withSessions([['2026-01-12', 60], ['2026-02-03', 60], ['2026-03-02', 60], ['2026-03-03', 60], ['2026-03-04', 60], ['2026-03-05', 90], ['2026-04-28', 60]]);
+    const claims: Claim[] = m.bag.all<Encounter>('Encounter').filter((e) => e.id!.startsWith('s-')).map((e, i) => ({
+      ...structuredClone(m.s.claim), id: `c-${i}`, identifier: [{ value: `c-${i}` }],
+      item: [{ ...structuredClone(m.s.claim.item![0]), servicedDate: e.period!.start!.slice(0, 10), quantity: { value: e.id === 's-5' ? 6 : 4 }, encounter: [ref(e)] }],
+    }));
+    const resources = [...m.bag.all<Encounter>('Encounter'), ...claims];
+    const everything = () => [...new Set([...m.s.resources().filter((r) => r.resourceType !== 'Encounter' && r.resourceType !== 'Claim'), ...m.bag.all('DocumentReference'), ...resources])] as FhirResource[];
+    const shared = new ResourceBag(everything()).seal();
+    const review = { url: EXT.review, extension: [
+      { url: 'date', valueDate: '2026-04-21' }, { url: 'documented', valueDate: '2026-04-21' },
+      { url: 'signature', extension: [{ url: 'role', valueCode: 'prs' }, { url: 'party', valueReference: ref(m.s.prsRole) }, { url: 'date', valueDate: '2026-04-21' }] },
+      { url: 'signature', extension: [{ url: 'role', valueCode: 'member' }, { url: 'party', valueReference: ref(m.s.member) }, { url: 'date', valueDate: '2026-04-21' }] },
+    ] };
+    const reviewed = { ...m.s.plan, extension: [...m.s.plan.extension!, review] };
+    // The same plan signed ten days later (its first review falls due later), and one planning 6 hours on 5 days a week.
+    const later = structuredClone(m.s.plan);
+    for (const sig of later.extension!.filter((e) => e.url === EXT.signature)) sig.extension!.find((x) => x.url === 'date')!.valueDate = '2026-01-31';
+    const more = structuredClone(m.s.plan);
+    const intensity = more.activity![0].detail!.extension![0].extension!;
+    intensity.find((x) => x.url === 'hoursPerWeek')!.valueDecimal = 6;
+    intensity.find((x) => x.url === 'daysPerWeek')!.valueInteger = 5;
+    const asked: [typeof m.s.plan, string][] = [
+      [m.s.plan, '2026-03-20'], [m.s.plan, '2026-04-22'], [reviewed, '2026-04-22'], [reviewed, '2026-05-01'], [m.s.plan, '2026-05-01'],
+      [later, '2026-05-01'], [more, '2026-05-01'], [m.s.plan, '2026-03-20'],
+    ];
+    const dues: (string | undefined)[] = [];
+    const overPlan: boolean[] = [];
+    for (const [plan, date] of asked) {
+      const kept = computeCompliance(shared, plan, 'US-VA', date, defaultRuleOptions);
+      const fresh = computeCompliance(new ResourceBag(everything()), plan, 'US-VA', date, defaultRuleOptions);
+      expect(kept).toEqual(fresh);
+      dues.push(kept.reviews.nextDue);
+      overPlan.push(!kept.weeks.find((w) => w.start === '2026-03-02')!.withinPlan);
+    }
+    // The cases differ where they should: a held review or later signatures move the next due date,
+    // and 4.5 hours on 4 days in the week of 2 March exceed a plan of 4 hours on 3 days, not one of 6 on 5.
+    expect(dues).toEqual(['2026-04-21', '2026-04-21', '2026-07-20', '2026-07-20', '2026-04-21', '2026-05-01', '2026-04-21', '2026-04-21']);
+    expect(overPlan).toEqual([true, true, true, true, true, true, false, true]);
+  });
+
   it('a plan judged after its end is judged as of its end', () => {
     const ended = { ...s.plan, status: 'completed' as const, period: { start: '2026-01-12', end: '2026-03-31' } };
     const c = computeCompliance(new ResourceBag([...s.resources().filter((r) => r.id !== s.plan.id), ended]), ended, 'US-VA', '2026-06-30', defaultRuleOptions);

@@ -20,6 +20,7 @@
  * Everything is judged as of the date: reviews and signatures dated after it do not exist yet, and
  * a plan that ended before it is judged as of its end.
  */
+import { createHash } from 'node:crypto';
 import type { CarePlan, Claim, Encounter, Extension, FhirResource, Reference } from 'fhir/r4';
 import { CS, EXT } from '../../prss/terminology';
 import { ResourceBag, refKey, type RuleContext, type RuleOptions } from '../context';
@@ -103,6 +104,11 @@ const PLAN_EXPRESSION: Record<string, string> = {
   'va-weekly-plan-intensity': `CarePlan.activity.detail.extension.where(url='${EXT.plannedIntensity}')`,
   'ct-plan-limits': `CarePlan.activity.detail.extension.where(url='${EXT.plannedIntensity}')`,
 };
+
+/** A short name for what a kept answer depends on besides the bag (the plan as read, the pack, the options). */
+function digest(jurisdiction: Jurisdiction, options: RuleOptions, plan: CarePlan): string {
+  return createHash('sha1').update(JSON.stringify([jurisdiction, options, plan])).digest('base64url');
+}
 
 const VA_CODE: Record<Program, string> = { arts: 'T1012', mh: 'H0024' };
 
@@ -210,9 +216,16 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
   const rawReviews = exts(plan, EXT.review);
   const withReviews = (keep: Extension[]) => Object.freeze({ ...plan, extension: [...(plan.extension ?? []).filter((e) => e.url !== EXT.review), ...keep] });
   const dueAfter = (earlier: Extension[], from: string, horizon: string): string | undefined => {
-    const p = new PlanProbe(base, withReviews(earlier), jurisdiction, options, member, service);
-    const firing = firstFiringDay(from, horizon, (d) => p.fires('va-rrwp-review-due', program, d));
-    return firing ? addDays(firing, -1) : undefined;
+    const variant = withReviews(earlier);
+    // The search asks the rule a dozen times; its answer depends only on the member's gathered
+    // context (the bag) and on what the key names, so it is kept with the bag: a held review's due
+    // date is the same whatever date the plan is asked about, as long as the plan reads the same.
+    const key = `compliance-review-due|${program}|${service}|${from}|${horizon}|${digest(jurisdiction, options, variant)}`;
+    return base.fact(key, () => {
+      const p = new PlanProbe(base, variant, jurisdiction, options, member, service);
+      const firing = firstFiringDay(from, horizon, (d) => p.fires('va-rrwp-review-due', program, d));
+      return firing ? addDays(firing, -1) : undefined;
+    });
   };
   const horizon = addDays(asOf, 366 * 2);
   const held: ReviewStanding[] = reviews.map((r, k) => {
@@ -250,9 +263,10 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
   const weeklyRule = rule(jurisdiction === 'US-CT' ? 'ct-plan-limits' : 'va-weekly-plan-intensity');
   // The member's context without their stored claims and other plans: kept with the gathered context
   // (it depends only on the member and the plan's id), with the plan as of the date on top.
-  const bagB = base.fact(`compliance-run-b|${member.reference}|${plan.id}`, () => filterBag(base, (r: FhirResource) =>
+  let overPlan: ResourceBag | undefined;
+  const bagB = () => (overPlan ??= base.fact(`compliance-run-b|${member.reference}|${plan.id}`, () => filterBag(base, (r: FhirResource) =>
     !(r.resourceType === 'Claim' && refKey((r as Claim).patient) === member.reference) && !(r.resourceType === 'CarePlan' && r.id !== plan.id)).seal())
-    .overlay([plan]);
+    .overlay([plan]));
   // Weeks are judged independently (the rule counts only the lines of the line's own week), so each
   // week's lines are posed on their own: the rule's cost grows with the square of the lines posed.
   const byWeek = new Map<string, number[]>();
@@ -262,10 +276,14 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
     if (inWeek) inWeek.push(i);
     else byWeek.set(w, [i]);
   });
+  // A week's verdict depends on the plan and that week's lines only, so it is kept with the gathered
+  // context: asked again (another date, the same plan), only weeks whose lines changed are judged.
+  const planDigest = digest(jurisdiction, options, plan);
   const resultsB: RuleResult[] = jurisdiction === 'US-IN' ? [] : [...byWeek.values()].flatMap((indexes) => {
-    const claimB = probeClaim({ patient: member, lines: indexes.map((i) => stored[i]).map((l) => ({ code: l.code ?? '', day: l.day, units: l.units, encounter: l.item.encounter?.[0] })) });
-    return weeklyRule.check(contextFor(jurisdiction, claimB, bagB, options))
-      .map((finding) => ({ rule: weeklyRule, finding: { ...finding, item: finding.item === undefined ? undefined : indexes[finding.item] } }));
+    const lines = indexes.map((i) => stored[i]).map((l) => ({ code: l.code ?? '', day: l.day, units: l.units, encounter: l.item.encounter?.[0] }));
+    const found = base.fact(`compliance-week|${weeklyRule.id}|${planDigest}|${JSON.stringify(lines)}`, () =>
+      weeklyRule.check(contextFor(jurisdiction, probeClaim({ patient: member, lines }), bagB(), options)));
+    return found.map((finding) => ({ rule: weeklyRule, finding: { ...finding, item: finding.item === undefined ? undefined : indexes[finding.item] } }));
   });
   const intensity = plannedIntensity(plan, undefined);
   const covers = (l: { code?: string; encounter?: Encounter }) => {
