@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Bundle, CodeableConcept, ElementDefinition, FhirResource, StructureDefinition } from 'fhir/r4';
+import type { CodeableConcept, ElementDefinition, FhirResource, StructureDefinition } from 'fhir/r4';
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
 import { CANONICAL } from '../prss/terminology';

@@ -5,7 +5,6 @@
 import { projectPath } from '../paths';
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { operationsFor, registeredRoutes, type InteractionCode } from './registry';
 import { RESOURCE_TYPES } from './resource-types';
 import { search as searchModule } from './search';

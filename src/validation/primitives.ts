@@ -7,8 +7,8 @@
  */
 import { issue } from '../outcomes';
 import type { Issue, ValidationStage } from './types';
-import { getFhirModel, type Container, type FhirModel } from './primitives-model';
-import { isObject, walkResource, type Json, type WalkNode } from './primitives-walk';
+import { getFhirModel, type Container, type ElementDef, type FhirModel } from './primitives-model';
+import { walkResource, type Json, type WalkNode } from './primitives-walk';
 
 const YEAR = '([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)';
 const TZ = '(Z|(\\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))';
@@ -104,6 +104,11 @@ export function checkPrimitives(resource: Json, model: FhirModel = getFhirModel(
   return out;
 }
 
+const NO_ITEMS: readonly unknown[] = Object.freeze([]);
+const NO_CHOICES = new Map<string, string[]>();
+/** The location of an element of the object at `node`, as findings name it (`Observation.value[x]`). */
+const elementAt = (node: WalkNode, def: ElementDef) => `${node.path}.${def.choice ? `${def.name}[x]` : def.name}`;
+
 function checkObject(model: FhirModel, node: WalkNode, obj: Json, container: Container, out: Issue[]): void {
   const isResourceRoot = node.def === undefined && node.type !== 'Element';
   const keys = Object.keys(obj);
@@ -112,7 +117,8 @@ function checkObject(model: FhirModel, node: WalkNode, obj: Json, container: Con
     out.push(issue('error', 'invariant', 'ele-1: All FHIR elements must have a @value or children (empty object)', node.path));
     return;
   }
-  const choiceSeen = new Map<string, string[]>();
+  // Choice elements present, by name (made on the first: most objects have none).
+  let choiceSeen: Map<string, string[]> | undefined;
   for (const key of keys) {
     const isExt = key.startsWith('_');
     const base = isExt ? key.slice(1) : key;
@@ -120,44 +126,44 @@ function checkObject(model: FhirModel, node: WalkNode, obj: Json, container: Con
     if (!prop) continue;
     const { def, type } = prop;
     const value = obj[key];
-    const where = () => `${node.path}.${def.choice ? `${def.name}[x]` : def.name}`;
     if (def.choice && !(isExt && base in obj)) {
+      choiceSeen ??= new Map();
       const seen = choiceSeen.get(def.name) ?? [];
       seen.push(base);
       choiceSeen.set(def.name, seen);
     }
     if (value === null) {
-      out.push(issue('error', 'structure', `'${key}' is null; absent elements are omitted in FHIR JSON`, where()));
+      out.push(issue('error', 'structure', `'${key}' is null; absent elements are omitted in FHIR JSON`, elementAt(node, def)));
       continue;
     }
     if (!def.array || !Array.isArray(value)) continue;
     if (value.length === 0) {
-      out.push(issue('error', 'structure', `'${key}' is an empty array; arrays in FHIR JSON must have at least one item`, where()));
+      out.push(issue('error', 'structure', `'${key}' is an empty array; arrays in FHIR JSON must have at least one item`, elementAt(node, def)));
       continue;
     }
     if (isExt) {
       const primary = obj[base];
       if (Array.isArray(primary) && primary.length !== value.length) {
-        out.push(issue('error', 'structure', `'${key}' must have as many items as '${base}' (${value.length} vs ${primary.length})`, where()));
+        out.push(issue('error', 'structure', `'${key}' must have as many items as '${base}' (${value.length} vs ${primary.length})`, elementAt(node, def)));
       }
     }
     // null is only a placeholder aligning a primitive array with its `_x` sibling: the other side has an item there.
-    const sibling = obj[isExt ? base : `_${key}`];
-    const siblingItems = model.isPrimitive(type) && Array.isArray(sibling) ? sibling : [];
-    value.forEach((item, i) => {
-      if (item === null && (siblingItems[i] === null || siblingItems[i] === undefined)) {
-        out.push(issue('error', 'structure', `'${key}[${i}]' is null without a matching ${isExt ? base : `_${key}`} item`, `${where().replace(/\[x\]$/, '')}[${i}]`));
+    const sibling = model.isPrimitive(type) ? obj[isExt ? base : `_${key}`] : undefined;
+    const siblingItems = Array.isArray(sibling) ? sibling : NO_ITEMS;
+    for (let i = 0; i < value.length; i++) {
+      if (value[i] === null && (siblingItems[i] === null || siblingItems[i] === undefined)) {
+        out.push(issue('error', 'structure', `'${key}[${i}]' is null without a matching ${isExt ? base : `_${key}`} item`, `${elementAt(node, def).replace(/\[x\]$/, '')}[${i}]`));
       }
-    });
+    }
   }
-  for (const [name, variants] of choiceSeen) {
+  for (const [name, variants] of choiceSeen ?? NO_CHOICES) {
     if (variants.length > 1) {
       out.push(issue('error', 'structure', `Only one of ${name}[x] may be present; found ${variants.join(', ')}`, `${node.path}.${name}`));
     }
   }
   for (const def of container.elements) {
     if (def.min < 1) continue;
-    const present = def.choice ? choiceSeen.has(def.name) : def.name in obj || `_${def.name}` in obj;
+    const present = def.choice ? choiceSeen?.has(def.name) === true : def.name in obj || `_${def.name}` in obj;
     if (!present) {
       out.push(issue('error', 'required', `Missing required element '${def.choice ? `${def.name}[x]` : def.name}' (minimum cardinality ${def.min})`, `${node.path}.${def.name}`));
     }

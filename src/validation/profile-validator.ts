@@ -43,6 +43,7 @@ type Code = OperationOutcomeIssue['code'];
 /** Where an object sits: the FHIR element path without indexes (extension contexts) and its type. */
 /** The items of an absent element (shared: never written to). */
 const NO_ITEMS: readonly Item[] = Object.freeze([]);
+const NO_VALUES: readonly unknown[] = Object.freeze([]);
 
 interface Host {
   basePath: string;
@@ -77,7 +78,31 @@ interface Item {
   value: unknown;
   /** The `_name` companion of a primitive (id/extension). */
   ext: unknown;
-  path: string;
+  path: Path;
+}
+
+/**
+ * An element's FHIRPath location, spelled out only when a finding needs it (as in primitives-walk.ts):
+ * most elements are valid, and building every element's path string was most of a walk's garbage.
+ */
+class Loc {
+  private spelled: string | undefined;
+  constructor(private readonly parent: Path, private readonly name: string, private readonly index: number) {}
+  toString(): string {
+    return (this.spelled ??= this.index < 0 ? `${String(this.parent)}.${this.name}` : `${String(this.parent)}.${this.name}[${this.index}]`);
+  }
+}
+/** A location: spelled (a resource's root) or to be spelled. */
+type Path = string | Loc;
+
+/** The host of a child element: its base path (extension contexts, messages) is spelled when asked for. */
+class ChildHost implements Host {
+  readonly isResourceRoot = false;
+  private spelled: string | undefined;
+  constructor(private readonly parent: Host, private readonly name: string, readonly defPath: string | undefined, readonly type: string) {}
+  get basePath(): string {
+    return (this.spelled ??= `${this.parent.basePath}.${this.name}`);
+  }
 }
 
 const JSON_KIND: Record<string, 'boolean' | 'integer' | 'number'> = {
@@ -108,7 +133,7 @@ class StructureValidator implements ProfileValidator {
 
   // ---------------------------------------------------------------- resources and profiles
 
-  private validateResource(run: Run, resource: unknown, path: string, explicit: string[], bundle: Map<string, string> | undefined) {
+  private validateResource(run: Run, resource: unknown, path: Path, explicit: string[], bundle: Map<string, string> | undefined) {
     if (!isObject(resource) || typeof resource.resourceType !== 'string') {
       this.report(run, 'error', 'structure', path, 'resource', `${path}: a resource must be a JSON object with a resourceType`);
       return;
@@ -137,11 +162,11 @@ class StructureValidator implements ProfileValidator {
   }
 
   /** The compiled profiles to walk, reporting the ones that are unknown or for another type. */
-  private profilesOf(run: Run, resource: Json, type: string, path: string, explicit: string[]): CompiledStructure[] {
+  private profilesOf(run: Run, resource: Json, type: string, path: Path, explicit: string[]): CompiledStructure[] {
     const out: CompiledStructure[] = [];
     const seen = new Set<string>([FHIR_SD + type]);
     const claimed = isObject(resource.meta) && Array.isArray(resource.meta.profile) ? resource.meta.profile : [];
-    const candidates: { url: string; path: string; explicit: boolean }[] = [
+    const candidates: { url: string; path: Path; explicit: boolean }[] = [
       ...claimed.map((u, i) => ({ url: String(u), path: `${path}.meta.profile[${i}]`, explicit: false })),
       ...explicit.map((u) => ({ url: u, path, explicit: true })),
     ];
@@ -221,7 +246,7 @@ class StructureValidator implements ProfileValidator {
     return this.baseStructure(type)?.root;
   }
 
-  private walkObject(run: Run, node: ElementNode, obj: Json, path: string, host: Host) {
+  private walkObject(run: Run, node: ElementNode, obj: Json, path: Path, host: Host) {
     const owner = this.childrenOf(node, host.type);
     if (!owner) return;
     const { suffixToType } = baseTypeInfo();
@@ -287,7 +312,7 @@ class StructureValidator implements ProfileValidator {
     for (const child of owner.children.values()) {
       const entry = found.get(child);
       if (!entry && child.min === 0 && !child.slices.length) continue;
-      const items = entry ? this.items(run, child, entry.value, entry.ext, `${path}.${child.name}`) : NO_ITEMS;
+      const items = entry ? this.items(run, child, entry.value, entry.ext, path) : NO_ITEMS;
       if (items.length < child.min && !mistyped?.has(child)) {
         this.report(run, 'error', 'required', `${path}.${child.name}`, 'min',
           `${path}.${child.name}: minimum required = ${child.min}, but only found ${items.length}${from(child)}`);
@@ -297,31 +322,30 @@ class StructureValidator implements ProfileValidator {
           `${path}.${child.name}: maximum allowed = ${child.max}, but found ${items.length}${from(child)}`);
       }
       if (!entry || items.length === 0) {
-        if (child.slices.length) this.checkSlices(run, child, [], `${path}.${child.name}`);
+        if (child.slices.length) this.checkSlices(run, child, [], new Loc(path, child.name, -1));
         continue;
       }
-      const defs = child.slices.length ? this.checkSlices(run, child, items, `${path}.${child.name}`) : undefined;
-      const elementHost: Host = { basePath: `${host.basePath}.${child.name}`, defPath: child.defPath, type: entry.type, isResourceRoot: false };
-      items.forEach((item, i) => {
-        this.validateItem(run, defs?.[i] ?? child, entry.type, item, elementHost, host);
-      });
+      const defs = child.slices.length ? this.checkSlices(run, child, items, new Loc(path, child.name, -1)) : undefined;
+      const elementHost = new ChildHost(host, child.name, child.defPath, entry.type);
+      for (let i = 0; i < items.length; i++) this.validateItem(run, defs?.[i] ?? child, entry.type, items[i], elementHost, host);
     }
   }
 
-  /** Values of one element as items (arrays and `_name` companions aligned), reporting array misuse. */
-  private items(run: Run, node: ElementNode, value: unknown, ext: unknown, path: string): readonly Item[] {
+  /** Values of the element `node` of the object at `parent` as items (arrays and `_name` companions aligned), reporting array misuse. */
+  private items(run: Run, node: ElementNode, value: unknown, ext: unknown, parent: Path): readonly Item[] {
     const arrayGiven = Array.isArray(value) || Array.isArray(ext);
     if (arrayGiven !== node.isArray && !(value === undefined && ext === undefined)) {
+      const path = `${String(parent)}.${node.name}`;
       this.report(run, 'error', 'structure', path, 'array',
         node.isArray ? `${path}: this element repeats and must be a JSON array` : `${path}: this element does not repeat and must not be a JSON array`);
     }
-    if (!arrayGiven) return value == null && ext == null ? [] : [{ value, ext, path }];
-    const vs = Array.isArray(value) ? value : [];
-    const es = Array.isArray(ext) ? ext : [];
+    if (!arrayGiven) return value == null && ext == null ? NO_ITEMS : [{ value, ext, path: new Loc(parent, node.name, -1) }];
+    const vs = Array.isArray(value) ? value : NO_VALUES;
+    const es = Array.isArray(ext) ? ext : NO_VALUES;
     const out: Item[] = [];
     for (let i = 0; i < Math.max(vs.length, es.length); i++) {
       if (vs[i] == null && es[i] == null) continue;
-      out.push({ value: vs[i] ?? undefined, ext: es[i] ?? undefined, path: `${path}[${i}]` });
+      out.push({ value: vs[i] ?? undefined, ext: es[i] ?? undefined, path: new Loc(parent, node.name, i) });
     }
     return out;
   }
@@ -372,7 +396,7 @@ class StructureValidator implements ProfileValidator {
     this.checkConstraints(run, node, value, valuePath);
   }
 
-  private validateExtension(run: Run, node: ElementNode, ext: Json, path: string, parent: Host) {
+  private validateExtension(run: Run, node: ElementNode, ext: Json, path: Path, parent: Host) {
     const url = typeof ext.url === 'string' ? ext.url : undefined;
     const declared = node.types.find((t) => t.code === 'Extension')?.profiles[0];
     const absolute = url !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(url);
@@ -419,7 +443,7 @@ class StructureValidator implements ProfileValidator {
   // ---------------------------------------------------------------- slicing
 
   /** Assigns each item to a slice (or none), checks slice cardinality and closed rules. */
-  private checkSlices(run: Run, entry: ElementNode, items: readonly Item[], path: string): (ElementNode | undefined)[] {
+  private checkSlices(run: Run, entry: ElementNode, items: readonly Item[], path: Path): (ElementNode | undefined)[] {
     const matchers = entry.slices.map((s) => this.sliceMatcher(entry, s));
     const supported = matchers.every((m) => m !== undefined);
     const assigned = items.map((item) => {
@@ -520,7 +544,7 @@ class StructureValidator implements ProfileValidator {
 
   // ---------------------------------------------------------------- value rules
 
-  private checkFixedPattern(run: Run, node: ElementNode, value: unknown, path: string) {
+  private checkFixedPattern(run: Run, node: ElementNode, value: unknown, path: Path) {
     if (node.fixed !== undefined && !deepEqual(value, node.fixed)) {
       this.report(run, 'error', 'value', path, 'fixed', `${path}: value must be exactly ${JSON.stringify(node.fixed)}${from(node)}`);
     }
@@ -536,18 +560,18 @@ class StructureValidator implements ProfileValidator {
     return expansion ? { expansion, strength: b.strength, valueSet: b.valueSet } : undefined;
   }
 
-  private bindingIssue(run: Run, node: ElementNode, strength: string, valueSet: string, path: string, what: string) {
+  private bindingIssue(run: Run, node: ElementNode, strength: string, valueSet: string, path: Path, what: string) {
     const required = strength === 'required';
     this.report(run, required ? 'error' : 'warning', 'code-invalid', path, `binding:${valueSet}`,
       `${path}: ${what} ${required ? 'is not' : 'should be'} in the value set ${valueSet} (${strength} binding${from(node).replace(' (', ', ').replace(')', '')})`);
   }
 
-  private checkCodeBinding(run: Run, node: ElementNode, code: string, path: string) {
+  private checkCodeBinding(run: Run, node: ElementNode, code: string, path: Path) {
     const b = this.bindingExpansion(node);
     if (b && !b.expansion.codes.has(code)) this.bindingIssue(run, node, b.strength, b.valueSet, path, `the code '${code}'`);
   }
 
-  private checkBinding(run: Run, node: ElementNode, type: string, value: Json, path: string) {
+  private checkBinding(run: Run, node: ElementNode, type: string, value: Json, path: Path) {
     const b = this.bindingExpansion(node);
     if (!b) return;
     const inSet = (c: unknown) => isObject(c) && typeof c.system === 'string' && typeof c.code === 'string'
@@ -569,7 +593,7 @@ class StructureValidator implements ProfileValidator {
   }
 
   /** A code from a code system we hold completely must exist in it, bound or not (HL7 does the same). */
-  private checkCodeInSystem(run: Run, coding: Json, path: string) {
+  private checkCodeInSystem(run: Run, coding: Json, path: Path) {
     if (typeof coding.system !== 'string' || typeof coding.code !== 'string') return;
     if (this.terminology.codeInSystem(coding.system, coding.code) === false) {
       this.report(run, 'error', 'code-invalid', `${path}.code`, 'code-system',
@@ -577,7 +601,7 @@ class StructureValidator implements ProfileValidator {
     }
   }
 
-  private checkReference(run: Run, node: ElementNode, value: Json, path: string) {
+  private checkReference(run: Run, node: ElementNode, value: Json, path: Path) {
     const ref = node.types.find((t) => t.code === 'Reference');
     if (!ref || ref.targetProfiles.length === 0) return;
     const allowed = this.targetTypes(ref);
@@ -604,11 +628,15 @@ class StructureValidator implements ProfileValidator {
     return set;
   }
 
-  private checkConstraints(run: Run, node: ElementNode, value: unknown, path: string) {
+  private checkConstraints(run: Run, node: ElementNode, value: unknown, path: Path) {
+    if (node.constraints.length === 0) return;
+    const env = { resource: run.scope.root, rootResource: run.scope.root };
     for (const c of node.constraints) {
       let ok: boolean;
       try {
-        const result = this.fhirpath(node, c.expression)(value, { resource: run.scope.root, rootResource: run.scope.root });
+        let fn = this.byConstraint.get(c);
+        if (!fn) this.byConstraint.set(c, (fn = this.fhirpath(node, c.expression)));
+        const result = fn(value, env);
         ok = result.length > 0 && result.every((r) => r !== false);
       } catch (e) {
         // A constraint our engine cannot run is our problem, not the instance's: say so, do not reject.
@@ -621,6 +649,9 @@ class StructureValidator implements ProfileValidator {
       }
     }
   }
+
+  /** Each constraint's compiled expression, found without building its cache key on every element. */
+  private readonly byConstraint = new WeakMap<object, (node: unknown, env: Record<string, unknown>) => unknown[]>();
 
   private fhirpath(node: ElementNode, expression: string) {
     const base = node.path.replace(/\[x\]/g, '');
@@ -636,8 +667,9 @@ class StructureValidator implements ProfileValidator {
     return fn;
   }
 
-  private report(run: Run, severity: Severity, code: Code, expression: string, rule: string, diagnostics: string) {
+  private report(run: Run, severity: Severity, code: Code, at: Path, rule: string, diagnostics: string) {
     // One issue per problem: the base definition and a profile repeating its rule report it once.
+    const expression = String(at);
     const key = `${severity}|${code}|${expression}|${rule}`;
     if (!run.issues.has(key)) run.issues.set(key, { severity, code, diagnostics, expression: [expression] });
   }

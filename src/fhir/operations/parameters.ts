@@ -5,7 +5,6 @@
 import { projectPath } from '../../paths';
 import type { OperationDefinition, OperationDefinitionParameter, Parameters, ParametersParameter } from 'fhir/r4';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { badRequest } from '../../outcomes';
 import type { Resource } from '../../store/repository';
 import { isResourceType } from '../resource-types';

@@ -18,7 +18,7 @@ import { refKey, type ResourceBag, type RuleOptions } from '../context';
 import { registeredRules, ruleIssue, type Jurisdiction, type RuleResult } from '../engine';
 import { billableUnits, delivery, encounterKind, lineCode, primaryPerformer, sessionDay } from '../facts';
 import { sessionProgram } from '../va/facts-plan';
-import { PROBE_PREFIX, contextFor, filterBag, probeClaim } from './probe';
+import { contextFor, filterBag, probeClaim } from './probe';
 
 export const SESSION_RULES: Record<Jurisdiction, string[]> = {
   'US-VA': [
