@@ -26,7 +26,7 @@ import path from 'node:path';
 import { listenMedplum } from './medplum-peer';
 import { listenOurs, openBenchStore, withoutContextCache, type StoreKind } from './ours';
 import { machine, peakRssMb, ratio, round, rssMb } from './stats';
-import { claimValidate, collect, ingest, operations, probe, requests, targets, type SuiteOptions } from './store-bench';
+import { claimValidate, collect, firstAsk, ingest, operations, probe, requests, targets, type SuiteOptions } from './store-bench';
 import { validatorBench } from './validator-bench';
 import { projectPath } from '../src/paths';
 
@@ -159,12 +159,23 @@ async function main(): Promise<void> {
       }
       log(`  ${uncached?.validationsPerSecond} validations/s; operations`);
       const ops = on('operations') ? await operations(app.base, t, opts) : undefined;
+      let complianceFirstAsk;
+      if (on('operations')) {
+        log('  CarePlan/$compliance without the context cache');
+        const plain = await listenOurs(withoutContextCache(store.store));
+        try {
+          complianceFirstAsk = await firstAsk(plain.base, t.operations.compliance, opts, 300);
+        } finally {
+          await plain.close();
+        }
+      }
       results[kind] = {
         store: store.store.description,
         ingest: { ...bulkIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=off' },
         ingestWithClaimRules: rulesIngest && { ...rulesIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=report (defaults)' },
         checks, readById: read, carePlanSearch: search && { query: t.searches[0].path, ...search }, claimValidate: validate,
         claimValidateWithoutContextCache: uncached && { ...uncached, config: 'no change feed: every call gathers its context afresh' }, operations: ops,
+        complianceWithoutContextCache: complianceFirstAsk && { ...complianceFirstAsk, config: 'no change feed: every call gathers its context and computes every answer afresh' },
         rssMb: { before: rssBefore, after: rssMb() }, peakRssMbSoFar: peakRssMb(),
       };
     } finally {
@@ -285,6 +296,7 @@ function markdown(r: any): string {
   for (const [op, label] of Object.entries(opNames)) {
     row(`${label} one at a time, p50 / p99 ms`, (k) => cell(r.results[k].operations?.[op]?.single, (x) => `${x.p50Ms} / ${x.p99Ms}`));
     row(`${label} at concurrency ${r.settings.concurrency}, requests/s (p99 ms)`, (k) => cell(r.results[k].operations?.[op]?.loaded, (x) => `${x.perSecond} (${x.p99Ms})`));
+    if (op === 'compliance') row('… without the context cache (every answer computed afresh), one at a time, p50 / p99 ms', (k) => cell(r.results[k].complianceWithoutContextCache, (x) => `${x.p50Ms} / ${x.p99Ms}`));
   }
   row('Claim/$validate RSS drift over N calls, MB', (k) => cell(r.results[k].claimValidate, (x) => `${x.memory.rssDriftMb} (heap ${x.memory.heapDriftMb}) over ${x.calls}`));
   row('bulk $export, resources/s (bench/export.ts)', (k) => cell(r.results[k].export, (x) => (x.resourcesPerSecond ? `${x.resourcesPerSecond} (${x.resources} in ${x.exportSeconds} s, peak RSS ${x.rssPeakDuringExportMb} MB)` : String(x.error ?? x.skipped))));

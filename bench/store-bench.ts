@@ -110,6 +110,14 @@ export async function operations(base: string, t: Targets, opts: SuiteOptions) {
   return out;
 }
 
+/**
+ * Requests one at a time on a server whose store has no change feed, so every call gathers its
+ * context afresh and keeps nothing: what a question costs the first time it is asked.
+ */
+export async function firstAsk(base: string, specs: RequestSpec[], opts: SuiteOptions, calls: number) {
+  return brief(await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: calls, maxSeconds: opts.phaseSeconds / 2, warmup: Math.min(5, specs.length) }));
+}
+
 /** Claim/$validate N times; RSS and heap (after full GC) before and after, in this (the server's) process. */
 export async function claimValidate(base: string, specs: RequestSpec[], opts: SuiteOptions, calls: number) {
   // One call each first: compile-once work (rule packs, profiles) is not drift.

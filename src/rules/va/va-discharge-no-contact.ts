@@ -25,9 +25,16 @@ export const vaDischargeNoContact = defineRule({
     const assessments = assessmentsOf(ctx).filter((a) => !['entered-in-error', 'revoked'].includes(a.status) && !!dayOf(a.authoredOn));
     for (const { index, day, encounter } of claimLines(ctx)) {
       if (!day) continue;
-      // Sessions without a date never count as prior (they sort first, with day '').
-      const prior = sessions.filter((s) => s.session !== encounter && s.day !== '' && s.day <= day);
-      let anchor = prior.filter((s) => s.faceToFace).at(-1)?.day ?? prior[0]?.day;
+      // The last face-to-face session up to the day, else the first session. Sessions without a date
+      // never count as prior (they sort first, with day '').
+      let anchor: string | undefined;
+      let first: string | undefined;
+      for (const s of sessions) {
+        if (s.session === encounter || s.day === '' || s.day > day) continue;
+        first ??= s.day;
+        if (s.faceToFace) anchor = s.day;
+      }
+      anchor ??= first;
       if (!anchor) continue;
       let dischargedOn: string | undefined;
       // A new assessment after a discharge starts a new episode, which is itself judged from that date.
