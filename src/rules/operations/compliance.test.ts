@@ -148,6 +148,8 @@ describe('computeCompliance', () => {
     const asked: [typeof m.s.plan, string][] = [
       [m.s.plan, '2026-03-20'], [m.s.plan, '2026-04-22'], [reviewed, '2026-04-22'], [reviewed, '2026-05-01'], [m.s.plan, '2026-05-01'],
       [later, '2026-05-01'], [more, '2026-05-01'], [m.s.plan, '2026-03-20'],
+      // Part of the week of 2 March (3 hours on 3 days: within the plan), after the whole week was judged.
+      [m.s.plan, '2026-03-04'],
     ];
     const dues: (string | undefined)[] = [];
     const overPlan: boolean[] = [];
@@ -160,8 +162,8 @@ describe('computeCompliance', () => {
     }
     // The cases differ where they should: a held review or later signatures move the next due date,
     // and 4.5 hours on 4 days in the week of 2 March exceed a plan of 4 hours on 3 days, not one of 6 on 5.
-    expect(dues).toEqual(['2026-04-21', '2026-04-21', '2026-07-20', '2026-07-20', '2026-04-21', '2026-05-01', '2026-04-21', '2026-04-21']);
-    expect(overPlan).toEqual([true, true, true, true, true, true, false, true]);
+    expect(dues).toEqual(['2026-04-21', '2026-04-21', '2026-07-20', '2026-07-20', '2026-04-21', '2026-05-01', '2026-04-21', '2026-04-21', '2026-04-21']);
+    expect(overPlan).toEqual([true, true, true, true, true, true, false, true, false]);
   });
 
   it('a plan judged after its end is judged as of its end', () => {
