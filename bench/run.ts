@@ -148,27 +148,22 @@ async function main(): Promise<void> {
       log(`  ${search?.perSecond} searches/s; Claim/$validate x${cli.validateCalls}`);
       const validate = on('validate') ? await claimValidate(app.base, t.claims, opts, cli.validateCalls) : undefined;
       log(`  ${validate?.validationsPerSecond} validations/s; without the context cache`);
-      let uncached;
-      if (on('validate')) {
+      // The same store served with no change feed: every call gathers its context afresh.
+      const uncachedServer = async <T>(measure: (base: string) => Promise<T>): Promise<T> => {
         const plain = await listenOurs(withoutContextCache(store.store));
         try {
-          uncached = await claimValidate(plain.base, t.claims, { ...opts, validateRate: 0 }, Math.min(cli.validateCalls, 300));
+          return await measure(plain.base);
         } finally {
           await plain.close();
         }
-      }
+      };
+      const uncached = on('validate')
+        ? await uncachedServer((base) => claimValidate(base, t.claims, { ...opts, validateRate: 0 }, Math.min(cli.validateCalls, 300)))
+        : undefined;
       log(`  ${uncached?.validationsPerSecond} validations/s; operations`);
       const ops = on('operations') ? await operations(app.base, t, opts) : undefined;
-      let complianceFirstAsk;
-      if (on('operations')) {
-        log('  CarePlan/$compliance without the context cache');
-        const plain = await listenOurs(withoutContextCache(store.store));
-        try {
-          complianceFirstAsk = await firstAsk(plain.base, t.operations.compliance, opts, 300);
-        } finally {
-          await plain.close();
-        }
-      }
+      log('  CarePlan/$compliance without the context cache');
+      const complianceFirstAsk = on('operations') ? await uncachedServer((base) => firstAsk(base, t.operations.compliance, opts, 300)) : undefined;
       results[kind] = {
         store: store.store.description,
         ingest: { ...bulkIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=off' },

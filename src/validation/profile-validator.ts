@@ -13,7 +13,7 @@ import type { FhirResource, OperationOutcomeIssue } from 'fhir/r4';
 import * as fhirpath from 'fhirpath';
 import * as r4model from 'fhirpath/fhir-context/r4';
 import { baseTypeInfo, DefinitionRegistry, FHIR_SD, stripVersion } from './definitions';
-import { compileStructure, type CompiledStructure, type ElementNode, type TypeRef } from './profile-model';
+import { compileStructure, type CompiledStructure, type ConstraintDef, type ElementNode, type TypeRef } from './profile-model';
 import { canonicalSystem, Terminology } from './terminology';
 
 export interface ProfileValidatorOptions {
@@ -113,7 +113,7 @@ const model = r4model as unknown as fhirpath.Model;
 
 class StructureValidator implements ProfileValidator {
   private readonly compiled = new Map<string, CompiledStructure | null>();
-  private readonly fhirpathCache = new Map<string, (node: unknown, env: Record<string, unknown>) => unknown[]>();
+  private readonly fhirpathCache = new WeakMap<ConstraintDef, (node: unknown, env: Record<string, unknown>) => unknown[]>();
   private readonly terminology: Terminology;
 
   constructor(private readonly registry: DefinitionRegistry) {
@@ -634,9 +634,7 @@ class StructureValidator implements ProfileValidator {
     for (const c of node.constraints) {
       let ok: boolean;
       try {
-        let fn = this.byConstraint.get(c);
-        if (!fn) this.byConstraint.set(c, (fn = this.fhirpath(node, c.expression)));
-        const result = fn(value, env);
+        const result = this.constraintFn(node, c)(value, env);
         ok = result.length > 0 && result.every((r) => r !== false);
       } catch (e) {
         // A constraint our engine cannot run is our problem, not the instance's: say so, do not reject.
@@ -650,19 +648,16 @@ class StructureValidator implements ProfileValidator {
     }
   }
 
-  /** Each constraint's compiled expression, found without building its cache key on every element. */
-  private readonly byConstraint = new WeakMap<object, (node: unknown, env: Record<string, unknown>) => unknown[]>();
-
-  private fhirpath(node: ElementNode, expression: string) {
-    const base = node.path.replace(/\[x\]/g, '');
-    const key = `${base}|${expression}`;
-    let fn = this.fhirpathCache.get(key);
+  /** A constraint's expression, compiled on first use against its element's path (found by identity: no key built per element). */
+  private constraintFn(node: ElementNode, c: ConstraintDef) {
+    let fn = this.fhirpathCache.get(c);
     if (!fn) {
+      const base = node.path.replace(/\[x\]/g, '');
       const compiled = base.includes('.')
-        ? fhirpath.compile({ base, expression }, model)
-        : fhirpath.compile(expression, model);
+        ? fhirpath.compile({ base, expression: c.expression }, model)
+        : fhirpath.compile(c.expression, model);
       fn = (v, env) => compiled(v, env) as unknown[];
-      this.fhirpathCache.set(key, fn);
+      this.fhirpathCache.set(c, fn);
     }
     return fn;
   }

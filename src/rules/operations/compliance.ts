@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import type { CarePlan, Claim, Encounter, Extension, FhirResource, Reference } from 'fhir/r4';
 import { CS, EXT } from '../../prss/terminology';
 import { ResourceBag, refKey, type RuleContext, type RuleOptions } from '../context';
-import { registeredRules, type Finding, type Jurisdiction, type RuleDefinition, type RuleResult } from '../engine';
+import { registeredRules, type Jurisdiction, type RuleDefinition, type RuleResult } from '../engine';
 import {
   activeMinutes, addDays, assessmentsOf, codeIn, contactMode, dayOf, daysBetween, exts, isFaceToFace, planProgram, sessionDay, sessionsOf, signaturesOf,
 } from '../facts';
@@ -108,22 +108,6 @@ const PLAN_EXPRESSION: Record<string, string> = {
 /** A short name for what a kept answer depends on besides the bag (the plan as read, the pack, the options). */
 function digest(jurisdiction: Jurisdiction, options: RuleOptions, plan: CarePlan): string {
   return createHash('sha1').update(JSON.stringify([jurisdiction, options, plan])).digest('base64url');
-}
-
-/** A week of run B as last judged: its lines (what the weekly rule reads of them) and the findings. */
-interface KeptWeek {
-  lines: { code: string; day: string; units: number; encounter?: string }[];
-  found: Finding[];
-}
-
-function sameLines(kept: KeptWeek['lines'], lines: { code?: string; day: string; units: number; item: { encounter?: Reference[] } }[]): boolean {
-  if (kept.length !== lines.length) return false;
-  for (let i = 0; i < kept.length; i++) {
-    const k = kept[i];
-    const l = lines[i];
-    if (k.code !== (l.code ?? '') || k.day !== l.day || k.units !== l.units || k.encounter !== l.item.encounter?.[0]?.reference) return false;
-  }
-  return true;
 }
 
 const VA_CODE: Record<Program, string> = { arts: 'T1012', mh: 'H0024' };
@@ -300,19 +284,16 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
     else byWeek.set(w, [i]);
   });
   // A week's verdict depends on the plan and that week's lines only, so it is kept with the gathered
-  // context, per week, beside the lines it judged: asked again (another date, the same plan), only
-  // weeks whose lines changed are judged again. Compared field by field, so a hit builds nothing.
-  const keptWeeks = base.fact(`compliance-weeks|${weeklyRule.id}|${digest(jurisdiction, options, plan)}`, () => new Map<string, KeptWeek>());
+  // context: asked again (another date, the same plan), a finished week is not judged again. Over one
+  // bag and plan a week's lines are those of the bag's lines in the week dated up to the date asked
+  // about, in date order, so their count names them.
+  const planDigest = digest(jurisdiction, options, plan);
   const resultsB: RuleResult[] = jurisdiction === 'US-IN' ? [] : [...byWeek].flatMap(([week, indexes]) => {
-    const lines = indexes.map((i) => stored[i]);
-    let kept = keptWeeks.get(week);
-    if (!kept || !sameLines(kept.lines, lines)) {
-      const asked = lines.map((l) => ({ code: l.code ?? '', day: l.day, units: l.units, encounter: l.item.encounter?.[0] }));
-      const found = weeklyRule.check(contextFor(jurisdiction, probeClaim({ patient: member, lines: asked }), bagB(), options));
-      kept = { lines: asked.map((l) => ({ code: l.code, day: l.day, units: l.units, encounter: l.encounter?.reference })), found };
-      keptWeeks.set(week, kept);
-    }
-    return kept.found.map((finding) => ({ rule: weeklyRule, finding: { ...finding, item: finding.item === undefined ? undefined : indexes[finding.item] } }));
+    const found = base.fact(`compliance-week|${weeklyRule.id}|${planDigest}|${week}|${indexes.length}`, () => {
+      const lines = indexes.map((i) => stored[i]).map((l) => ({ code: l.code ?? '', day: l.day, units: l.units, encounter: l.item.encounter?.[0] }));
+      return weeklyRule.check(contextFor(jurisdiction, probeClaim({ patient: member, lines }), bagB(), options));
+    });
+    return found.map((finding) => ({ rule: weeklyRule, finding: { ...finding, item: finding.item === undefined ? undefined : indexes[finding.item] } }));
   });
   const intensity = plannedIntensity(plan, undefined);
   const covers = (l: { code?: string; encounter?: Encounter }) => {
