@@ -5,8 +5,11 @@
  *   --quick             small run (~3 min): 10,000 resources, short phases
  *   --seed N            generator seed (default 1)
  *   --concurrency N     concurrent HTTP requests of the load driver (default 8)
- *   --validate-calls N  Claim/$validate calls for the latency and memory-drift figures (default 5000; --quick 1000)
+ *   --validate-calls N  Claim/$validate calls for the latency figures (default 5000; --quick 1000)
  *   --validate-seconds N  time limit of those calls (default 100; --quick 20): raise it with a large N
+ *   --memory-calls N    Claim/$validate calls for the memory figures, in 5 rounds with a heap reading after
+ *                       each (default 100000; --quick 2000; 0 skips the phase)
+ *   --memory-seconds N  time limit of those calls (default 600; --quick 60)
  *   --validate-rate N   Claim/$validate per second offered in the open-loop phase (default 500; 0 skips it)
  *   --rules-sample N    resources ingested with claim rules on (the default CLAIM_RULES=report)
  *   --stores a,b        postgres,pglite (default both)
@@ -26,7 +29,7 @@ import path from 'node:path';
 import { listenMedplum } from './medplum-peer';
 import { listenOurs, openBenchStore, withoutContextCache, type StoreKind } from './ours';
 import { machine, peakRssMb, ratio, round, rssMb } from './stats';
-import { claimValidate, collect, firstAsk, ingest, operations, probe, requests, targets, type SuiteOptions } from './store-bench';
+import { claimValidate, collect, validateMemory, firstAsk, ingest, operations, probe, requests, targets, type SuiteOptions } from './store-bench';
 import { validatorBench } from './validator-bench';
 import { projectPath } from '../src/paths';
 
@@ -37,6 +40,8 @@ interface Cli {
   concurrency: number;
   validateCalls: number;
   validateSeconds: number;
+  memoryCalls: number;
+  memorySeconds: number;
   validateRate: number;
   rulesSample: number;
   stores: StoreKind[];
@@ -71,6 +76,8 @@ function parseArgs(argv: string[]): Cli {
     concurrency: num('concurrency', 8),
     validateCalls: num('validate-calls', quick ? 1000 : 5000),
     validateSeconds: num('validate-seconds', quick ? 20 : 100),
+    memoryCalls: num('memory-calls', quick ? 2000 : 100_000),
+    memorySeconds: num('memory-seconds', quick ? 60 : 600),
     validateRate: num('validate-rate', 500),
     rulesSample: num('rules-sample', quick ? 600 : 2000),
     stores: stores as StoreKind[],
@@ -147,7 +154,9 @@ async function main(): Promise<void> {
       const search = on('search') ? await requests(app.base, t.searches, opts) : undefined;
       log(`  ${search?.perSecond} searches/s; Claim/$validate x${cli.validateCalls}`);
       const validate = on('validate') ? await claimValidate(app.base, t.claims, opts, cli.validateCalls) : undefined;
-      log(`  ${validate?.validationsPerSecond} validations/s; without the context cache`);
+      log(`  ${validate?.validationsPerSecond} validations/s; memory over ${cli.memoryCalls} calls`);
+      const memory = on('validate') && cli.memoryCalls ? await validateMemory(app.base, t.claims, opts, cli.memoryCalls, cli.memorySeconds) : undefined;
+      log(`  heap ${memory?.points.map((p) => p.heapMb).join(' → ')} MB; without the context cache`);
       // The same store served with no change feed: every call gathers its context afresh.
       const uncachedServer = async <T>(measure: (base: string) => Promise<T>): Promise<T> => {
         const plain = await listenOurs(withoutContextCache(store.store));
@@ -168,7 +177,7 @@ async function main(): Promise<void> {
         store: store.store.description,
         ingest: { ...bulkIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=off' },
         ingestWithClaimRules: rulesIngest && { ...rulesIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=report (defaults)' },
-        checks, readById: read, carePlanSearch: search && { query: t.searches[0].path, ...search }, claimValidate: validate,
+        checks, readById: read, carePlanSearch: search && { query: t.searches[0].path, ...search }, claimValidate: validate, claimValidateMemory: memory,
         claimValidateWithoutContextCache: uncached && { ...uncached, config: 'no change feed: every call gathers its context afresh' }, operations: ops,
         complianceWithoutContextCache: complianceFirstAsk && { ...complianceFirstAsk, config: 'no change feed: every call gathers its context and computes every answer afresh' },
         rssMb: { before: rssBefore, after: rssMb() }, peakRssMbSoFar: peakRssMb(),
@@ -293,7 +302,12 @@ function markdown(r: any): string {
     row(`${label} at concurrency ${r.settings.concurrency}, requests/s (p99 ms)`, (k) => cell(r.results[k].operations?.[op]?.loaded, (x) => `${x.perSecond} (${x.p99Ms})`));
     if (op === 'compliance') row('… without the context cache (every answer computed afresh), one at a time, p50 / p99 ms', (k) => cell(r.results[k].complianceWithoutContextCache, (x) => `${x.p50Ms} / ${x.p99Ms}`));
   }
-  row('Claim/$validate RSS drift over N calls, MB', (k) => cell(r.results[k].claimValidate, (x) => `${x.memory.rssDriftMb} (heap ${x.memory.heapDriftMb}) over ${x.calls}`));
+  // Runs before the memory phase kept the drift beside the latency figures, over the same calls.
+  row('Claim/$validate memory: heap after each round (full GC), MB; RSS drift', (k) => {
+    const m = r.results[k].claimValidateMemory;
+    if (m) return `${m.points.map((p: any) => p.heapMb).join(' → ')} over ${m.calls.toLocaleString('en-US')} calls; RSS ${m.rssDriftMb > 0 ? '+' : ''}${m.rssDriftMb}`;
+    return cell(r.results[k].claimValidate?.memory, (x) => `heap ${x.heapDriftMb}, RSS ${x.rssDriftMb} over ${r.results[k].claimValidate.calls} calls`);
+  });
   row('bulk $export, resources/s (bench/export.ts)', (k) => cell(r.results[k].export, (x) => (x.resourcesPerSecond ? `${x.resourcesPerSecond} (${x.resources} in ${x.exportSeconds} s, peak RSS ${x.rssPeakDuringExportMb} MB)` : String(x.error ?? x.skipped))));
   row('peak RSS of the process after this phase, MB', (k) => String(r.peakRssMb[k] ?? '—'));
   lines.push('');

@@ -118,15 +118,11 @@ export async function firstAsk(base: string, specs: RequestSpec[], opts: SuiteOp
   return brief(await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: calls, maxSeconds: opts.phaseSeconds / 2, warmup: Math.min(5, specs.length) }));
 }
 
-/** Claim/$validate N times; RSS and heap (after full GC) before and after, in this (the server's) process. */
+/** Claim/$validate at the suite's concurrency (latency and throughput), one at a time, and at a fixed rate. */
 export async function claimValidate(base: string, specs: RequestSpec[], opts: SuiteOptions, calls: number) {
-  // One call each first: compile-once work (rule packs, profiles) is not drift.
+  // One call each first: compile-once work (rule packs, profiles) is not counted.
   await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: specs.length, maxSeconds: 120 });
-  collect();
-  const before = { rssMb: rssMb(), heapMb: round(process.memoryUsage().heapUsed / 1024 / 1024) };
   const r = await runLoad({ kind: 'requests', base, requests: specs, concurrency: opts.concurrency, maxRequests: calls, maxSeconds: opts.validateSeconds });
-  collect();
-  const after = { rssMb: rssMb(), heapMb: round(process.memoryUsage().heapUsed / 1024 / 1024) };
   // One request at a time: the latency of a single call, without queueing behind seven others.
   const single = await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: Math.min(calls, 2000), maxSeconds: opts.validateSeconds / 4 });
   // A fixed arrival rate (open loop), as payers' traffic arrives: latency at that throughput, counted
@@ -138,6 +134,37 @@ export async function claimValidate(base: string, specs: RequestSpec[], opts: Su
   return {
     ...brief(r), validationsPerSecond: round(r.perSecond), calls: r.requests, single: brief(single),
     atRate: atRate && { offeredPerSecond: opts.validateRate, ...brief(atRate) },
-    memory: { before, after, rssDriftMb: round(after.rssMb - before.rssMb), heapDriftMb: round(after.heapMb - before.heapMb) },
+  };
+}
+
+/**
+ * Memory over many Claim/$validate calls at the suite's concurrency, in `rounds` equal rounds: after
+ * each, a full GC and a reading of the heap and RSS of this (the server's) process. Flat means the
+ * heap after the last round is where it was after the first, not only at the ends.
+ */
+export async function validateMemory(base: string, specs: RequestSpec[], opts: SuiteOptions, calls: number, maxSeconds: number, rounds = 5) {
+  await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: specs.length, maxSeconds: 120 });
+  const reading = (done: number) => {
+    collect();
+    return { calls: done, heapMb: round(process.memoryUsage().heapUsed / 1024 / 1024), rssMb: rssMb() };
+  };
+  const points = [reading(0)];
+  let done = 0;
+  let errors = 0;
+  let seconds = 0;
+  for (let i = 0; i < rounds; i++) {
+    const r = await runLoad({ kind: 'requests', base, requests: specs, concurrency: opts.concurrency, maxRequests: Math.ceil(calls / rounds), maxSeconds: maxSeconds / rounds });
+    done += r.requests;
+    errors += r.errors;
+    seconds += r.seconds;
+    points.push(reading(done));
+  }
+  const first = points[1];
+  const last = points[points.length - 1];
+  return {
+    calls: done, errors, perSecond: round(done / seconds), points,
+    heapDriftMb: round(last.heapMb - points[0].heapMb), rssDriftMb: round(last.rssMb - points[0].rssMb),
+    // After the first round the caches are full: what grows after that is what a long run accumulates.
+    heapDriftAfterFirstRoundMb: round(last.heapMb - first.heapMb),
   };
 }

@@ -171,14 +171,14 @@ export class ResourceBag {
    */
   fact<T>(key: string, compute: () => T): T {
     if (this.base && this.byKey.size === 0) return this.base.fact(key, compute);
-    if (!this.facts.has(key)) {
-      if (this.facts.size > 10_000) this.facts.clear();
-      const v = compute();
-      // Shared by every request over the bag: a fact is never changed by whoever reads it.
-      if (Array.isArray(v)) Object.freeze(v);
-      this.facts.set(key, v);
-    }
-    return this.facts.get(key) as T;
+    const held = this.facts.get(key);
+    if (held !== undefined || this.facts.has(key)) return held as T;
+    if (this.facts.size > 10_000) this.facts.clear();
+    const v = compute();
+    // Shared by every request over the bag: a fact is never changed by whoever reads it.
+    if (Array.isArray(v)) Object.freeze(v);
+    this.facts.set(key, v);
+    return v;
   }
   private readonly facts = new Map<string, unknown>();
 

@@ -91,8 +91,16 @@ export const daysBetween = (a: string, b: string) => {
 };
 /** Days since 1970-01-01 of a well-formed YYYY-MM-DD (NaN otherwise). */
 function utcDayNumber(day: string): number {
-  return (calendarDate(day)?.getTime() ?? NaN) / 86_400_000;
+  let n = dayNumbers.get(day);
+  if (n === undefined) {
+    n = (calendarDate(day)?.getTime() ?? NaN) / 86_400_000;
+    if (dayNumbers.size > 50_000) dayNumbers.clear();
+    dayNumbers.set(day, n);
+  }
+  return n;
 }
+/** Day numbers by date: the rules compare the same few hundred dates of a member's year over and over. */
+const dayNumbers = new Map<string, number>();
 export const addDays = (day: string, n: number): string => {
   const t = utcDayNumber(day);
   if (Number.isFinite(t)) {
@@ -204,18 +212,33 @@ export function memberLines(ctx: RuleContext): BilledLine[] {
  */
 export function memo<T>(ctx: RuleContext, key: string, compute: () => T): T {
   const values = ctx.data.memoFor(ctx.claim);
-  if (!values.has(key)) values.set(key, compute());
-  return values.get(key) as T;
+  const held = values.get(key);
+  if (held !== undefined || values.has(key)) return held as T;
+  const v = compute();
+  values.set(key, v);
+  return v;
 }
 
 function computeMemberLines(ctx: RuleContext): BilledLine[] {
-  const stored = storedLines(ctx.data, refKey(ctx.claim.patient));
-  // The claim being checked, stored under its id or another version with its identifier, counts once.
+  return [...storedLinesOtherThan(ctx, false), ...claimLinesOf(ctx.data, ctx.claim, true)];
+}
+
+/**
+ * The member's stored lines less those of the claim being checked, stored under its id or another
+ * version with its identifier (it counts once, as the claim being checked); `billedOnly` also leaves
+ * out preauthorizations and predeterminations. Kept per bag under the stored claims left out, so the
+ * requests that validate one member's claims share the list instead of filtering the year each time.
+ */
+export function storedLinesOtherThan(ctx: RuleContext, billedOnly: boolean): readonly BilledLine[] {
+  const bag = ctx.data;
+  const patient = refKey(ctx.claim.patient);
+  const stored = storedLines(bag, patient);
   const same = new Set<Claim>(stored.byId.get(ctx.claim.id ?? '') ?? []);
   for (const x of ctx.claim.identifier ?? []) if (x.value) for (const c of stored.byIdentifier.get(`${x.system}|${x.value}`) ?? []) same.add(c);
-  same.add(ctx.claim);
-  const kept = stored.lines.some((l) => same.has(l.claim)) ? stored.lines.filter((l) => !same.has(l.claim)) : stored.lines;
-  return [...kept, ...claimLinesOf(ctx.data, ctx.claim, true)];
+  // Stored claims are frozen records with an id and a distinct Type/id in the bag: their ids name them.
+  const left = [...same].map((c) => c.id).sort().join(',');
+  return bag.fact(`storedLinesOtherThan|${patient}|${billedOnly}|${left}`, () =>
+    stored.lines.filter((l) => !same.has(l.claim) && (!billedOnly || !l.claim.use || l.claim.use === 'claim')));
 }
 
 /**

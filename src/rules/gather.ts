@@ -45,7 +45,7 @@ export function encounterWindow(days: string[]): { from: string; to: string; key
  * checked is the context's `claim`, never in the bag: a stored version of it is (facts.memberLines
  * leaves it out), so the shared gather does not depend on the request.
  */
-export async function gatherClaimContext(repo: Repository, claim: Claim): Promise<ResourceBag> {
+export async function gatherClaimContext(repo: Repository, claim: Claim, synced?: Promise<void>): Promise<ResourceBag> {
   const member = refKey(claim.patient);
   const window = encounterWindow((claim.item ?? []).map(lineDay).filter((d): d is string => !!d));
   const claimRefs = literalReferences(claim).filter((k) => k !== member);
@@ -53,7 +53,7 @@ export async function gatherClaimContext(repo: Repository, claim: Claim): Promis
   const cache = feed && contextCacheOf(feed);
   let get: (key: string, load: () => Promise<Gathered>) => Promise<Gathered>;
   if (feed && cache) {
-    await cache.sync(feed);
+    await (synced ?? cache.sync(feed));
     get = (key, load) => cache.get(key, load);
   } else {
     // Inside a transaction (claims checked on write) gathers are shared by the claims of one Bundle
@@ -75,6 +75,22 @@ export async function gatherClaimContext(repo: Repository, claim: Claim): Promis
   const uncovered = claimRefs.filter((k) => !entry.watch.has(k)).sort();
   if (uncovered.length) entry = await get(`${baseKey}|${uncovered.join(',')}`, () => gather(repo, member, uncovered, window));
   return entry.bag.overlay();
+}
+
+/**
+ * Bring the context cache up to date with every write committed before now, without waiting: a
+ * request that has other work to do first (validating the claim's structure and profiles) starts
+ * this on arrival and hands the promise to gatherClaimContext, so the store's answer comes back while
+ * that work runs instead of after it. Undefined when the store has no change feed (nothing cached).
+ */
+export function syncContextCache(repo: Repository): Promise<void> | undefined {
+  const feed = repo.changeFeed();
+  const cache = feed && contextCacheOf(feed);
+  if (!feed || !cache) return undefined;
+  const synced = cache.sync(feed);
+  // Awaited by the gather; a request that never gathers (invalid claim) must not leave it unhandled.
+  synced.catch(() => undefined);
+  return synced;
 }
 
 /**

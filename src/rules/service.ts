@@ -40,8 +40,8 @@ export function ruleOptionsFrom(config: { WEEK_START: number; HOLIDAYS: string[]
   return { weekStartsOn: (config.WEEK_START % 7) as RuleOptions['weekStartsOn'], extraHolidays: config.HOLIDAYS, ctCodes: config.CT_CODES, ctRate: config.CT_RATE };
 }
 
-export async function checkClaim(repo: Repository, claim: Claim, options: { jurisdiction?: Jurisdiction; ruleOptions?: RuleOptions } = {}): Promise<ClaimCheck> {
-  const data = await gatherClaimContext(repo, claim);
+export async function checkClaim(repo: Repository, claim: Claim, options: { jurisdiction?: Jurisdiction; ruleOptions?: RuleOptions; synced?: Promise<void> } = {}): Promise<ClaimCheck> {
+  const data = await gatherClaimContext(repo, claim, options.synced);
   const chosen = options.jurisdiction ? { jurisdiction: options.jurisdiction } : jurisdictionOf({ claim, data });
   const ctx: RuleContext = { jurisdiction: chosen.jurisdiction ?? 'US-VA', claim, data, options: options.ruleOptions ?? defaultRuleOptions };
   // Without a pack, only the rules every pack shares can be judged.

@@ -74,6 +74,8 @@ const MAY_FAIL: Record<string, (value: unknown) => boolean> = {
   'ref-1': (v) => has(v, 'reference') && String((v as { reference: unknown }).reference).startsWith('#'),
   // ext-1 (extension.exists() != value.exists()) fails only with both or neither.
   'ext-1': (v) => has(v, 'extension') === Object.keys(v as object).some((k) => k.startsWith('value')),
+  // qty-3 (code.empty() or system.exists()) fails only with a code and no system.
+  'qty-3': (v) => has(v, 'code') && !has(v, 'system'),
   // per-1 compares start and end.
   'per-1': (v) => has(v, 'start') && has(v, 'end'),
 };

@@ -6,6 +6,7 @@
 import type { Claim, OperationDefinition, OperationOutcomeIssue } from 'fhir/r4';
 import { badRequest, hasErrors, issue, operationOutcome } from '../../outcomes';
 import { checkClaim, ruleOptionsFrom } from '../../rules/service';
+import { syncContextCache } from '../../rules/gather';
 import type { Jurisdiction } from '../../rules/engine';
 import { requireId } from '../interactions/common';
 import { coreResources } from '../core-definitions';
@@ -46,6 +47,9 @@ export const validateOperation: Handler = async ({ req, deps, params }) => {
   if (!resource && params.id) resource = await deps.repo.read(type, params.id);
   if (!resource) throw badRequest(`$validate needs a resource: the body, or a Parameters resource with a 'resource' parameter`, undefined, 'required');
 
+  // A claim's rules need the context cache brought up to date (a round trip to the store): start it
+  // now, so it runs while the structure and profiles are checked.
+  const synced = resource.resourceType === 'Claim' && type === 'Claim' ? syncContextCache(deps.repo) : undefined;
   const issues: OperationOutcomeIssue[] = [];
   if (resource.resourceType !== type) {
     issues.push(issue('error', 'invalid', `The resource is a ${String(resource.resourceType)} but the operation was called on ${type}`, 'resourceType'));
@@ -63,7 +67,7 @@ export const validateOperation: Handler = async ({ req, deps, params }) => {
 
   if (resource.resourceType === 'Claim' && type === 'Claim') {
     if (shapeOk) {
-      const check = await checkClaim(deps.repo, resource as Claim, { jurisdiction: jurisdiction as Jurisdiction | undefined, ruleOptions: ruleOptionsFrom(deps.config) });
+      const check = await checkClaim(deps.repo, resource as Claim, { jurisdiction: jurisdiction as Jurisdiction | undefined, ruleOptions: ruleOptionsFrom(deps.config), synced });
       issues.push(...check.issues);
     } else {
       issues.push(issue('information', 'informational', 'The PRSS rules were not evaluated: the claim\'s structure has errors'));

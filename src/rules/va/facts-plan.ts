@@ -159,11 +159,13 @@ export function dischargeDates(ctx: RuleContext, program: Program): string[] {
 }
 
 /** Days with a service under the program: finished sessions, plus lines of this claim whose session is not on file. */
-export function serviceDays(ctx: RuleContext, program: Program): string[] {
+export function serviceDays(ctx: RuleContext, program: Program): readonly string[] {
   return memo(ctx, `serviceDays|${program}`, () => {
-    const days = finishedSessions(ctx, program).map((s) => s.day);
-    for (const l of vaLines(ctx)) if (l.program === program && !l.session) days.push(l.day);
-    return days.sort();
+    // The sessions' days, in order (finishedSessions is sorted by day), once per bag.
+    const sessions = finishedSessions(ctx, program);
+    const days = derive([sessions], 'days', () => sessions.map((s) => s.day));
+    const extra = vaLines(ctx).filter((l) => l.program === program && !l.session).map((l) => l.day);
+    return extra.length ? [...days, ...extra].sort() : days;
   });
 }
 
@@ -439,8 +441,8 @@ export function latest<T>(xs: T[], key: (x: T) => string | undefined): T | undef
 /** `YYYY-MM` of a day, and month arithmetic on it. */
 export { monthOf } from '../facts';
 export function addMonths(month: string, n: number): string {
-  const [y, m] = month.split('-').map(Number);
-  const t = y * 12 + (m - 1) + n;
-  return `${Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}`;
+  const t = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1 + n;
+  const m = (t % 12) + 1;
+  return `${Math.floor(t / 12)}-${m < 10 ? '0' : ''}${m}`;
 }
 export const lastDayOfMonth = (month: string) => addDays(`${addMonths(month, 1)}-01`, -1);

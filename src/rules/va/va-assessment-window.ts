@@ -26,7 +26,8 @@ export const vaAssessmentWindow = defineRule({
       const days = serviceDays(ctx, line.program).filter((d) => d <= line.day);
       const timely = candidates.some((sr) => {
         const from = assessmentDay(sr)!;
-        return days.some((d) => d >= from && d <= addDays(from, 30));
+        const until = addDays(from, 30);
+        return days.some((d) => d >= from && d <= until);
       });
       if (timely) continue;
       const sr = latest(candidates, assessmentDay)!;
