@@ -47,6 +47,14 @@ describe('base R4 invariants', () => {
       .toEqual([{ severity: 'error', code: 'invariant', key: 'ext-1', expression: 'Patient.extension[1]' }]);
   });
 
+  it('qty-3: a Quantity with a code needs a system (and only then can fail)', () => {
+    const obs = (valueQuantity: Record<string, unknown>) => ({ resourceType: 'Observation', status: 'final', code: { text: 'weight' }, valueQuantity });
+    expect(found(obs({ value: 70, unit: 'kg', code: 'kg' })))
+      .toEqual([{ severity: 'error', code: 'invariant', key: 'qty-3', expression: 'Observation.value.ofType(Quantity)' }]);
+    expect(found(obs({ value: 70, unit: 'kg', code: 'kg', system: 'http://unitsofmeasure.org' }))).toEqual([]);
+    expect(found(obs({ value: 70, unit: 'kg' }))).toEqual([]);
+  });
+
   it('Bundle-level invariants: bdl-3 (request in a transaction) and bdl-7 (duplicate fullUrl)', () => {
     const patient = { resourceType: 'Patient' };
     expect(found({ resourceType: 'Bundle', type: 'transaction', entry: [{ fullUrl: 'urn:uuid:c757873d-ec9a-4326-a141-556f43239520', resource: patient }] }).map((i) => i.key))
