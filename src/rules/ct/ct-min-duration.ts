@@ -1,6 +1,6 @@
 import { defineRule } from '../engine';
 import { activeMinutes } from '../facts';
-import { claimLines, fmt, lineSession } from '../va/facts-staff';
+import { datedLines, fmt, lineSession } from '../va/facts-staff';
 
 const MIN_MINUTES = 15;
 
@@ -17,7 +17,7 @@ export const ctMinDuration = defineRule({
     note: 'Duration is the session\'s active minutes (interruptions removed).',
   },
   check(ctx) {
-    return claimLines(ctx.claim).flatMap((line) => {
+    return datedLines(ctx).flatMap((line) => {
       const session = lineSession(ctx, line);
       if (!session) return [];
       const minutes = activeMinutes(session.encounter);

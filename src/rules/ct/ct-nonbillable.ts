@@ -2,7 +2,7 @@ import type { Encounter } from 'fhir/r4';
 import { EXT } from '../../prss/terminology';
 import { defineRule } from '../engine';
 import { encounterKind, extBool, exts } from '../facts';
-import { claimLines, isTelephoneContact, lineSession } from '../va/facts-staff';
+import { datedLines, isTelephoneContact, lineSession } from '../va/facts-staff';
 
 /** Activities the waiver does not pay for on their own (Limitations (7), Non-billable Activities). */
 const NONBILLABLE: Record<string, string> = {
@@ -42,7 +42,7 @@ export const ctNonbillable = defineRule({
     note: 'Judged from the session: its kind (supervision, collaboration, contact attempt), status, member presence, contact mode, and activities (a session whose every activity is non-billable). Day-to-day monitoring, authorization calls and oversight-data work have no element of their own; their time is recorded as `interruption` and never reaches the units.',
   },
   check(ctx) {
-    return claimLines(ctx.claim).flatMap((line) => {
+    return datedLines(ctx).flatMap((line) => {
       const session = lineSession(ctx, line);
       if (!session) return [];
       const why = reason(session.encounter, isTelephoneContact(line.item, session.encounter));

@@ -1,5 +1,5 @@
 import { defineRule } from '../engine';
-import { claimLines, fmt } from '../va/facts-staff';
+import { datedLines, fmt } from '../va/facts-staff';
 
 export const ctRate = defineRule({
   id: 'ct-rate',
@@ -15,7 +15,7 @@ export const ctRate = defineRule({
   },
   check(ctx) {
     const rate = ctx.options.ctRate;
-    return claimLines(ctx.claim).flatMap((line) => {
+    return datedLines(ctx).flatMap((line) => {
       const price = line.item.unitPrice?.value;
       if (price !== undefined && Math.abs(price - rate) < 0.005) return [];
       return [{

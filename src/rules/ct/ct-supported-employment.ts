@@ -1,6 +1,6 @@
 import { defineRule } from '../engine';
 import { dayOf } from '../facts';
-import { claimLines, dateExpression } from '../va/facts-staff';
+import { datedLines, dateExpression } from '../va/facts-staff';
 import { episodesOn } from './episodes';
 
 export const ctSupportedEmployment = defineRule({
@@ -16,7 +16,7 @@ export const ctSupportedEmployment = defineRule({
     note: 'Concurrent supported employment is not itself excluded, only duplicated services: a reviewer must see the overlap, so it is a warning.',
   },
   check(ctx) {
-    return claimLines(ctx.claim).flatMap((line) => {
+    return datedLines(ctx).flatMap((line) => {
       const episode = episodesOn(ctx, ['supported-employment'], line.day)[0];
       if (!episode) return [];
       return [{

@@ -7,7 +7,7 @@ import { CS } from '../../prss/terminology';
 import { refKey, type RuleContext } from '../context';
 import type { Finding } from '../engine';
 import { codeIn, dayOf, daysBetween, encounterKind, memberLines, periodCovers, sessionDay, sessionsOf } from '../facts';
-import { claimLines, dateExpression } from '../va/facts-staff';
+import { datedLines, dateExpression } from '../va/facts-staff';
 
 export type OtherService = 'act' | 'csp' | 'residential' | 'supported-employment';
 
@@ -37,7 +37,7 @@ export const TRANSITION_DAYS = 30;
  */
 export function concurrencyFindings(ctx: RuleContext, types: OtherService[], label: string): Finding[] {
   const first = firstWaiverSession(ctx);
-  return claimLines(ctx.claim).flatMap((line) => {
+  return datedLines(ctx).flatMap((line) => {
     const blocking = episodesOn(ctx, types, line.day).find((e) => {
       const end = dayOf(e.period?.end);
       return !(end && first && daysBetween(first, end) <= TRANSITION_DAYS);

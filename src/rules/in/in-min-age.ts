@@ -1,6 +1,6 @@
 import { defineRule } from '../engine';
 import { ageOn, member } from '../facts';
-import { claimLines } from '../va/facts-staff';
+import { datedLines } from '../va/facts-staff';
 
 const MIN_AGE = 16;
 
@@ -18,7 +18,7 @@ export const inMinAge = defineRule({
   check(ctx) {
     const patient = member(ctx);
     if (!patient) return []; // an unresolved patient is claim-references' finding
-    return claimLines(ctx.claim).flatMap((line) => {
+    return datedLines(ctx).flatMap((line) => {
       if (!patient.birthDate) {
         return [{ diagnostics: `The member has no birth date, so the age on ${line.day} (line ${line.index + 1}) cannot be shown to be ${MIN_AGE} or more.`, expression: 'Claim.patient', item: line.index }];
       }

@@ -1,7 +1,7 @@
 import { defineRule } from '../engine';
 import { delivery, extInt, lineModifiers } from '../facts';
 import { EXT } from '../../prss/terminology';
-import { claimLines, lineSession } from '../va/facts-staff';
+import { datedLines, lineSession } from '../va/facts-staff';
 
 export const inNoGroup = defineRule({
   id: 'in-no-group',
@@ -16,7 +16,7 @@ export const inNoGroup = defineRule({
     note: 'A line is group when its session is typed `group`, records a group size above one, or the line carries the HQ (group setting) modifier.',
   },
   check(ctx) {
-    return claimLines(ctx.claim).flatMap((line) => {
+    return datedLines(ctx).flatMap((line) => {
       const session = lineSession(ctx, line);
       const hq = lineModifiers(line.item).indexOf('HQ');
       const size = session ? extInt(session.encounter, EXT.groupSize) : undefined;

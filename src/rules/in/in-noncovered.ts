@@ -1,7 +1,7 @@
 import { EXT } from '../../prss/terminology';
 import { defineRule } from '../engine';
 import { exts } from '../facts';
-import { claimLines, lineSession } from '../va/facts-staff';
+import { datedLines, lineSession } from '../va/facts-staff';
 
 /** Activities Indiana names as not billable: recreational/diversionary, skills training, case management. */
 const EXCLUDED = new Set(['recreational', 'skills-training', 'case-management']);
@@ -21,7 +21,7 @@ export const inNoncovered = defineRule({
     note: 'Also "Activities that may be billed under Skills Training and Development or under case management are not billable as PRSS." A session is not billable when it records activities and none of them is a covered one (recovery coaching, crisis support, …); non-covered time inside a billable session belongs in `interruption`, as in Virginia.',
   },
   check(ctx) {
-    return claimLines(ctx.claim).flatMap((line) => {
+    return datedLines(ctx).flatMap((line) => {
       const session = lineSession(ctx, line);
       if (!session) return [];
       const activities = exts(session.encounter, EXT.activity).map((e) => e.valueCode ?? '').filter(Boolean);

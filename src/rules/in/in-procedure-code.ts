@@ -1,7 +1,7 @@
 import { isHcpcs } from '../../prss/terminology';
 import { defineRule } from '../engine';
 import { lineCode } from '../facts';
-import { claimLines } from '../va/facts-staff';
+import { datedLines } from '../va/facts-staff';
 
 export const IN_CODE = 'H0038';
 
@@ -18,7 +18,7 @@ export const inProcedureCode = defineRule({
     note: 'The coding table lists H0038 as the only code for PRSS; the code must be HCPCS (either spelling of the system URI).',
   },
   check(ctx) {
-    return claimLines(ctx.claim).flatMap((line) => {
+    return datedLines(ctx).flatMap((line) => {
       const code = lineCode(line.item);
       const hcpcs = line.item.productOrService?.coding?.some((c) => isHcpcs(c.system) && c.code === IN_CODE);
       if (hcpcs) return [];

@@ -4,37 +4,26 @@
  * experience, and the rolling-window dates. The Indiana and Connecticut packs read the same facts, so
  * they live here once (candidates for ../facts.ts when the lead next touches it).
  */
-import type { CarePlan, Claim, ClaimItem, Encounter, Practitioner, Reference } from 'fhir/r4';
+import type { CarePlan, ClaimItem, Encounter, Practitioner, Reference } from 'fhir/r4';
 import { differenceInMonths, format, subYears } from 'date-fns';
 import { CS, EXT } from '../../prss/terminology';
 import type { RuleContext } from '../context';
 import { ResourceBag, refKey } from '../context';
 import type { Finding } from '../engine';
+import { datedLines, type DatedLine } from '../common/lines';
+export { datedLines };
+
+/** What the helpers below read of a line: its item, position and date of service (any dated line). */
+export type ClaimLine = Pick<DatedLine, 'item' | 'index' | 'day'>;
 import {
-  activeMinutes, addDays, billableUnits, contactMode, encounterKind, extCode, extDate, extRef, hasCode, holdsCredential, isFaceToFace, lineDay, lineModifiers, lineUnits,
+  activeMinutes, addDays, billableUnits, contactMode, encounterKind, extCode, extDate, extRef, hasCode, holdsCredential, isFaceToFace, lineModifiers, lineUnits,
   periodCovers, personKeys, practitionerOf, primaryPerformer, rolesOn, sessionDay, signaturesOf, toDate,
 } from '../facts';
 
 // ---- lines --------------------------------------------------------------------------------------
 
-export interface ClaimLine {
-  item: ClaimItem;
-  /** 0-based index in Claim.item. */
-  index: number;
-  /** Date of service (YYYY-MM-DD). */
-  day: string;
-}
-
-/** The lines of the claim being checked that carry a date of service (an undated line cannot be judged). */
-export function claimLines(claim: Claim): ClaimLine[] {
-  return (claim.item ?? []).flatMap((item, index) => {
-    const day = lineDay(item);
-    return day ? [{ item, index, day }] : [];
-  });
-}
-
 /** Lines in the order limits consume them: by date of service, then by position on the claim. */
-export const chronological = (lines: ClaimLine[]) => [...lines].sort((a, b) => a.day.localeCompare(b.day) || a.index - b.index);
+export const chronological = (lines: readonly ClaimLine[]) => [...lines].sort((a, b) => a.day.localeCompare(b.day) || a.index - b.index);
 
 /** The line's session and the path to the reference that names it. */
 export function lineSession(ctx: RuleContext, line: ClaimLine): { encounter: Encounter; expression: string } | undefined {
@@ -128,7 +117,7 @@ export function renderedLineFindings(
   judge: (line: ClaimLine, prs: Practitioner, r: LineRendering) => Finding[],
   applies: (line: ClaimLine) => boolean = () => true,
 ): Finding[] {
-  return claimLines(ctx.claim).flatMap((line) => {
+  return datedLines(ctx).flatMap((line) => {
     if (!applies(line)) return [];
     const r = lineRendering(ctx, line);
     return r.practitioner ? judge(line, r.practitioner, r) : [unidentifiedPrs(r, line)];
@@ -195,7 +184,7 @@ function computeEmploymentType(bag: ResourceBag, prs: Practitioner, day: string,
 
 /** Units above the linked session's billable units (active minutes / 15, interruptions removed). */
 export function unitTimeFindings(ctx: RuleContext): Finding[] {
-  return claimLines(ctx.claim).flatMap((line) => {
+  return datedLines(ctx).flatMap((line) => {
     const session = lineSession(ctx, line)?.encounter;
     if (!session) return []; // a line without a resolvable session is claim-references' finding
     const units = lineUnits(line.item);
@@ -212,7 +201,7 @@ export function unitTimeFindings(ctx: RuleContext): Finding[] {
 
 /** Lines whose session was not face to face (telephone, or no contact mode recorded). */
 export function notFaceToFaceFindings(ctx: RuleContext): Finding[] {
-  return claimLines(ctx.claim).flatMap((line) => {
+  return datedLines(ctx).flatMap((line) => {
     const session = lineSession(ctx, line);
     const phone = isTelephoneContact(line.item, session?.encounter);
     if (!phone && (!session || isFaceToFace(session.encounter))) return [];

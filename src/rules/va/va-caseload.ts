@@ -1,5 +1,5 @@
 import { defineRule, type Finding } from '../engine';
-import { caseloadOn, claimLines, employmentTypeOn, lineRendering, personName } from './facts-staff';
+import { caseloadOn, datedLines, employmentTypeOn, lineRendering, personName } from './facts-staff';
 
 const LIMIT = { 'full-time': 15, 'part-time': 9 } as const;
 
@@ -18,7 +18,7 @@ export const vaCaseload = defineRule({
   check(ctx) {
     const out: Finding[] = [];
     const seen = new Set<string>();
-    for (const line of claimLines(ctx.claim)) {
+    for (const line of datedLines(ctx)) {
       const { practitioner: prs, expression } = lineRendering(ctx, line);
       // An unidentifiable PRS is reported by the error rules; one warning per PRS and day is enough.
       if (!prs || seen.has(`${prs.id}|${line.day}`)) continue;

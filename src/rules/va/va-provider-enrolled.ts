@@ -3,7 +3,7 @@ import { EXT } from '../../prss/terminology';
 import { refKey } from '../context';
 import { defineRule, type Finding } from '../engine';
 import { ext, extCode, exts, lineCode, periodCovers, programOfCode } from '../facts';
-import { claimLines, lineSession } from './facts-staff';
+import { datedLines, lineSession } from './facts-staff';
 
 /** Provider types enrolled for each program (domain model `prss-provider-type`; RHC/FQHC in both). */
 export const PROVIDER_TYPES: Record<'arts' | 'mh', string[]> = {
@@ -26,7 +26,7 @@ export const vaProviderEnrolled = defineRule({
   check(ctx) {
     const provider = ctx.data.resolve<Organization>(ctx.claim.provider, 'Organization');
     const out: Finding[] = [];
-    for (const line of claimLines(ctx.claim)) {
+    for (const line of datedLines(ctx)) {
       const session = lineSession(ctx, line)?.encounter;
       const program = programOfCode(lineCode(line.item), 'US-VA') ?? (session ? extCode(session, EXT.program) as 'arts' | 'mh' | undefined : undefined);
       const programs = program ? [program] : (['arts', 'mh'] as const);

@@ -2,7 +2,7 @@ import type { Encounter, Practitioner } from 'fhir/r4';
 import { refKey, type ResourceBag } from '../context';
 import { defineRule, type Finding } from '../engine';
 import { activeMinutes, encounterKind, isFaceToFace, personKeys, practitionerOf, sessionDay } from '../facts';
-import { claimLines, experienceStart, lineRendering, monthsBetween, personName } from './facts-staff';
+import { datedLines, experienceStart, lineRendering, monthsBetween, personName } from './facts-staff';
 
 /** Meetings a month by months of experience: < 12 → 2, 12 to < 24 → 1, 24 or more → none stated. */
 const required = (months: number) => (months < 12 ? 2 : months < 24 ? 1 : 0);
@@ -36,7 +36,7 @@ export const vaSupervisionFrequency = defineRule({
   check(ctx) {
     const out: Finding[] = [];
     const seen = new Set<string>();
-    for (const line of claimLines(ctx.claim)) {
+    for (const line of datedLines(ctx)) {
       const { practitioner: prs, expression } = lineRendering(ctx, line);
       const month = line.day.slice(0, 7);
       if (!prs || seen.has(`${prs.id}|${month}`)) continue;

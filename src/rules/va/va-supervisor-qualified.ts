@@ -3,7 +3,7 @@ import { CS, EXT } from '../../prss/terminology';
 import type { ResourceBag } from '../context';
 import { defineRule, type Finding } from '../engine';
 import { dayOf, extCode, hasCode, holdsCredential, lineCode, periodCovers, programOfCode, rolesOn } from '../facts';
-import { claimLines, directSupervisor, experienceStart, lineRendering, lineSession, personName, yearsBefore } from './facts-staff';
+import { datedLines, directSupervisor, experienceStart, lineRendering, lineSession, personName, yearsBefore } from './facts-staff';
 
 /** CATP as for the assessor: the LMHP family counts (they are CATPs under the definition's items). */
 const CATP = ['catp', 'lmhp', 'lmhp-r', 'lmhp-rp', 'lmhp-s'];
@@ -58,7 +58,7 @@ export const vaSupervisorQualified = defineRule({
   check(ctx) {
     const out: Finding[] = [];
     const seen = new Set<string>();
-    for (const line of claimLines(ctx.claim)) {
+    for (const line of datedLines(ctx)) {
       const { practitioner: prs, expression } = lineRendering(ctx, line);
       const session = lineSession(ctx, line)?.encounter;
       const program = programOfCode(lineCode(line.item), 'US-VA') ?? (session ? extCode(session, EXT.program) as Program : undefined);
