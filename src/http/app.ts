@@ -11,7 +11,7 @@ import type { AuditRecorder } from '../audit/recorder';
 import { OAuthError, type Auth } from '../auth';
 import { errorFields, type Logger } from './logger';
 import { bulkExportFor } from '../bulk';
-import { bulkMiddleware } from '../bulk/http';
+import { bulkMiddleware, mayBeBulkPath } from '../bulk/http';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const JSON_TYPES = /^(application\/(fhir\+json|json|json-patch\+json|x-www-form-urlencoded)|text\/plain)\b/i;
@@ -202,6 +202,7 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
   // FHIR resources, so they are served beside the FHIR routes, after authentication. The service is
   // looked up per request: a restarted one (tests) takes over the same jobs.
   app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!mayBeBulkPath(req.path)) return next();
     const bulk = bulkExportFor(deps);
     if (!bulk) return next();
     return bulkMiddleware(bulk, { onError: (e) => logger.error('unhandled error', { requestId: res.locals.requestId, ...errorFields(e) }) })(req, res, next);
