@@ -16,7 +16,7 @@ export const inRollingUnits = defineRule({
     seed: '002_a7ddaad70fe13dc0.txt',
     section: 'Coding Requirements',
     quote: 'Peer Recovery Services are available without a prior authorization (PA) up to 365 hours (1,460 units) per rolling 12-month period.',
-    note: 'A rolling 12-month period ending on a date starts the day after the same date a year earlier. Every window holding the line is judged: the one ending on its date and those ending on later billed dates within the year. "Additional units may be authorized via the PA process": `authorized-units` covering the date raise the limit.',
+    note: 'A rolling 12-month period ending on a date starts the day after the same date a year earlier. Every window holding the line is judged: the one ending on its date and those ending on later billed dates within the year. "Additional units may be authorized via the PA process": `authorized-units` covering the date raise the limit. Stored lines count with the units they bill, whatever a stored ClaimResponse allowed (reading): the limit is on service provided, and a line denied in payment was still provided.',
   },
   check(ctx) {
     const lines = memberLines(ctx).filter((l) => l.code === IN_CODE);

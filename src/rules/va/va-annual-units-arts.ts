@@ -13,7 +13,7 @@ export const vaAnnualUnitsArts = defineRule({
     seed: '001_d1df7b5bb675feca.txt',
     section: 'billing table; LIMITATIONS: ARTS AND MH PEER RECOVERY SUPPORT SERVICES',
     quote: 'Members may receive up to 900 hours of MH Peer Recovery Support Services (MH Peer Support Services and/or MH Family Support Partners) and up to 900 hours of ARTS Peer Recovery Support Services (ARTS Peer Support Services and/or ARTS Family Support Partners).',
-    note: '900 hours = 3,600 units of 15 minutes ("Up to 900 hours or 3600 units per calendar year"). Every stored ARTS line of the calendar year counts, whatever its date, so a late claim cannot take the year past the limit; authorized-units covering the date raise it.',
+    note: '900 hours = 3,600 units of 15 minutes ("Up to 900 hours or 3600 units per calendar year"). Every stored ARTS line of the calendar year counts, whatever its date, so a late claim cannot take the year past the limit; authorized-units covering the date raise it. Stored lines count with the units they bill, whatever a stored ClaimResponse allowed (reading): the limit is on service provided, and a line denied in payment was still provided.',
   },
   check(ctx) {
     return unitLimitFindings(ctx, billedLines(ctx), {

@@ -1,4 +1,4 @@
-import type { Claim } from 'fhir/r4';
+import type { Claim, ClaimResponse } from 'fhir/r4';
 import { buildScenario, check } from '../testing';
 import { CS, SYSTEM } from '../../prss/terminology';
 import { storedClaim, withResources } from '../common/claims-testing';
@@ -26,6 +26,21 @@ describe('va-daily-units', () => {
     expect(vaDailyUnits.severity).toBe('error');
     expect(f).toEqual([expect.objectContaining({ expression: 'Claim.item[0].quantity', item: 0, allowedUnits: 4 })]);
     expect(f[0].diagnostics).toContain('17 units on 2026-03-10 exceed the 16-unit daily limit');
+    expect(f[0].diagnostics).toContain('12 already billed');
+  });
+
+  it('counts a stored line with the units it billed, even when its stored ClaimResponse allowed fewer (reading)', () => {
+    const s = buildScenario();
+    s.claim.item![0].quantity = { value: 5 };
+    const earlier = storedClaim(s, 'earlier', [{ day: DAY, units: 12 }]);
+    const eligible = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adjudication', code: 'eligible' }] };
+    const response: ClaimResponse = {
+      resourceType: 'ClaimResponse', id: 'earlier-response', status: 'active', type: earlier.type, use: 'claim', patient: earlier.patient,
+      created: DAY, insurer: { display: 'payer' }, request: { reference: `Claim/${earlier.id}` }, outcome: 'partial',
+      item: [{ itemSequence: 1, adjudication: [{ category: eligible, value: 8 }] }],
+    };
+    const f = check(vaDailyUnits, withResources(s, earlier, response));
+    expect(f).toEqual([expect.objectContaining({ item: 0, allowedUnits: 4 })]);
     expect(f[0].diagnostics).toContain('12 already billed');
   });
 

@@ -14,7 +14,7 @@ export const vaDailyUnits = defineRule({
     seed: '001_d1df7b5bb675feca.txt',
     section: 'LIMITATIONS: ARTS AND MH PEER RECOVERY SUPPORT SERVICES; SERVICE AUTHORIZATION AND BILLING',
     quote: 'No more than a total of four hours of one type of service, or a total of four hours of a combination of service types (up to 16 units of total service) shall be provided per calendar day.',
-    note: '"Service delivery limits may be exceeded based upon documented medical necessity and service authorization approval": authorized-units covering the day raise the limit.',
+    note: '"Service delivery limits may be exceeded based upon documented medical necessity and service authorization approval": authorized-units covering the day raise the limit. Stored lines count with the units they bill, whatever a stored ClaimResponse allowed (reading): the limit is on service provided, and a line denied in payment was still provided.',
   },
   check(ctx) {
     return unitLimitFindings(ctx, billedLines(ctx), {
