@@ -8,7 +8,7 @@ import vm from 'node:vm';
 import { completeMembers, memberYear } from './generate';
 import { runLoad, type LoadResult, type RequestSpec } from './load';
 import { prng } from './generate';
-import { rssMb, round } from './stats';
+import { mb, rssMb, round } from './stats';
 
 export interface SuiteOptions {
   size: number;
@@ -118,10 +118,13 @@ export async function firstAsk(base: string, specs: RequestSpec[], opts: SuiteOp
   return brief(await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: calls, maxSeconds: opts.phaseSeconds / 2, warmup: Math.min(5, specs.length) }));
 }
 
+/** One call of each request first: compile-once work (rule packs, profiles) and first gathers are not counted. */
+const oneEach = (base: string, specs: RequestSpec[]) =>
+  runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: specs.length, maxSeconds: 120 });
+
 /** Claim/$validate at the suite's concurrency (latency and throughput), one at a time, and at a fixed rate. */
 export async function claimValidate(base: string, specs: RequestSpec[], opts: SuiteOptions, calls: number) {
-  // One call each first: compile-once work (rule packs, profiles) is not counted.
-  await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: specs.length, maxSeconds: 120 });
+  await oneEach(base, specs);
   const r = await runLoad({ kind: 'requests', base, requests: specs, concurrency: opts.concurrency, maxRequests: calls, maxSeconds: opts.validateSeconds });
   // One request at a time: the latency of a single call, without queueing behind seven others.
   const single = await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: Math.min(calls, 2000), maxSeconds: opts.validateSeconds / 4 });
@@ -143,10 +146,10 @@ export async function claimValidate(base: string, specs: RequestSpec[], opts: Su
  * heap after the last round is where it was after the first, not only at the ends.
  */
 export async function validateMemory(base: string, specs: RequestSpec[], opts: SuiteOptions, calls: number, maxSeconds: number, rounds = 5) {
-  await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: specs.length, maxSeconds: 120 });
+  await oneEach(base, specs);
   const reading = (done: number) => {
     collect();
-    return { calls: done, heapMb: round(process.memoryUsage().heapUsed / 1024 / 1024), rssMb: rssMb() };
+    return { calls: done, heapMb: mb(process.memoryUsage().heapUsed), rssMb: rssMb() };
   };
   const points = [reading(0)];
   let done = 0;

@@ -34,14 +34,15 @@ function sendAnswer(res: Response, a: BulkAnswer): void {
   res.end(JSON.stringify(a.body));
 }
 
+/** The common start of the status and file URLs. */
+const BULK_PREFIX = '/fhir/$export-';
+
 /**
  * Whether a request path (before percent-decoding) may be an export status or file URL: without a
  * `%` it must begin as they do; with one, the middleware decodes it and decides. A cheap test that
  * lets every other request pass the bulk routes without building them.
  */
 export const mayBeBulkPath = (path: string) => path.startsWith(BULK_PREFIX) || path.includes('%');
-/** The common start of the status and file URLs. */
-const BULK_PREFIX = '/fhir/$export-';
 
 /** Express middleware for GET/DELETE `/fhir/$export-status/:id` and GET `/fhir/$export-file/:id/:file`; passes anything else on. */
 export function bulkMiddleware(bulk: BulkExport, options: BulkHttpOptions = {}) {

@@ -220,8 +220,12 @@ export function memo<T>(ctx: RuleContext, key: string, compute: () => T): T {
 }
 
 function computeMemberLines(ctx: RuleContext): BilledLine[] {
-  return [...storedLinesOtherThan(ctx, false), ...claimLinesOf(ctx.data, ctx.claim, true)];
+  return [...storedLinesOtherThan(ctx, false), ...currentLines(ctx)];
 }
+
+/** The dated lines of the claim being checked, as billed lines (`current`), once per claim. */
+export const currentLines = (ctx: RuleContext): readonly BilledLine[] =>
+  memo(ctx, 'currentLines', () => Object.freeze(claimLinesOf(ctx.data, ctx.claim, true)));
 
 /**
  * The member's stored lines less those of the claim being checked, stored under its id or another

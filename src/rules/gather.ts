@@ -49,10 +49,10 @@ export async function gatherClaimContext(repo: Repository, claim: Claim, synced?
   const member = refKey(claim.patient);
   const window = encounterWindow((claim.item ?? []).map(lineDay).filter((d): d is string => !!d));
   const claimRefs = literalReferences(claim).filter((k) => k !== member);
-  const feed = repo.changeFeed();
-  const cache = feed && contextCacheOf(feed);
+  const cached = cachedFeed(repo);
   let get: (key: string, load: () => Promise<Gathered>) => Promise<Gathered>;
-  if (feed && cache) {
+  if (cached) {
+    const { feed, cache } = cached;
     await (synced ?? cache.sync(feed));
     get = (key, load) => cache.get(key, load);
   } else {
@@ -77,6 +77,13 @@ export async function gatherClaimContext(repo: Repository, claim: Claim, synced?
   return entry.bag.overlay();
 }
 
+/** The store's change feed and the context cache kept over it; undefined when nothing is cached (no feed, or the cache is off). */
+function cachedFeed(repo: Repository) {
+  const feed = repo.changeFeed();
+  const cache = feed && contextCacheOf(feed);
+  return feed && cache ? { feed, cache } : undefined;
+}
+
 /**
  * Bring the context cache up to date with every write committed before now, without waiting: a
  * request that has other work to do first (validating the claim's structure and profiles) starts
@@ -84,10 +91,9 @@ export async function gatherClaimContext(repo: Repository, claim: Claim, synced?
  * that work runs instead of after it. Undefined when the store has no change feed (nothing cached).
  */
 export function syncContextCache(repo: Repository): Promise<void> | undefined {
-  const feed = repo.changeFeed();
-  const cache = feed && contextCacheOf(feed);
-  if (!feed || !cache) return undefined;
-  const synced = cache.sync(feed);
+  const cached = cachedFeed(repo);
+  if (!cached) return undefined;
+  const synced = cached.cache.sync(cached.feed);
   // Awaited by the gather; a request that never gathers (invalid claim) must not leave it unhandled.
   synced.catch(() => undefined);
   return synced;

@@ -49,7 +49,8 @@ export const validateOperation: Handler = async ({ req, deps, params }) => {
 
   // A claim's rules need the context cache brought up to date (a round trip to the store): start it
   // now, so it runs while the structure and profiles are checked.
-  const synced = resource.resourceType === 'Claim' && type === 'Claim' ? syncContextCache(deps.repo) : undefined;
+  const isClaim = resource.resourceType === 'Claim' && type === 'Claim';
+  const synced = isClaim ? syncContextCache(deps.repo) : undefined;
   const issues: OperationOutcomeIssue[] = [];
   if (resource.resourceType !== type) {
     issues.push(issue('error', 'invalid', `The resource is a ${String(resource.resourceType)} but the operation was called on ${type}`, 'resourceType'));
@@ -65,7 +66,7 @@ export const validateOperation: Handler = async ({ req, deps, params }) => {
   // Rules registered for the type (session rules for Encounter, RRWP rules for CarePlan; type-rules.ts).
   if (shapeOk) issues.push(...(await runTypeRules(resource, deps)));
 
-  if (resource.resourceType === 'Claim' && type === 'Claim') {
+  if (isClaim) {
     if (shapeOk) {
       const check = await checkClaim(deps.repo, resource as Claim, { jurisdiction: jurisdiction as Jurisdiction | undefined, ruleOptions: ruleOptionsFrom(deps.config), synced });
       issues.push(...check.issues);

@@ -1,6 +1,7 @@
 import { defineRule } from '../engine';
 import { activeMinutes } from '../facts';
-import { datedLines, fmt, lineSession } from '../va/facts-staff';
+import { fmt, lineSession } from '../va/facts-staff';
+import { datedLines } from '../common/lines';
 
 const MIN_MINUTES = 15;
 

@@ -2,7 +2,8 @@ import type { Encounter } from 'fhir/r4';
 import { EXT } from '../../prss/terminology';
 import { defineRule } from '../engine';
 import { encounterKind, extBool, exts } from '../facts';
-import { datedLines, isTelephoneContact, lineSession } from '../va/facts-staff';
+import { isTelephoneContact, lineSession } from '../va/facts-staff';
+import { datedLines } from '../common/lines';
 
 /** Activities the waiver does not pay for on their own (Limitations (7), Non-billable Activities). */
 const NONBILLABLE: Record<string, string> = {

@@ -1,5 +1,6 @@
 import { defineRule } from '../engine';
-import { datedLines, fmt } from '../va/facts-staff';
+import { fmt } from '../va/facts-staff';
+import { datedLines } from '../common/lines';
 
 export const ctRate = defineRule({
   id: 'ct-rate',

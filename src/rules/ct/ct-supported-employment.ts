@@ -1,6 +1,7 @@
 import { defineRule } from '../engine';
 import { dayOf } from '../facts';
-import { datedLines, dateExpression } from '../va/facts-staff';
+import { dateExpression } from '../va/facts-staff';
+import { datedLines } from '../common/lines';
 import { episodesOn } from './episodes';
 
 export const ctSupportedEmployment = defineRule({

@@ -7,7 +7,8 @@ import { CS } from '../../prss/terminology';
 import { refKey, type RuleContext } from '../context';
 import type { Finding } from '../engine';
 import { codeIn, dayOf, daysBetween, encounterKind, memberLines, periodCovers, sessionDay, sessionsOf } from '../facts';
-import { datedLines, dateExpression } from '../va/facts-staff';
+import { dateExpression } from '../va/facts-staff';
+import { datedLines } from '../common/lines';
 
 export type OtherService = 'act' | 'csp' | 'residential' | 'supported-employment';
 

@@ -1,6 +1,6 @@
 import { defineRule } from '../engine';
 import { ageOn, member } from '../facts';
-import { datedLines } from '../va/facts-staff';
+import { datedLines } from '../common/lines';
 
 const MIN_AGE = 16;
 

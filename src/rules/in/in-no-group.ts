@@ -1,7 +1,8 @@
 import { defineRule } from '../engine';
 import { delivery, extInt, lineModifiers } from '../facts';
 import { EXT } from '../../prss/terminology';
-import { datedLines, lineSession } from '../va/facts-staff';
+import { lineSession } from '../va/facts-staff';
+import { datedLines } from '../common/lines';
 
 export const inNoGroup = defineRule({
   id: 'in-no-group',

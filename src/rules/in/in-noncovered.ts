@@ -1,7 +1,8 @@
 import { EXT } from '../../prss/terminology';
 import { defineRule } from '../engine';
 import { exts } from '../facts';
-import { datedLines, lineSession } from '../va/facts-staff';
+import { lineSession } from '../va/facts-staff';
+import { datedLines } from '../common/lines';
 
 /** Activities Indiana names as not billable: recreational/diversionary, skills training, case management. */
 const EXCLUDED = new Set(['recreational', 'skills-training', 'case-management']);

@@ -1,7 +1,7 @@
 import { isHcpcs } from '../../prss/terminology';
 import { defineRule } from '../engine';
 import { lineCode } from '../facts';
-import { datedLines } from '../va/facts-staff';
+import { datedLines } from '../common/lines';
 
 export const IN_CODE = 'H0038';
 

@@ -29,7 +29,7 @@ import {
   activeMinutes, addDays, assessmentsOf, codeIn, contactMode, dayOf, daysBetween, exts, isFaceToFace, planProgram, sessionDay, sessionsOf, signaturesOf,
 } from '../facts';
 import {
-  addMonths, assessmentProgram, finishedSessions, monthOf, planReviews, planSignatures, planStart, serviceInitiation,
+  addMonths, assessmentProgram, contactsByMonth, finishedSessions, monthOf, planReviews, planSignatures, planStart, serviceInitiation,
   sessionProgram, signatureDeadline, vaLines, type Program,
 } from '../va/facts-plan';
 import { billedLines, isServiceSession, lineProgram, monthEnd, monthsBetween, weekOf, yearOf } from '../va/facts-units';
@@ -246,14 +246,7 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
 
   // ---- months: contacts as va-contact-minimum counts them; the verdict is the rule's ----------------
   const contacts = finishedSessions(ctxA).filter((c) => c.day <= asOf);
-  const perMonth = new Map<string, { contacts: number; faceToFace: number }>();
-  for (const c of contacts) {
-    const m = monthOf(c.day);
-    let n = perMonth.get(m);
-    if (!n) perMonth.set(m, (n = { contacts: 0, faceToFace: 0 }));
-    n.contacts++;
-    if (isFaceToFace(c.session)) n.faceToFace++;
-  }
+  const perMonth = contactsByMonth(contacts);
   const monthStanding: MonthStanding[] = months.map((m) => {
     const lineIndex = monthLines.findIndex((l) => l.day === `${addMonths(m, 1)}-01`);
     const judged = va && !!initiation && m > monthOf(initiation) && m < monthOf(asOf);

@@ -20,7 +20,7 @@ import type { CarePlan, ClaimItem, Condition, Encounter, Reference, ServiceReque
 import { CS, EXT, SYSTEM } from '../../prss/terminology';
 import { derive, refKey, type RuleContext } from '../context';
 import {
-  addDays, assessmentsOf, codeIn, codings, dayOf, encounterKind, extRef, exts, holdsCredential, lineCode, lineDay, memo,
+  addDays, assessmentsOf, codeIn, codings, dayOf, encounterKind, extRef, exts, holdsCredential, isFaceToFace, lineCode, lineDay, memo, monthOf,
   lineEncounter, planProgram, plansOf, practitionerOf, programExtension, programOfCode, samePerson, serviceOf, sessionDay,
   readOnce, reviewsOf, signaturesOf, type Review, type Signature,
 } from '../facts';
@@ -97,6 +97,19 @@ export function finishedSessions(ctx: RuleContext, program?: Program): { day: st
     .map((session) => ({ day: sessionDay(session) ?? '', session }))
     .filter((s) => s.day)
     .sort((a, b) => a.day.localeCompare(b.day)));
+}
+
+/** Contacts (finished sessions) and face-to-face contacts per calendar month (YYYY-MM). */
+export function contactsByMonth(contacts: readonly { day: string; session: Encounter }[]): Map<string, { contacts: number; faceToFace: number }> {
+  const months = new Map<string, { contacts: number; faceToFace: number }>();
+  for (const c of contacts) {
+    const m = monthOf(c.day);
+    let n = months.get(m);
+    if (!n) months.set(m, (n = { contacts: 0, faceToFace: 0 }));
+    n.contacts++;
+    if (isFaceToFace(c.session)) n.faceToFace++;
+  }
+  return months;
 }
 
 // ---- assessments ----------------------------------------------------------------------------------

@@ -11,10 +11,6 @@ import type { RuleContext } from '../context';
 import { ResourceBag, refKey } from '../context';
 import type { Finding } from '../engine';
 import { datedLines, type DatedLine } from '../common/lines';
-export { datedLines };
-
-/** What the helpers below read of a line: its item, position and date of service (any dated line). */
-export type ClaimLine = Pick<DatedLine, 'item' | 'index' | 'day'>;
 import {
   activeMinutes, addDays, billableUnits, contactMode, encounterKind, extCode, extDate, extRef, hasCode, holdsCredential, isFaceToFace, lineModifiers, lineUnits,
   periodCovers, personKeys, practitionerOf, primaryPerformer, rolesOn, sessionDay, signaturesOf, toDate,
@@ -22,11 +18,14 @@ import {
 
 // ---- lines --------------------------------------------------------------------------------------
 
+/** What the helpers below read of a line: its item, position and date of service (any dated line). */
+export type LineAt = Pick<DatedLine, 'item' | 'index' | 'day'>;
+
 /** Lines in the order limits consume them: by date of service, then by position on the claim. */
-export const chronological = (lines: readonly ClaimLine[]) => [...lines].sort((a, b) => a.day.localeCompare(b.day) || a.index - b.index);
+export const chronological = (lines: readonly LineAt[]) => [...lines].sort((a, b) => a.day.localeCompare(b.day) || a.index - b.index);
 
 /** The line's session and the path to the reference that names it. */
-export function lineSession(ctx: RuleContext, line: ClaimLine): { encounter: Encounter; expression: string } | undefined {
+export function lineSession(ctx: RuleContext, line: LineAt): { encounter: Encounter; expression: string } | undefined {
   const refs = line.item.encounter ?? [];
   for (let k = 0; k < refs.length; k++) {
     const encounter = ctx.data.resolve<Encounter>(refs[k], 'Encounter');
@@ -41,7 +40,7 @@ export function isTelephoneContact(item: ClaimItem, encounter: Encounter | undef
 }
 
 /** The path of the line's date of service. */
-export const dateExpression = (line: ClaimLine) =>
+export const dateExpression = (line: LineAt) =>
   `Claim.item[${line.index}].${line.item.servicedDate ? 'servicedDate' : 'servicedPeriod'}`;
 
 // ---- the rendering PRS --------------------------------------------------------------------------
@@ -54,7 +53,7 @@ export interface LineRendering {
 }
 
 /** The care-team member the line points at (else the first), resolved to the person. */
-export function lineRendering(ctx: RuleContext, line: ClaimLine): LineRendering {
+export function lineRendering(ctx: RuleContext, line: LineAt): LineRendering {
   const team = ctx.claim.careTeam ?? [];
   const seq = line.item.careTeamSequence?.[0];
   const k = seq !== undefined ? team.findIndex((c) => c.sequence === seq) : team.length > 0 ? 0 : -1;
@@ -64,7 +63,7 @@ export function lineRendering(ctx: RuleContext, line: ClaimLine): LineRendering 
 }
 
 /** An error rule cannot pass a line whose rendering PRS is not identifiable. */
-export function unidentifiedPrs(r: LineRendering, line: ClaimLine): Finding {
+export function unidentifiedPrs(r: LineRendering, line: LineAt): Finding {
   const what = r.ref ? `${r.ref.reference ?? r.ref.display ?? 'the care-team reference'} does not resolve to a Practitioner` : 'no care-team member is named';
   return { diagnostics: `The rendering PRS of line ${line.index + 1} cannot be identified: ${what}.`, expression: r.expression, item: line.index };
 }
@@ -114,8 +113,8 @@ export const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDig
  */
 export function renderedLineFindings(
   ctx: RuleContext,
-  judge: (line: ClaimLine, prs: Practitioner, r: LineRendering) => Finding[],
-  applies: (line: ClaimLine) => boolean = () => true,
+  judge: (line: LineAt, prs: Practitioner, r: LineRendering) => Finding[],
+  applies: (line: LineAt) => boolean = () => true,
 ): Finding[] {
   return datedLines(ctx).flatMap((line) => {
     if (!applies(line)) return [];

@@ -7,7 +7,7 @@ import type { Encounter, Period } from 'fhir/r4';
 import { startOfWeek } from 'date-fns';
 import type { RuleContext } from '../context';
 import type { Finding } from '../engine';
-import { authorizedUnits, encounterKind, memberLines, memo, programExtension, programOfCode, storedLinesOtherThan, toDate, type BilledLine } from '../facts';
+import { authorizedUnits, currentLines, encounterKind, memo, programExtension, programOfCode, storedLinesOtherThan, toDate, type BilledLine } from '../facts';
 import { itemPath } from '../common/lines';
 
 export { claimLines, itemPath, sessionLines, type ClaimLine } from '../common/lines';
@@ -20,7 +20,7 @@ export const isVaCode = (code: string | undefined) => !!code && (VA_CODES as rea
  * which ask about services rather than bill them.
  */
 export const billedLines = (ctx: RuleContext): BilledLine[] =>
-  memo(ctx, 'billedLines', () => [...storedLinesOtherThan(ctx, true), ...memberLines(ctx).filter((l) => l.current)]);
+  memo(ctx, 'billedLines', () => [...storedLinesOtherThan(ctx, true), ...currentLines(ctx)]);
 
 /**
  * Lines that count before `line` against a limit: every stored line, then the lines of the claim

@@ -1,5 +1,6 @@
 import { defineRule, type Finding } from '../engine';
-import { caseloadOn, datedLines, employmentTypeOn, lineRendering, personName } from './facts-staff';
+import { caseloadOn, employmentTypeOn, lineRendering, personName } from './facts-staff';
+import { datedLines } from '../common/lines';
 
 const LIMIT = { 'full-time': 15, 'part-time': 9 } as const;
 

@@ -1,7 +1,6 @@
 import { derive } from '../context';
 import { defineRule, type Finding } from '../engine';
-import { isFaceToFace } from '../facts';
-import { addMonths, at, finishedSessions, monthOf, serviceInitiation, vaLines } from './facts-plan';
+import { addMonths, at, contactsByMonth, finishedSessions, monthOf, serviceInitiation, vaLines } from './facts-plan';
 
 /** Twice a month, once face to face, in every complete month after the month service began. */
 export const vaContactMinimum = defineRule({
@@ -21,16 +20,7 @@ export const vaContactMinimum = defineRule({
     const reported = new Set<string>();
     // Contacts and face-to-face contacts per month of the member's finished sessions, once per bag.
     const contacts = finishedSessions(ctx);
-    const byMonth = derive([contacts], 'contactsByMonth', () => {
-      const months = new Map<string, { contacts: number; faceToFace: number }>();
-      for (const c of contacts) {
-        const m = months.get(monthOf(c.day)) ?? { contacts: 0, faceToFace: 0 };
-        m.contacts++;
-        if (isFaceToFace(c.session)) m.faceToFace++;
-        months.set(monthOf(c.day), m);
-      }
-      return months;
-    });
+    const byMonth = derive([contacts], 'contactsByMonth', () => contactsByMonth(contacts));
     for (const line of vaLines(ctx)) {
       const initiation = serviceInitiation(ctx, line.program, line.day);
       if (!initiation) continue;

@@ -3,7 +3,8 @@ import { EXT } from '../../prss/terminology';
 import { refKey } from '../context';
 import { defineRule, type Finding } from '../engine';
 import { ext, extCode, exts, lineCode, periodCovers, programOfCode } from '../facts';
-import { datedLines, lineSession } from './facts-staff';
+import { lineSession } from './facts-staff';
+import { datedLines } from '../common/lines';
 
 /** Provider types enrolled for each program (domain model `prss-provider-type`; RHC/FQHC in both). */
 export const PROVIDER_TYPES: Record<'arts' | 'mh', string[]> = {

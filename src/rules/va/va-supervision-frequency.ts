@@ -2,7 +2,8 @@ import type { Encounter, Practitioner } from 'fhir/r4';
 import { refKey, type ResourceBag } from '../context';
 import { defineRule, type Finding } from '../engine';
 import { activeMinutes, encounterKind, isFaceToFace, personKeys, practitionerOf, sessionDay } from '../facts';
-import { datedLines, experienceStart, lineRendering, monthsBetween, personName } from './facts-staff';
+import { experienceStart, lineRendering, monthsBetween, personName } from './facts-staff';
+import { datedLines } from '../common/lines';
 
 /** Meetings a month by months of experience: < 12 → 2, 12 to < 24 → 1, 24 or more → none stated. */
 const required = (months: number) => (months < 12 ? 2 : months < 24 ? 1 : 0);

@@ -3,7 +3,8 @@ import { CS, EXT } from '../../prss/terminology';
 import type { ResourceBag } from '../context';
 import { defineRule, type Finding } from '../engine';
 import { dayOf, extCode, hasCode, holdsCredential, lineCode, periodCovers, programOfCode, rolesOn } from '../facts';
-import { datedLines, directSupervisor, experienceStart, lineRendering, lineSession, personName, yearsBefore } from './facts-staff';
+import { directSupervisor, experienceStart, lineRendering, lineSession, personName, yearsBefore } from './facts-staff';
+import { datedLines } from '../common/lines';
 
 /** CATP as for the assessor: the LMHP family counts (they are CATPs under the definition's items). */
 const CATP = ['catp', 'lmhp', 'lmhp-r', 'lmhp-rp', 'lmhp-s'];
