@@ -1,12 +1,14 @@
 /**
  * The HTTP load driver. It runs in a worker thread so the client has its own event loop (and core)
- * and the server under test keeps the main thread; both peers are driven by the same code.
+ * and the server under test keeps the main thread; both peers are driven by the same code. Requests
+ * go through the light keep-alive client of http-client.ts, so the driver takes as little CPU as it
+ * can from the server it measures.
  * Bounded and self-stopping: every job ends at its request count or its time limit, whichever is
  * first, and only ever talks to 127.0.0.1.
  */
-import http from 'node:http';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { bundles } from './generate';
+import { RawClient, type RawReply, type RawRequest } from './http-client';
 import { summary, type LatencySummary } from './stats';
 
 export interface RequestSpec {
@@ -39,6 +41,11 @@ export interface LoadResult {
   firstError?: string;
   /** True when the time limit, not the request count, ended the job. */
   timedOut: boolean;
+  /**
+   * Open loop only: how long after its due time the driver sent each request, ms. The latency of a
+   * request counts from its due time, so a late driver adds to it: a health figure for the driver.
+   */
+  sendLateness?: LatencySummary;
 }
 
 /** Run a job in a fresh worker; resolves when it has stopped. */
@@ -57,34 +64,17 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
 
 // ---- worker side ---------------------------------------------------------------------------------
 
-interface Reply {
-  status: number;
-  body: string;
-}
-
-function send(agent: http.Agent, base: URL, spec: RequestSpec): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent, host: '127.0.0.1', port: base.port, method: spec.method,
-        path: base.pathname.replace(/\/$/, '') + '/' + spec.path.replace(/^\//, ''),
-        headers: { accept: 'application/fhir+json', ...(spec.body !== undefined ? { 'content-type': 'application/fhir+json', 'content-length': Buffer.byteLength(spec.body) } : {}) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(spec.body);
-  });
-}
-
 async function work(job: LoadJob): Promise<LoadResult> {
   const base = new URL(job.base);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+  const client = new RawClient(Number(base.port), job.concurrency);
+  const prefix = base.pathname.replace(/\/$/, '') + '/';
+  // Each distinct request is encoded once (the client keeps its bytes by object).
+  const raw = new Map<RequestSpec, RawRequest>();
+  const send = (spec: RequestSpec): Promise<RawReply> => {
+    let r = raw.get(spec);
+    if (!r) raw.set(spec, (r = { method: spec.method, path: prefix + spec.path.replace(/^\//, ''), body: spec.body }));
+    return client.request(r);
+  };
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
@@ -101,16 +91,17 @@ async function work(job: LoadJob): Promise<LoadResult> {
       return b.done ? undefined : { spec: { method: 'POST', path: '', body: JSON.stringify(b.value) }, entries: b.value.entry!.length };
     };
   } else {
-    for (let i = 0; i < (job.warmup ?? 0); i++) await send(agent, base, job.requests[i % job.requests.length]);
+    for (let i = 0; i < (job.warmup ?? 0); i++) await send(job.requests[i % job.requests.length]);
     let i = 0;
     next = () => (i >= job.maxRequests ? undefined : { spec: job.requests[i++ % job.requests.length], entries: 0 });
   }
 
   // One request: its latency from `from` (when it was sent, or when it was due in an open loop).
   const one = async (n: { spec: RequestSpec; entries: number }, from: number) => {
-    let reply: Reply;
+    let reply: RawReply;
     try {
-      reply = await send(agent, base, n.spec);
+      // An ingest bundle is sent once: not kept by the encoding cache.
+      reply = await (n.entries ? client.request({ method: n.spec.method, path: prefix, body: n.spec.body }) : send(n.spec));
     } catch (e) {
       errors++;
       firstError ??= String(e);
@@ -121,7 +112,7 @@ async function work(job: LoadJob): Promise<LoadResult> {
     if (reply.status >= 200 && reply.status < 300) {
       if (n.entries) {
         // Count what the server says it stored, entry by entry (a batch-style peer can answer 200 with failed entries).
-        const entries = (JSON.parse(reply.body) as { entry?: { response?: { status?: string } }[] }).entry ?? [];
+        const entries = (JSON.parse(reply.body.toString('utf8')) as { entry?: { response?: { status?: string } }[] }).entry ?? [];
         const ok = entries.filter((e) => /^2\d\d/.test(e.response?.status ?? '')).length;
         resources += ok;
         if (ok < n.entries) {
@@ -131,7 +122,7 @@ async function work(job: LoadJob): Promise<LoadResult> {
       }
     } else {
       errors++;
-      firstError ??= `${reply.status} ${reply.body.slice(0, 600)}`;
+      firstError ??= `${reply.status} ${reply.body.toString('utf8', 0, 600)}`;
     }
   };
 
@@ -148,6 +139,8 @@ async function work(job: LoadJob): Promise<LoadResult> {
       await one(n, performance.now());
     }
   };
+  // Open loop: how late the driver sent each request (its own stalls, charged to the server's latency).
+  const late: number[] = [];
   const openLoop = async (rate: number) => {
     const inFlight = new Set<Promise<void>>();
     for (let i = 0; ; i++) {
@@ -160,6 +153,7 @@ async function work(job: LoadJob): Promise<LoadResult> {
       if (!n) break;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      late.push(performance.now() - due);
       const p: Promise<void> = one(n, due).finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
@@ -168,11 +162,12 @@ async function work(job: LoadJob): Promise<LoadResult> {
   if (job.kind === 'requests' && job.rate) await openLoop(job.rate);
   else await Promise.all(Array.from({ length: job.concurrency }, closedLoop));
   const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
+  client.close();
   return {
     requests: latencies.length, resources, seconds,
     perSecond: (job.kind === 'ingest' ? resources : latencies.length) / seconds,
     latency: summary(latencies), errors, statuses, firstError, timedOut,
+    ...(late.length ? { sendLateness: summary(late) } : {}),
   };
 }
 

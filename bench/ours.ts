@@ -64,9 +64,14 @@ export async function listenOurs(store: Store, env: Record<string, string> = {})
   server.keepAliveTimeout = 30_000;
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    async close() {
+      await new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      });
+      // The export worker and the audit recorder stop too: left running, they would poll a schema
+      // the run drops next (and take CPU from the phases after this one).
+      await app.close();
+    },
   };
 }

@@ -63,6 +63,8 @@ export function targets(opts: Pick<SuiteOptions, 'size' | 'seed'>, count = 2000)
 const brief = (r: LoadResult) => ({
   requests: r.requests, perSecond: round(r.perSecond), p50Ms: r.latency.p50, p90Ms: r.latency.p90, p99Ms: r.latency.p99, maxMs: r.latency.max,
   errors: r.errors, ...(r.firstError ? { firstError: r.firstError } : {}), timedOut: r.timedOut,
+  // Open loop: how late the driver itself sent requests (its stalls count in the latencies above).
+  ...(r.sendLateness ? { driverSendLateP99Ms: r.sendLateness.p99, driverSendLateMaxMs: r.sendLateness.max } : {}),
 });
 
 export async function ingest(base: string, opts: SuiteOptions, from = 0, size = opts.size) {
