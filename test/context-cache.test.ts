@@ -134,6 +134,27 @@ if (storeKind() === 'postgres') describe('several instances on one PostgreSQL', 
     }
   });
 
+  it('keeps the read and the change-feed poll prepared on its connection, with the same answers', async () => {
+    const [{ schema }] = await t.sql.query<{ schema: string }>('SELECT current_schema() AS schema');
+    // One connection, so the catalogue query below sees the statements the repository prepared.
+    const sql = await openPostgres(process.env.TEST_DATABASE_URL!, schema, 1);
+    try {
+      const repo = new PostgresRepository(sql);
+      const feed = repo.changeFeed()!;
+      const first = await repo.read('Patient', s.member.id!);
+      const { cursor } = await feed.changes(undefined, 10);
+      const prepared = await sql.query<{ name: string }>('SELECT name FROM pg_prepared_statements ORDER BY name');
+      expect(prepared.map((r) => r.name)).toEqual(expect.arrayContaining(['prss_changes', 'prss_read']));
+      // Run again through the prepared statements: the same resource, and a write seen by the feed.
+      expect(await repo.read('Patient', s.member.id!)).toEqual(first);
+      expect((await put({ ...s.payer, name: 'PRSS payer (prepared)' })).status).toBe(200);
+      const next = await feed.changes(cursor, 10);
+      expect(next.changes.map((c) => c.key)).toContain(`Organization/${s.payer.id}`);
+    } finally {
+      await sql.close();
+    }
+  });
+
   it('a transaction that began first but commits after a later one is not missed', async () => {
     let written!: () => void;
     let commit!: () => void;

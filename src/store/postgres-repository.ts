@@ -70,6 +70,7 @@ export class PostgresRepository implements Repository {
     const rows = await this.db.query<{ version: number; last_updated: Date; deleted: boolean; content: string | null }>(
       'SELECT version, last_updated, deleted, content FROM resource WHERE type = $1 AND id = $2',
       [type, id],
+      'prss_read',
     );
     const row = rows[0];
     if (!row) throw notFound(`${type}/${id} is not known`);
@@ -88,6 +89,7 @@ export class PostgresRepository implements Repository {
        JOIN resource_version v ON v.rid = r.rid AND v.version = $3
        WHERE r.type = $1 AND r.id = $2`,
       [type, id, Number(versionId)],
+      'prss_vread',
     );
     const row = rows[0];
     if (!row) throw notFound(`${type}/${id} has no version ${versionId}`);
@@ -167,6 +169,7 @@ export class PostgresRepository implements Repository {
              SELECT c.rid, c.type, c.id FROM resource_version c WHERE $1::xid8 IS NOT NULL AND c.txid >= $1::xid8 ORDER BY c.txid LIMIT $2
            ) v ON true`,
           [since ?? null, limit + 1],
+          'prss_changes',
         );
         const changed = rows.filter((r) => r.rid !== null && r.type && r.id);
         const overflow = changed.length > limit;
@@ -174,7 +177,7 @@ export class PostgresRepository implements Repository {
         if (changed.length && !overflow) {
           const rids = [...new Set(changed.map((r) => Number(r.rid)))];
           for (const r of await db.query<{ rid: number; target_type: string; target_id: string }>(
-            'SELECT rid, target_type, target_id FROM resource_ref WHERE rid = ANY($1::bigint[])', [rids])) {
+            'SELECT rid, target_type, target_id FROM resource_ref WHERE rid = ANY($1::bigint[])', [rids], 'prss_change_refs')) {
             const list = refs.get(Number(r.rid)) ?? [];
             list.push(keyOf(r.target_type, r.target_id));
             refs.set(Number(r.rid), list);

@@ -6,7 +6,13 @@ import { PGlite } from '@electric-sql/pglite';
 import { Pool, type PoolClient, types as pgTypes } from 'pg';
 
 export interface SqlClient {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * `prepare` names a hot statement whose text never changes (one name, one text): PostgreSQL then
+   * parses and plans it once per connection and later calls only bind and execute it. Measured on
+   * the change-feed poll: about a third of the database's CPU per call and half the round trip.
+   * PGlite, in process, ignores the name.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], prepare?: string): Promise<T[]>;
   /** Runs fn inside one database transaction; rolls back if it throws. Nested calls reuse the outer one. */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
   /** Several statements, no parameters (migrations). */
@@ -78,8 +84,8 @@ class PgClient implements SqlClient {
     return this.pool;
   }
 
-  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const res = await (this.conn ?? this.pool).query({ text: sql, values: params, types: typeParsers });
+  async query<T>(sql: string, params: unknown[] = [], prepare?: string): Promise<T[]> {
+    const res = await (this.conn ?? this.pool).query({ text: sql, values: params, types: typeParsers, ...(prepare ? { name: prepare } : {}) });
     return res.rows as T[];
   }
   async exec(sql: string): Promise<void> {
