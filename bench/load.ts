@@ -27,6 +27,11 @@ export type LoadJob =
        * scheduled time, so a stalled server is charged for the requests it delayed.
        */
       rate?: number;
+      /**
+       * Open loop: also summarise the latencies of each run of this many consecutive requests (by
+       * due time), so one stall shows as one bad window rather than as the whole run's figure.
+       */
+      windowRequests?: number;
     };
 
 export interface LoadResult {
@@ -46,6 +51,8 @@ export interface LoadResult {
    * request counts from its due time, so a late driver adds to it: a health figure for the driver.
    */
   sendLateness?: LatencySummary;
+  /** Open loop with windowRequests: the latency of each window of consecutive requests, in order. */
+  windows?: LatencySummary[];
 }
 
 /** Run a job in a fresh worker; resolves when it has stopped. */
@@ -97,7 +104,8 @@ async function work(job: LoadJob): Promise<LoadResult> {
   }
 
   // One request: its latency from `from` (when it was sent, or when it was due in an open loop).
-  const one = async (n: { spec: RequestSpec; entries: number }, from: number) => {
+  const perWindow: number[][] = [];
+  const one = async (n: { spec: RequestSpec; entries: number }, from: number, window?: number) => {
     let reply: RawReply;
     try {
       // An ingest bundle is sent once: not kept by the encoding cache.
@@ -107,7 +115,9 @@ async function work(job: LoadJob): Promise<LoadResult> {
       firstError ??= String(e);
       return;
     }
-    latencies.push(performance.now() - from);
+    const ms = performance.now() - from;
+    latencies.push(ms);
+    if (window !== undefined) (perWindow[window] ??= []).push(ms);
     statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
     if (reply.status >= 200 && reply.status < 300) {
       if (n.entries) {
@@ -154,7 +164,8 @@ async function work(job: LoadJob): Promise<LoadResult> {
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       late.push(performance.now() - due);
-      const p: Promise<void> = one(n, due).finally(() => inFlight.delete(p));
+      const windowRequests = job.kind === 'requests' ? job.windowRequests : undefined;
+      const p: Promise<void> = one(n, due, windowRequests ? Math.floor(i / windowRequests) : undefined).finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
     await Promise.all(inFlight);
@@ -168,6 +179,7 @@ async function work(job: LoadJob): Promise<LoadResult> {
     perSecond: (job.kind === 'ingest' ? resources : latencies.length) / seconds,
     latency: summary(latencies), errors, statuses, firstError, timedOut,
     ...(late.length ? { sendLateness: summary(late) } : {}),
+    ...(perWindow.length ? { windows: Array.from(perWindow, (w) => summary(w ?? [])) } : {}),
   };
 }
 

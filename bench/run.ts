@@ -11,6 +11,7 @@
  *                       each (default 100000; --quick 2000; 0 skips the phase)
  *   --memory-seconds N  time limit of those calls (default 600; --quick 60)
  *   --validate-rate N   Claim/$validate per second offered in the open-loop phase (default 500; 0 skips it)
+ *   --rate-windows N    20-second windows of that phase, back to back, each also summarised (default 3; --quick 1)
  *   --rules-sample N    resources ingested with claim rules on (the default CLAIM_RULES=report)
  *   --stores a,b        postgres,pglite (default both)
  *   --no-medplum        skip the Medplum peer (then no ratios)
@@ -43,6 +44,7 @@ interface Cli {
   memoryCalls: number;
   memorySeconds: number;
   validateRate: number;
+  rateWindows: number;
   rulesSample: number;
   stores: StoreKind[];
   medplum: boolean;
@@ -79,6 +81,7 @@ function parseArgs(argv: string[]): Cli {
     memoryCalls: num('memory-calls', quick ? 2000 : 100_000),
     memorySeconds: num('memory-seconds', quick ? 60 : 600),
     validateRate: num('validate-rate', 500),
+    rateWindows: Math.max(1, num('rate-windows', quick ? 1 : 3)),
     rulesSample: num('rules-sample', quick ? 600 : 2000),
     stores: stores as StoreKind[],
     medplum: !flag('no-medplum'),
@@ -128,6 +131,7 @@ async function main(): Promise<void> {
     ingestSeconds: cli.quick ? 90 : 480,
     validateSeconds: cli.validateSeconds,
     validateRate: cli.validateRate,
+    rateWindows: cli.rateWindows,
   };
   const info = machine();
   log(`${cli.quick ? 'quick' : 'full'} run: ${cli.size} resources per store, concurrency ${cli.concurrency}, load ${info.loadAverageAtStart.join(' ')}`);
@@ -298,6 +302,9 @@ function markdown(r: any): string {
   row('Claim/$validate, p50 / p99 ms', (k) => cell(r.results[k].claimValidate, (x) => `${x.p50Ms} / ${x.p99Ms}`));
   row('Claim/$validate one at a time, p50 / p99 ms', (k) => cell(r.results[k].claimValidate?.single, (x) => `${x.p50Ms} / ${x.p99Ms}`));
   row(`Claim/$validate at ${r.settings.validateRate}/s offered (open loop): served/s, p50 / p99 ms`, (k) => cell(r.results[k].claimValidate?.atRate, (x) => `${x.perSecond}, ${x.p50Ms} / ${x.p99Ms}${x.errors ? ` (${x.errors} errors)` : ''}`));
+  if (kinds.some((k) => r.results[k].claimValidate?.atRate?.windows)) {
+    row('… p99 of each 20-second window, ms', (k) => cell(r.results[k].claimValidate?.atRate?.windows, (ws) => ws.map((w: any) => w.p99Ms).join(', ')));
+  }
   row('… without the context cache, validations/s (p50 / p99 ms)', (k) => cell(r.results[k].claimValidateWithoutContextCache, (x) => `${x.validationsPerSecond} (${x.p50Ms} / ${x.p99Ms})`));
   const opNames: Record<string, string> = { compliance: 'CarePlan/$compliance', utilization: 'Patient/$utilization', caseload: 'PractitionerRole/$caseload', encounterRules: 'Encounter/[id]/$validate' };
   for (const [op, label] of Object.entries(opNames)) {

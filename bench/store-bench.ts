@@ -24,6 +24,8 @@ export interface SuiteOptions {
   validateSeconds: number;
   /** Claim/$validate requests per second offered in the open-loop phase (0: skip it). */
   validateRate: number;
+  /** Consecutive 20-second windows of that phase, each summarised on its own as well (default 1). */
+  rateWindows?: number;
 }
 
 export interface Targets {
@@ -132,13 +134,19 @@ export async function claimValidate(base: string, specs: RequestSpec[], opts: Su
   const single = await runLoad({ kind: 'requests', base, requests: specs, concurrency: 1, maxRequests: Math.min(calls, 2000), maxSeconds: opts.validateSeconds / 4 });
   // A fixed arrival rate (open loop), as payers' traffic arrives: latency at that throughput, counted
   // from when each request was due. Up to 64 in flight, so an overloaded server shows as latency.
+  // Several windows of 20 s back to back: the figure of each shows how often a stall sets the p99.
   const seconds = Math.min(20, opts.validateSeconds / 4);
+  const windowRequests = Math.round(opts.validateRate * seconds);
+  const windows = opts.rateWindows ?? 1;
   const atRate = opts.validateRate
-    ? await runLoad({ kind: 'requests', base, requests: specs, concurrency: 64, rate: opts.validateRate, maxRequests: Math.round(opts.validateRate * seconds), maxSeconds: seconds + 10 })
+    ? await runLoad({ kind: 'requests', base, requests: specs, concurrency: 64, rate: opts.validateRate, maxRequests: windowRequests * windows, maxSeconds: seconds * windows + 10, windowRequests })
     : undefined;
   return {
     ...brief(r), validationsPerSecond: round(r.perSecond), calls: r.requests, single: brief(single),
-    atRate: atRate && { offeredPerSecond: opts.validateRate, ...brief(atRate) },
+    atRate: atRate && {
+      offeredPerSecond: opts.validateRate, ...brief(atRate),
+      ...(atRate.windows && atRate.windows.length > 1 ? { windowSeconds: seconds, windows: atRate.windows.map((w) => ({ requests: w.n, p50Ms: w.p50, p90Ms: w.p90, p99Ms: w.p99, maxMs: w.max })) } : {}),
+    },
   };
 }
 
