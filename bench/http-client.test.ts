@@ -13,7 +13,12 @@ const listen = async (server: net.Server) => {
   await new Promise((r) => server.once('listening', r));
   return (server.address() as AddressInfo).port;
 };
-const close = (server: net.Server) => new Promise((r) => server.close(r));
+/** The client's sockets, then the server's, then the server. */
+const stop = async (client: RawClient, server: http.Server) => {
+  client.close();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+};
 
 describe('parseResponse', () => {
   const bytes = (s: string) => Buffer.from(s, 'latin1');
@@ -71,9 +76,7 @@ describe('RawClient', () => {
       ]);
       expect(sockets.size).toBe(1);
     } finally {
-      client.close();
-      server.closeAllConnections();
-      await close(server);
+      await stop(client, server);
     }
   });
 
@@ -95,9 +98,7 @@ describe('RawClient', () => {
       expect(replies.map((r) => r.body.toString())).toEqual(Array(10).fill('ok'));
       expect(most).toBe(3);
     } finally {
-      client.close();
-      server.closeAllConnections();
-      await close(server);
+      await stop(client, server);
     }
   });
 
@@ -120,9 +121,7 @@ describe('RawClient', () => {
       expect((await client.request({ method: 'GET', path: '/c' })).body.toString()).toBe('bye');
       expect(requests).toBe(4);
     } finally {
-      client.close();
-      server.closeAllConnections();
-      await close(server);
+      await stop(client, server);
     }
   });
 });
