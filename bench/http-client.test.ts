@@ -80,6 +80,23 @@ describe('RawClient', () => {
     }
   });
 
+  it('sends request paths under its base path', async () => {
+    const urls: string[] = [];
+    const server = http.createServer((req, res) => {
+      urls.push(req.url ?? '');
+      res.end('ok');
+    });
+    const port = await listen(server);
+    const client = new RawClient(port, 1, '/fhir');
+    try {
+      await client.request({ method: 'GET', path: 'Patient/1' });
+      await client.request({ method: 'POST', path: '', body: '{}' });
+      expect(urls).toEqual(['/fhir/Patient/1', '/fhir/']);
+    } finally {
+      await stop(client, server);
+    }
+  });
+
   it('opens at most maxSockets sockets and queues the rest', async () => {
     let open = 0;
     let most = 0;

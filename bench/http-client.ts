@@ -12,7 +12,7 @@ import net from 'node:net';
 
 export interface RawRequest {
   method: 'GET' | 'POST';
-  /** Path and query, starting with `/`. */
+  /** Path and query, under the client's base path (a leading `/` is optional). */
   path: string;
   body?: string;
 }
@@ -146,14 +146,18 @@ export function parseResponse(buf: Buffer): { status: number; body: Buffer; cons
   return { status, body: buf.subarray(start, start + length), consumed: start + length, close };
 }
 
-/** Keep-alive sockets to one 127.0.0.1 port, at most `maxSockets` of them. */
+/** Keep-alive sockets to one 127.0.0.1 port, at most `maxSockets` of them; request paths are under `basePath`. */
 export class RawClient {
   private readonly idle: Connection[] = [];
   private readonly waiting: ((c: Connection) => void)[] = [];
   private open = 0;
   private readonly encoded = new WeakMap<RawRequest, Buffer>();
 
-  constructor(private readonly port: number, private readonly maxSockets: number) {}
+  private readonly basePath: string;
+
+  constructor(private readonly port: number, private readonly maxSockets: number, basePath = '/') {
+    this.basePath = basePath.replace(/\/?$/, '/');
+  }
 
   async request(spec: RawRequest): Promise<RawReply> {
     const conn = await this.acquire();
@@ -168,12 +172,13 @@ export class RawClient {
     for (const c of this.idle.splice(0)) c.destroy();
   }
 
+  /** The request's bytes, kept while the caller keeps the request (a one-off, like an ingest bundle, is not held). */
   private encode(spec: RawRequest): Buffer {
     let bytes = this.encoded.get(spec);
     if (!bytes) {
       const body = spec.body === undefined ? undefined : Buffer.from(spec.body, 'utf8');
       const head =
-        `${spec.method} ${spec.path} HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nAccept: application/fhir+json\r\n` +
+        `${spec.method} ${this.basePath}${spec.path.replace(/^\//, '')} HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nAccept: application/fhir+json\r\n` +
         (body ? `Content-Type: application/fhir+json\r\nContent-Length: ${body.length}\r\n` : '') +
         '\r\n';
       bytes = body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');

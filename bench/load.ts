@@ -8,7 +8,7 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { bundles } from './generate';
-import { RawClient, type RawReply, type RawRequest } from './http-client';
+import { RawClient, type RawReply } from './http-client';
 import { summary, type LatencySummary } from './stats';
 
 export interface RequestSpec {
@@ -73,15 +73,8 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
 
 async function work(job: LoadJob): Promise<LoadResult> {
   const base = new URL(job.base);
-  const client = new RawClient(Number(base.port), job.concurrency);
-  const prefix = base.pathname.replace(/\/$/, '') + '/';
-  // Each distinct request is encoded once (the client keeps its bytes by object).
-  const raw = new Map<RequestSpec, RawRequest>();
-  const send = (spec: RequestSpec): Promise<RawReply> => {
-    let r = raw.get(spec);
-    if (!r) raw.set(spec, (r = { method: spec.method, path: prefix + spec.path.replace(/^\//, ''), body: spec.body }));
-    return client.request(r);
-  };
+  // Each distinct request is encoded once: the client keeps its bytes by request object.
+  const client = new RawClient(Number(base.port), job.concurrency, base.pathname);
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
@@ -98,7 +91,7 @@ async function work(job: LoadJob): Promise<LoadResult> {
       return b.done ? undefined : { spec: { method: 'POST', path: '', body: JSON.stringify(b.value) }, entries: b.value.entry!.length };
     };
   } else {
-    for (let i = 0; i < (job.warmup ?? 0); i++) await send(job.requests[i % job.requests.length]);
+    for (let i = 0; i < (job.warmup ?? 0); i++) await client.request(job.requests[i % job.requests.length]);
     let i = 0;
     next = () => (i >= job.maxRequests ? undefined : { spec: job.requests[i++ % job.requests.length], entries: 0 });
   }
@@ -108,8 +101,7 @@ async function work(job: LoadJob): Promise<LoadResult> {
   const one = async (n: { spec: RequestSpec; entries: number }, from: number, window?: number) => {
     let reply: RawReply;
     try {
-      // An ingest bundle is sent once: not kept by the encoding cache.
-      reply = await (n.entries ? client.request({ method: n.spec.method, path: prefix, body: n.spec.body }) : send(n.spec));
+      reply = await client.request(n.spec);
     } catch (e) {
       errors++;
       firstError ??= String(e);
@@ -151,7 +143,7 @@ async function work(job: LoadJob): Promise<LoadResult> {
   };
   // Open loop: how late the driver sent each request (its own stalls, charged to the server's latency).
   const late: number[] = [];
-  const openLoop = async (rate: number) => {
+  const openLoop = async (rate: number, windowRequests?: number) => {
     const inFlight = new Set<Promise<void>>();
     for (let i = 0; ; i++) {
       const due = started + (i * 1000) / rate;
@@ -164,13 +156,12 @@ async function work(job: LoadJob): Promise<LoadResult> {
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       late.push(performance.now() - due);
-      const windowRequests = job.kind === 'requests' ? job.windowRequests : undefined;
       const p: Promise<void> = one(n, due, windowRequests ? Math.floor(i / windowRequests) : undefined).finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
     await Promise.all(inFlight);
   };
-  if (job.kind === 'requests' && job.rate) await openLoop(job.rate);
+  if (job.kind === 'requests' && job.rate) await openLoop(job.rate, job.windowRequests);
   else await Promise.all(Array.from({ length: job.concurrency }, closedLoop));
   const seconds = (performance.now() - started) / 1000;
   client.close();

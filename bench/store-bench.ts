@@ -8,7 +8,7 @@ import vm from 'node:vm';
 import { completeMembers, memberYear } from './generate';
 import { runLoad, type LoadResult, type RequestSpec } from './load';
 import { prng } from './generate';
-import { mb, rssMb, round } from './stats';
+import { mb, rssMb, round, type LatencySummary } from './stats';
 
 export interface SuiteOptions {
   size: number;
@@ -62,8 +62,11 @@ export function targets(opts: Pick<SuiteOptions, 'size' | 'seed'>, count = 2000)
   return { reads, searches, claims, operations, members };
 }
 
+/** A latency summary as the results file names it. */
+const latencyMs = (l: LatencySummary) => ({ p50Ms: l.p50, p90Ms: l.p90, p99Ms: l.p99, maxMs: l.max });
+
 const brief = (r: LoadResult) => ({
-  requests: r.requests, perSecond: round(r.perSecond), p50Ms: r.latency.p50, p90Ms: r.latency.p90, p99Ms: r.latency.p99, maxMs: r.latency.max,
+  requests: r.requests, perSecond: round(r.perSecond), ...latencyMs(r.latency),
   errors: r.errors, ...(r.firstError ? { firstError: r.firstError } : {}), timedOut: r.timedOut,
   // Open loop: how late the driver itself sent requests (its stalls count in the latencies above).
   ...(r.sendLateness ? { driverSendLateP99Ms: r.sendLateness.p99, driverSendLateMaxMs: r.sendLateness.max } : {}),
@@ -145,7 +148,7 @@ export async function claimValidate(base: string, specs: RequestSpec[], opts: Su
     ...brief(r), validationsPerSecond: round(r.perSecond), calls: r.requests, single: brief(single),
     atRate: atRate && {
       offeredPerSecond: opts.validateRate, ...brief(atRate),
-      ...(atRate.windows && atRate.windows.length > 1 ? { windowSeconds: seconds, windows: atRate.windows.map((w) => ({ requests: w.n, p50Ms: w.p50, p90Ms: w.p90, p99Ms: w.p99, maxMs: w.max })) } : {}),
+      ...(atRate.windows && atRate.windows.length > 1 ? { windowSeconds: seconds, windows: atRate.windows.map((w) => ({ requests: w.n, ...latencyMs(w) })) } : {}),
     },
   };
 }

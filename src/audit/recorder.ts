@@ -85,7 +85,7 @@ export class AuditRecorder {
         const chunk = rows.slice(i, i + this.batch);
         try {
           // One JSON parameter for the batch: JSON.stringify is native and leaves little garbage,
-          // where nine text arrays were escaped element by element by the driver.
+          // where nine text arrays were escaped element by element by `pg`.
           await this.sql.query(
             `INSERT INTO audit_event (id, recorded, client_id, action, interaction, outcome, status, entities, content)
              SELECT x.id, x.recorded, x.client_id, x.action, x.interaction, x.outcome, x.status, ARRAY(SELECT jsonb_array_elements_text(x.entities)), x.content
