@@ -20,14 +20,15 @@ export interface ExpressLike {
 
 /** `http.createServer(app)`, with requests and responses constructed on `app.request` and `app.response`. */
 export function createAppServer(app: ExpressLike): Server {
-  // Constructors Node calls with `new`: each builds the usual IncomingMessage / ServerResponse with
-  // the app's prototype as its own (Reflect.construct's new.target sets it).
-  function AppRequest(socket: Socket): IncomingMessage {
-    return Reflect.construct(IncomingMessage, [socket], AppRequest) as IncomingMessage;
+  // Constructors Node calls with `new`: `new` makes the object on the app's prototype, and Node's own
+  // constructors, written to be called on an existing object (as Node's subclasses do), fill it in.
+  // (Reflect.construct with a new.target does the same but measured 24 µs a call against 0.5-2 µs.)
+  function AppRequest(this: IncomingMessage, socket: Socket): void {
+    (IncomingMessage as unknown as (this: IncomingMessage, socket: Socket) => void).call(this, socket);
   }
   AppRequest.prototype = app.request;
-  function AppResponse(req: IncomingMessage, options?: object): ServerResponse {
-    return Reflect.construct(ServerResponse, [req, options], AppResponse) as ServerResponse;
+  function AppResponse(this: ServerResponse, req: IncomingMessage, options?: object): void {
+    (ServerResponse as unknown as (this: ServerResponse, req: IncomingMessage, options?: object) => void).call(this, req, options);
   }
   AppResponse.prototype = app.response;
   return createServer(
