@@ -592,7 +592,7 @@ function keysetCondition(sorts: SortExpression[], values: CursorValue[], backwar
  * The bound is also live heap that every full garbage collection must mark. Just after ingesting
  * 30,000 resources, a server with a bound of 50,000 held about 200 MB live, against 110-140 MB at
  * 2,000. At 500 validations a second, its longest event-loop delay per 20-second window was
- * 54-118 ms in four windows of six, against at most 28-36 ms at 2,000. 10,000 versions still hold
+ * 54-118 ms in four windows of six, against at most 36 ms at 2,000. 10,000 versions still hold
  * the histories of about 20 members with a full year each (about 450 versions each).
  */
 const PARSED_CACHE_LIMIT = 10_000;
