@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/http/logger';
 import { buildServer } from '../src/server';
-import { listenApp } from '../src/http/listen';
 import { PostgresRepository, type Store } from '../src/store';
 import { migrate } from '../src/store/migrations';
 import { openPGlite, openPostgres, type SqlClient } from '../src/store/sql';
@@ -60,7 +59,7 @@ export async function listenOurs(store: Store, env: Record<string, string> = {})
   // Auth off (allowed on loopback): the figures are of the FHIR server, not of token checks.
   const config = loadConfig({ DEMO: 'off', LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', AUTH: 'off', BUNDLE_MAX_ENTRIES: '1000', ...env });
   const app = await buildServer({ config, store, logger: createLogger('silent') });
-  const server: Server = listenApp(app.http, 0, '127.0.0.1');
+  const server: Server = app.http.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   server.keepAliveTimeout = 30_000;
   return {

@@ -3,7 +3,6 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, errorFields } from './http/logger';
 import { buildServer } from './server';
-import { listenApp } from './http/listen';
 import { warmUpValidation } from './validation';
 
 async function main(): Promise<void> {
@@ -21,7 +20,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const app = await buildServer({ config, logger, demo: loadDemo });
   warmUpValidation(); // compile the validators now, not on the first request
-  const server: Server = listenApp(app.http, config.PORT, config.HOST, () => {
+  const server: Server = app.http.listen(config.PORT, config.HOST, () => {
     logger.info('listening', { url: app.baseUrl, store: app.store.description, startupMs: Date.now() - started });
   });
   server.keepAliveTimeout = 5000;

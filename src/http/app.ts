@@ -12,6 +12,7 @@ import { OAuthError, type Auth } from '../auth';
 import { errorFields, type Logger } from './logger';
 import { bulkExportFor } from '../bulk';
 import { bulkMiddleware, mayBeBulkPath } from '../bulk/http';
+import { createAppServer } from './listen';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const JSON_TYPES = /^(application\/(fhir\+json|json|json-patch\+json|x-www-form-urlencoded)|text\/plain)\b/i;
@@ -103,6 +104,8 @@ function touchedBy(out: FhirResponse): string[] {
 
 export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }: HttpOptions) {
   const app = express();
+  // app.listen builds its server with createAppServer: requests are born on the app's prototypes.
+  app.listen = ((...args: unknown[]) => createAppServer(app).listen(...(args as [number, string, () => void]))) as typeof app.listen;
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');

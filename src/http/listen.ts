@@ -37,7 +37,3 @@ export function createAppServer(app: ExpressLike): Server {
   );
 }
 
-/** `app.listen(port, host)` on {@link createAppServer}. */
-export function listenApp(app: ExpressLike, port: number, host: string, onListening?: () => void): Server {
-  return createAppServer(app).listen(port, host, onListening);
-}

@@ -10,7 +10,6 @@ import type { App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/http/logger';
 import { buildServer, type ServerOptions } from '../../src/server';
-import { listenApp } from '../../src/http/listen';
 import { PostgresRepository } from '../../src/store';
 import { migrate } from '../../src/store/migrations';
 import { openPGlite, openPostgres, pgliteOf, type SqlClient } from '../../src/store/sql';
@@ -53,7 +52,7 @@ export async function startTestApp(env: Record<string, string> = {}, extra: Part
     sql,
     http: () => request(app.http),
     async listen() {
-      server = listenApp(app.http, app.deps.config.PORT, '127.0.0.1');
+      server = app.http.listen(app.deps.config.PORT, '127.0.0.1');
       await new Promise((r) => server!.once('listening', r));
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
     },
