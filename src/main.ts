@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, errorFields } from './http/logger';
+import { applyRuntimeSettings } from './runtime';
 import { buildServer } from './server';
 import { warmUpValidation } from './validation';
 
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  applyRuntimeSettings(config);
   const logger = createLogger(config.LOG_LEVEL);
   const started = Date.now();
   const app = await buildServer({ config, logger, demo: loadDemo });

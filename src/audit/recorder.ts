@@ -39,7 +39,11 @@ export class AuditRecorder {
   private readonly maxQueue: number;
 
   constructor(private readonly sql: SqlClient, private readonly logger: Logger, options: AuditRecorderOptions = {}) {
-    this.flushMs = options.flushMs ?? 250;
+    // 50 ms, not longer: under load the young generation is collected about every 100 ms, and a record
+    // still queued at two collections is copied into the old generation, to be found dead there by a
+    // full collection. Held 250 ms, the records were a third of what each validation promoted (2.4 of
+    // 8.2 KB sampled at 500/s); at 50 ms they die young. An INSERT every 50 ms costs little.
+    this.flushMs = options.flushMs ?? 50;
     this.batch = options.batch ?? 500;
     this.maxQueue = options.maxQueue ?? 100_000;
   }
