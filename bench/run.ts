@@ -305,6 +305,9 @@ function markdown(r: any): string {
   if (kinds.some((k) => r.results[k].claimValidate?.atRate?.windows)) {
     row('… p99 of each 20-second window, ms', (k) => cell(r.results[k].claimValidate?.atRate?.windows, (ws) => ws.map((w: any) => w.p99Ms).join(', ')));
   }
+  if (kinds.some((k) => r.results[k].claimValidate?.atRate?.serverGc)) {
+    row('… server garbage collections meanwhile: full (pause ms), young (ms), longest pause ms', (k) => cell(r.results[k].claimValidate?.atRate?.serverGc, (g) => `${g.full} (${g.fullMs}), ${g.scavenges} (${g.scavengeMs}), ${g.longestPauseMs}`));
+  }
   row('… without the context cache, validations/s (p50 / p99 ms)', (k) => cell(r.results[k].claimValidateWithoutContextCache, (x) => `${x.validationsPerSecond} (${x.p50Ms} / ${x.p99Ms})`));
   const opNames: Record<string, string> = { compliance: 'CarePlan/$compliance', utilization: 'Patient/$utilization', caseload: 'PractitionerRole/$caseload', encounterRules: 'Encounter/[id]/$validate' };
   for (const [op, label] of Object.entries(opNames)) {

@@ -2,6 +2,7 @@
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { projectPath } from '../src/paths';
 
 export interface LatencySummary {
@@ -19,6 +20,43 @@ export function summary(values: number[]): LatencySummary {
   const at = (q: number) => (v.length ? v[Math.min(v.length - 1, Math.ceil(q * v.length) - 1)] : 0);
   const r = (x: number) => Math.round(x * 100) / 100;
   return { n: v.length, p50: r(at(0.5)), p90: r(at(0.9)), p99: r(at(0.99)), max: r(v[v.length - 1] ?? 0), mean: r(v.reduce((a, b) => a + b, 0) / (v.length || 1)) };
+}
+
+/** Garbage collections of this thread's heap (the server's, in the bench) over a phase. */
+export interface GcSummary {
+  scavenges: number;
+  scavengeMs: number;
+  /** Full (mark-compact) collections; their pauses, not the incremental marking before them. */
+  full: number;
+  fullMs: number;
+  longestPauseMs: number;
+}
+
+/** Runs `phase` and reports the garbage collections of this thread while it ran. */
+export async function withGcSummary<T>(phase: () => Promise<T>): Promise<{ result: T; gc: GcSummary }> {
+  const gc: GcSummary = { scavenges: 0, scavengeMs: 0, full: 0, fullMs: 0, longestPauseMs: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+        gc.scavenges++;
+        gc.scavengeMs += e.duration;
+      } else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        gc.full++;
+        gc.fullMs += e.duration;
+      } else continue;
+      gc.longestPauseMs = Math.max(gc.longestPauseMs, e.duration);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  try {
+    const result = await phase();
+    // Entries reach observers asynchronously: let the last ones arrive.
+    await new Promise((r) => setTimeout(r, 20));
+    return { result, gc: { ...gc, scavengeMs: round(gc.scavengeMs), fullMs: round(gc.fullMs), longestPauseMs: round(gc.longestPauseMs) } };
+  } finally {
+    observer.disconnect();
+  }
 }
 
 export const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;

@@ -8,7 +8,7 @@ import vm from 'node:vm';
 import { completeMembers, memberYear } from './generate';
 import { runLoad, type LoadResult, type RequestSpec } from './load';
 import { prng } from './generate';
-import { mb, rssMb, round, type LatencySummary } from './stats';
+import { mb, rssMb, round, withGcSummary, type LatencySummary } from './stats';
 
 export interface SuiteOptions {
   size: number;
@@ -141,14 +141,17 @@ export async function claimValidate(base: string, specs: RequestSpec[], opts: Su
   const seconds = Math.min(20, opts.validateSeconds / 4);
   const windowRequests = Math.round(opts.validateRate * seconds);
   const windows = opts.rateWindows ?? 1;
-  const atRate = opts.validateRate
-    ? await runLoad({ kind: 'requests', base, requests: specs, concurrency: 64, rate: opts.validateRate, maxRequests: windowRequests * windows, maxSeconds: seconds * windows + 10, windowRequests })
+  // With the server's garbage collections over the same time (the server runs on this thread).
+  const open = opts.validateRate
+    ? await withGcSummary(() => runLoad({ kind: 'requests', base, requests: specs, concurrency: 64, rate: opts.validateRate, maxRequests: windowRequests * windows, maxSeconds: seconds * windows + 10, windowRequests }))
     : undefined;
+  const atRate = open?.result;
   return {
     ...brief(r), validationsPerSecond: round(r.perSecond), calls: r.requests, single: brief(single),
     atRate: atRate && {
       offeredPerSecond: opts.validateRate, ...brief(atRate),
       ...(atRate.windows && atRate.windows.length > 1 ? { windowSeconds: seconds, windows: atRate.windows.map((w) => ({ requests: w.n, ...latencyMs(w) })) } : {}),
+      serverGc: open?.gc,
     },
   };
 }
