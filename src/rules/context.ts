@@ -8,6 +8,7 @@
 import type { Claim, FhirResource, Reference } from 'fhir/r4';
 import type { Jurisdiction } from './engine';
 import { literalReferences } from '../fhir/literal-references';
+import { memoize } from '../memo';
 
 export interface RuleOptions {
   /** First day of the week for weekly limits, date-fns style: 0 = Sunday, 1 = Monday. */
@@ -248,17 +249,13 @@ export function derive<T>(inputs: readonly object[], key: string, compute: () =>
 export function refKey(ref: Reference | string | undefined): string | undefined {
   const s = typeof ref === 'string' ? ref : ref?.reference;
   if (!s || s.startsWith('#') || s.startsWith('urn:')) return undefined;
-  let key = refKeys.get(s);
-  if (key === undefined) {
-    const m = /([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(s);
-    key = m ? `${m[1]}/${m[2]}` : '';
-    if (refKeys.size > 100_000) refKeys.clear();
-    refKeys.set(s, key);
-  }
-  return key || undefined;
+  return refKeyOf(s) || undefined;
 }
-/** Parsed reference strings: rules resolve the same few thousand references over and over. */
-const refKeys = new Map<string, string>();
+/** Parsed reference strings ('' when not `Type/id`): rules resolve the same few thousand references over and over. */
+const refKeyOf = memoize(100_000, (s) => {
+  const m = /([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(s);
+  return m ? `${m[1]}/${m[2]}` : '';
+});
 
 /** True when the reference points at the resource. */
 export function refersTo(ref: Reference | string | undefined, r: AnyResource | undefined): boolean {

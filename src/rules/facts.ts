@@ -12,6 +12,7 @@ import { CS, EXT, SYSTEM, isHcpcs } from '../prss/terminology';
 import { ResourceBag, refKey, refersTo, type RuleContext } from './context';
 import type { Jurisdiction } from './engine';
 import { deepFreeze } from '../deep-freeze';
+import { memoize } from '../memo';
 
 // ---- extensions ---------------------------------------------------------------------------------
 
@@ -89,18 +90,11 @@ export const daysBetween = (a: string, b: string) => {
   const db = utcDayNumber(b);
   return Number.isFinite(da) && Number.isFinite(db) ? db - da : differenceInCalendarDays(toDate(b), toDate(a));
 };
-/** Days since 1970-01-01 of a well-formed YYYY-MM-DD (NaN otherwise). */
-function utcDayNumber(day: string): number {
-  let n = dayNumbers.get(day);
-  if (n === undefined) {
-    n = (calendarDate(day)?.getTime() ?? NaN) / 86_400_000;
-    if (dayNumbers.size > 50_000) dayNumbers.clear();
-    dayNumbers.set(day, n);
-  }
-  return n;
-}
-/** Day numbers by date: the rules compare the same few hundred dates of a member's year over and over. */
-const dayNumbers = new Map<string, number>();
+/**
+ * Days since 1970-01-01 of a well-formed YYYY-MM-DD (NaN otherwise), kept by date: the rules compare
+ * the same few hundred dates of a member's year over and over.
+ */
+const utcDayNumber = memoize(50_000, (day) => (calendarDate(day)?.getTime() ?? NaN) / 86_400_000);
 export const addDays = (day: string, n: number): string => {
   const t = utcDayNumber(day);
   if (Number.isFinite(t)) {

@@ -5,6 +5,7 @@
  */
 import type { Encounter, Period } from 'fhir/r4';
 import { startOfWeek } from 'date-fns';
+import { memoize } from '../../memo';
 import type { RuleContext } from '../context';
 import type { Finding } from '../engine';
 import { authorizedUnits, currentLines, encounterKind, memo, programExtension, programOfCode, storedLinesOtherThan, toDate, type BilledLine } from '../facts';
@@ -36,18 +37,15 @@ export const sameYear = (a: string, b: string) =>
 export { monthOf } from '../facts';
 /** The first day (YYYY-MM-DD) of the calendar week holding the day. */
 export function weekOf(day: string, weekStartsOn: RuleContext['options']['weekStartsOn']): string {
-  const byDay = weeks[weekStartsOn];
-  let week = byDay.get(day);
-  if (week === undefined) {
-    const d = startOfWeek(toDate(day), { weekStartsOn });
-    week = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-    if (byDay.size > 50_000) byDay.clear();
-    byDay.set(day, week);
-  }
-  return week;
+  return weekStarts[weekStartsOn](day);
 }
 /** Week starts by first day of the week, then by day: every limit rule asks again for each line of the member's year. */
-const weeks = Array.from({ length: 7 }, () => new Map<string, string>());
+const weekStarts = Array.from({ length: 7 }, (_, weekStartsOn) =>
+  memoize(50_000, (day) => {
+    const d = startOfWeek(toDate(day), { weekStartsOn: weekStartsOn as RuleContext['options']['weekStartsOn'] });
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  }),
+);
 /** Last calendar day of the month `n` months after the month of `day` (n = 0: the day's own month). */
 export function monthEnd(day: string, n = 0): string {
   const y = Number(day.slice(0, 4));
