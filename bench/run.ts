@@ -29,8 +29,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { listenMedplum } from './medplum-peer';
 import { listenOurs, openBenchStore, withoutContextCache, type StoreKind } from './ours';
-import { machine, peakRssMb, ratio, round, rssMb } from './stats';
-import { claimValidate, collect, validateMemory, firstAsk, ingest, operations, probe, requests, targets, type SuiteOptions } from './store-bench';
+import { collect, machine, peakRssMb, ratio, round, rssMb } from './stats';
+import { claimValidate, validateMemory, firstAsk, ingest, operations, probe, requests, targets, type SuiteOptions } from './store-bench';
 import { validatorBench } from './validator-bench';
 import { projectPath } from '../src/paths';
 

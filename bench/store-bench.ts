@@ -3,12 +3,10 @@
  * transaction ingest, read by id, the CarePlan search, and for ours Claim/$validate with memory
  * drift. All requests go over HTTP on loopback through the worker load driver.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { completeMembers, memberYear } from './generate';
 import { runLoad, type LoadResult, type RequestSpec } from './load';
 import { prng } from './generate';
-import { mb, rssMb, round, withGcSummary, type LatencySummary } from './stats';
+import { collect, mb, rssMb, round, withGcSummary, type LatencySummary } from './stats';
 
 export interface SuiteOptions {
   size: number;
@@ -90,17 +88,6 @@ export async function probe(base: string, spec: RequestSpec): Promise<{ status: 
   if (body.resourceType === 'Bundle') return { status: res.status, resourceType: 'Bundle', entries: body.entry?.length ?? 0, total: body.total };
   if (body.resourceType === 'OperationOutcome') return { status: res.status, resourceType: 'OperationOutcome', issues: (body.issue ?? []).map((i) => `${i.severity}${i.details?.coding?.[0]?.code ? ` ${i.details.coding[0].code}` : ''}`) };
   return { status: res.status, resourceType: body.resourceType };
-}
-
-let gcFn: (() => void) | undefined;
-/** A full GC before a memory reading, so drift is retained memory and not garbage not yet collected. */
-export function collect(): void {
-  if (!gcFn) {
-    v8.setFlagsFromString('--expose-gc');
-    gcFn = vm.runInNewContext('gc') as () => void;
-  }
-  gcFn();
-  gcFn();
 }
 
 /**

@@ -26,12 +26,8 @@
 import v8 from 'node:v8';
 import type { Config } from './config';
 
-let applied: number | undefined;
-
-/** Apply the engine settings of `config` to this process (idempotent; the last call wins). */
+/** Apply the engine settings of `config` to this process (calling it again is harmless; the last call wins). */
 export function applyRuntimeSettings(config: Pick<Config, 'HEAP_GROWTH_PERCENT'>): void {
-  if (applied === config.HEAP_GROWTH_PERCENT) return;
   v8.setFlagsFromString('--no-allocation-site-pretenuring');
   v8.setFlagsFromString(`--heap-growing-percent=${config.HEAP_GROWTH_PERCENT}`);
-  applied = config.HEAP_GROWTH_PERCENT;
 }
