@@ -3,7 +3,10 @@
  * in the domain model's shapes (a year of ≈150 sessions, a note and a claim per session, four reviews).
  */
 import type { Claim, DocumentReference, Encounter } from 'fhir/r4';
-import { bundles, completeMembers, memberYear, resources } from './generate';
+import { ResourceBag, defaultRuleOptions } from '../src/rules/context';
+import { runRules } from '../src/rules/engine';
+import '../src/rules/index';
+import { bundles, completeMembers, memberYear, resources, staffResources } from './generate';
 
 describe('bench data generator', () => {
   it('gives byte-identical bundles for the same seed and different ones for another seed', () => {
@@ -40,6 +43,16 @@ describe('bench data generator', () => {
     expect(claim.item![0].servicedDate).toBe(session.period!.start!.slice(0, 10));
     const minutes = (Date.parse(session.period!.end!) - Date.parse(session.period!.start!)) / 60000;
     expect(claim.item![0].quantity!.value).toBe(Math.floor(minutes / 15));
+  });
+
+  it('raises none of the rules of issue 25 on a member year: coverage in force, PRS qualifications, enrolled assessor, activities on every session', () => {
+    const y = memberYear(3);
+    const bag = new ResourceBag([...staffResources(y.scenario), ...y.resources]);
+    const added = new Set(['coverage-active', 'va-prs-qualifications', 'va-assessor-enrolled', 'va-session-activities']);
+    const fired = y.claims.flatMap((claim) => runRules({ jurisdiction: 'US-VA', claim, data: bag, options: defaultRuleOptions })
+      .filter((r) => added.has(r.rule.id)).map((r) => `${claim.id}: ${r.rule.id}`));
+    expect(y.claims.length).toBeGreaterThan(100);
+    expect(fired).toEqual([]);
   });
 
   it('shares one provider and its staff among ten members, written once before the first of them', () => {

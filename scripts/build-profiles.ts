@@ -139,6 +139,11 @@ export const CODE_SYSTEMS: CodeSystemSource[] = [
       ['public-support-group', 'Public support group', undefined, { covered: false }],
       ['recreational', 'Recreational or diversionary activity', undefined, { covered: false }],
       ['skills-training', 'Skills training', undefined, { covered: false }],
+      // Covered in Virginia and Indiana; not billable in Connecticut (ct-nonbillable names them).
+      ['health-monitoring', 'Health monitoring', 'Day-to-day monitoring of the participant\'s health and welfare. Not billable in Connecticut.', { covered: true }],
+      ['social', 'Social activity', 'An activity for social purposes. Not billable in Connecticut when the service is solely social.', { covered: true }],
+      ['educational', 'Educational activity', 'An activity for educational purposes. Not billable in Connecticut when the service is solely educational.', { covered: true }],
+      ['vocational', 'Vocational activity', 'An activity for vocational purposes. Not billable in Connecticut when the service is solely vocational.', { covered: true }],
     ],
   },
   {
@@ -605,7 +610,7 @@ export const PROFILES: ProfileSource[] = [
       req('CarePlan.period.start'),
       req('CarePlan.created'),
       req('CarePlan.author', undefined, { type: ref(...PRACTITIONER_TARGETS) }),
-      req('CarePlan.supportingInfo', undefined, { short: 'The assessment (prss-assessment) the plan follows' }),
+      el('CarePlan.supportingInfo', { short: 'The assessment (prss-assessment) the plan follows; a plan without it is stored and reported by va-assessment-required' }),
       req('CarePlan.goal', undefined, { type: ref('prss-goal') }),
       ...extensions('CarePlan.activity.detail', [['planned-intensity', 0, '1']]),
       el('CarePlan.activity.detail.code', { binding: bind('required', 'prss-service') }),

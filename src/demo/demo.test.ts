@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CodeableConcept, ElementDefinition, FhirResource, StructureDefinition } from 'fhir/r4';
+import type { Claim, CodeableConcept, ElementDefinition, FhirResource, StructureDefinition } from 'fhir/r4';
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
 import { CANONICAL } from '../prss/terminology';
+import { ResourceBag, defaultRuleOptions } from '../rules/context';
+import { runRules } from '../rules/engine';
+import '../rules/index';
 import { demoResources, loadDemoData } from './index';
 
 const PROFILES_DIR = path.resolve(__dirname, '..', '..', 'profiles');
@@ -65,6 +68,15 @@ describe('demo data', () => {
   it('is the same every time it is built, so loading it twice changes nothing', () => {
     expect(loadDemoData()).toEqual(bundle);
     expect(demoResources()).toEqual(resources);
+  });
+
+  it('bills only clean claims: every rule of the Virginia pack (the five rules of issue 25 included) passes every demo claim', () => {
+    const bag = new ResourceBag(resources);
+    const claims = resources.filter((r): r is Claim => r.resourceType === 'Claim');
+    expect(claims.length).toBeGreaterThanOrEqual(35);
+    const findings = claims.flatMap((claim) =>
+      runRules({ jurisdiction: 'US-VA', claim, data: bag, options: defaultRuleOptions }).map((r) => `${claim.id}: ${r.rule.id} at ${r.finding.expression}: ${r.finding.diagnostics}`));
+    expect(findings).toEqual([]);
   });
 
   it('resolves every reference inside the bundle', () => {

@@ -295,7 +295,8 @@ export function buildScenario(opts: ScenarioOptions = {}): Scenario {
     item: [{
       sequence: 1, careTeamSequence: [1], diagnosisSequence: [1],
       productOrService: cc(SYSTEM.hcpcs, code), servicedDate: serviceDate,
-      locationCodeableConcept: cc(SYSTEM.placeOfService, '11'),
+      // Connecticut peer support takes place in the home (ct-setting); elsewhere the office is fine.
+      locationCodeableConcept: cc(SYSTEM.placeOfService, jurisdiction === 'US-CT' ? '12' : '11'),
       quantity: { value: units }, unitPrice: { value: unitPrice, currency: 'USD' }, net: { value: round2(units * unitPrice), currency: 'USD' },
       encounter: [ref(session)],
     }],

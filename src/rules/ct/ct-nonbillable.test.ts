@@ -53,4 +53,14 @@ describe('ct-nonbillable', () => {
     s.session.extension!.find((e) => e.url === EXT.contactMode)!.valueCode = 'telephone';
     expect(issues(s)).toEqual(rejected);
   });
+
+  it.each(['health-monitoring', 'social', 'educational', 'vocational'])('rejects a session whose only activity is %s (not billable in Connecticut)', (code) => {
+    const s = activities(scenario(), code);
+    expect(issues(s)).toEqual(rejected);
+    expect(check(rule, s)[0].diagnostics).toContain(code === 'health-monitoring' ? 'day-to-day monitoring' : `solely for ${code} purposes`);
+  });
+
+  it('passes a session that mixes coaching with educational and social activities', () => {
+    expect(issues(activities(scenario(), 'recovery-coaching', 'educational', 'social'))).toEqual([]);
+  });
 });

@@ -10,7 +10,11 @@ const NONBILLABLE: Record<string, string> = {
   transportation: 'time spent solely transporting',
   documentation: 'progress notes or billing documentation',
   'case-management': 'coordination with other service providers',
-  recreational: 'services solely for social or recreational purposes',
+  'health-monitoring': 'day-to-day monitoring of the participant\'s health and welfare',
+  social: 'services solely for social purposes',
+  recreational: 'services solely for recreational purposes',
+  educational: 'services solely for educational purposes',
+  vocational: 'services solely for vocational purposes',
   'on-the-job-training': 'services solely for vocational purposes',
   'room-and-board': 'room and board',
 };
@@ -35,12 +39,12 @@ export const ctNonbillable = defineRule({
   severity: 'error',
   scope: 'line',
   pack: 'US-CT',
-  description: 'Not billable: time spent solely transporting, supervision and team consultation, coordination with other providers, telephone contact, no-shows and missed or cancelled visits, documentation, services solely social, recreational, educational or vocational, room and board.',
+  description: 'Not billable (the activity codes `transportation`, `health-monitoring`, `social`, `recreational`, `educational`, `vocational`, `documentation`, `room-and-board` and the rest of the non-covered list name them): time spent solely transporting, supervision and team consultation, coordination with other providers, day-to-day monitoring, telephone contact, authorization calls, no-shows and missed or cancelled visits, documentation and oversight-data work, services solely social, recreational, educational or vocational, room and board.',
   citation: {
     seed: '004_e014bb82c3cf3ac6.txt',
     section: 'Limitations (7); Non-billable Activities (1)-(9)',
     quote: 'The following activities are not billable, but have been factored into payment rates:',
-    note: 'Judged from the session: its kind (supervision, collaboration, contact attempt), status, member presence, contact mode, and activities (a session whose every activity is non-billable). Day-to-day monitoring, authorization calls and oversight-data work have no element of their own; their time is recorded as `interruption` and never reaches the units.',
+    note: 'Judged from the session: its kind (supervision, collaboration, contact attempt), status, member presence, contact mode, and activities (a session whose every activity is non-billable). The prss-activity codes `health-monitoring` (day-to-day monitoring), `social`, `educational` and `vocational` are covered elsewhere but not billable in Connecticut (Limitations (7)(E), Non-billable Activities (1)). Authorization calls and oversight-data work have no element of their own; their time is recorded as `interruption` and never reaches the units.',
   },
   check(ctx) {
     return datedLines(ctx).flatMap((line) => {

@@ -8,10 +8,10 @@ const rules = Object.values(pack);
 const squash = (s: string) => s.replace(/-[ \t]*\r?\n\s*/g, '-').replace(/\s+/g, ' ').trim();
 
 describe('the Connecticut pack', () => {
-  it('registers the twelve rules of rules.md, each under pack US-CT', () => {
+  it('registers the thirteen rules of rules.md, each under pack US-CT', () => {
     expect(rules.map((r) => r.id).sort()).toEqual([
       'ct-act-csp-exclusion', 'ct-face-to-face', 'ct-licensed-supervision', 'ct-min-duration', 'ct-nonbillable', 'ct-one-staff',
-      'ct-plan-limits', 'ct-provider-qualified', 'ct-rate', 'ct-residential-concurrency', 'ct-supported-employment', 'ct-unit-time',
+      'ct-plan-limits', 'ct-provider-qualified', 'ct-rate', 'ct-residential-concurrency', 'ct-setting', 'ct-supported-employment', 'ct-unit-time',
     ]);
     expect(rules.every((r) => r.pack === 'US-CT')).toBe(true);
   });

@@ -4,6 +4,7 @@ export { ctMinDuration } from './ct-min-duration';
 export { ctUnitTime } from './ct-unit-time';
 export { ctPlanLimits } from './ct-plan-limits';
 export { ctFaceToFace } from './ct-face-to-face';
+export { ctSetting } from './ct-setting';
 export { ctActCspExclusion } from './ct-act-csp-exclusion';
 export { ctResidentialConcurrency } from './ct-residential-concurrency';
 export { ctOneStaff } from './ct-one-staff';

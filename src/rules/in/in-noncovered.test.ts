@@ -31,4 +31,8 @@ describe('in-noncovered', () => {
   it('passes a session that mixes a covered activity with a recreational one', () => {
     expect(issues(activities(scenario(), 'recovery-coaching', 'recreational'))).toEqual([]);
   });
+
+  it.each(['health-monitoring', 'social', 'educational', 'vocational'])('passes a session of %s alone: the code is not billable in Connecticut only', (code) => {
+    expect(issues(activities(scenario(), code))).toEqual([]);
+  });
 });

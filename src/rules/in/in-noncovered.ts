@@ -6,8 +6,14 @@ import { datedLines } from '../common/lines';
 
 /** Activities Indiana names as not billable: recreational/diversionary, skills training, case management. */
 const EXCLUDED = new Set(['recreational', 'skills-training', 'case-management']);
-/** Therapeutic or programmatic content (`prss-activity` covered codes). */
-const COVERED = new Set(['self-advocacy-planning', 'rrwp-development', 'crisis-support', 'self-management-skills', 'recovery-coaching', 'community-linkage']);
+/**
+ * Therapeutic or programmatic content (`prss-activity` covered codes), with the codes the domain model
+ * makes not billable in Connecticut only (covered elsewhere): health monitoring, social, educational, vocational.
+ */
+const COVERED = new Set([
+  'self-advocacy-planning', 'rrwp-development', 'crisis-support', 'self-management-skills', 'recovery-coaching', 'community-linkage',
+  'health-monitoring', 'social', 'educational', 'vocational',
+]);
 
 export const inNoncovered = defineRule({
   id: 'in-noncovered',

@@ -37,6 +37,13 @@ describe('checkSession', () => {
     expect(codes(check(e))).toContainEqual(['va-group-ratio', `Encounter.extension.where(url='${EXT.groupSize}')`]);
   });
 
+  it('a session that records no activity is reported by va-session-activities at the activity extension (a warning)', () => {
+    const e = { ...s.session, extension: s.session.extension!.filter((x) => x.url !== EXT.activity) };
+    const c = check(e);
+    expect(codes(c)).toEqual([['va-session-activities', `Encounter.extension.where(url='${EXT.activity}')`]]);
+    expect(c.issues[0].severity).toBe('warning');
+  });
+
   it('a session with no progress note is reported by va-progress-note', () => {
     const e = sessionEncounter('fresh', { member: s.member, prsRole: s.prsRole, plan: s.plan, goal: s.goal, program: 'arts', start: '2026-03-12T10:00:00-05:00', minutes: 30 });
     expect(codes(check(e))).toEqual([['va-progress-note', 'Encounter']]);

@@ -22,7 +22,7 @@ import { contextFor, filterBag, probeClaim } from './probe';
 
 export const SESSION_RULES: Record<Jurisdiction, string[]> = {
   'US-VA': [
-    'va-progress-note', 'va-documentation-timely', 'va-member-present', 'va-noncovered-activity', 'va-unit-time',
+    'va-progress-note', 'va-documentation-timely', 'va-member-present', 'va-noncovered-activity', 'va-session-activities', 'va-unit-time',
     'va-telephone-justification', 'va-group-ratio', 'va-fsp-caregiver', 'va-fsp-congregate', 'va-age-fsp', 'va-fsp-lived-experience',
   ],
   'US-IN': ['in-unit-time', 'in-no-group', 'in-face-to-face', 'in-noncovered', 'in-min-age'],
@@ -35,6 +35,7 @@ const ENCOUNTER_EXPRESSION: Record<string, string> = {
   'va-documentation-timely': 'Encounter',
   'va-member-present': extPath(EXT.memberPresent),
   'va-noncovered-activity': extPath(EXT.activity),
+  'va-session-activities': extPath(EXT.activity),
   'va-unit-time': 'Encounter.period',
   'va-telephone-justification': extPath(EXT.telephoneJustification),
   'va-group-ratio': extPath(EXT.groupSize),

@@ -18,7 +18,7 @@ function catalogIds(): string[] {
 describe('Virginia eligibility, assessment, plan and documentation rules', () => {
   it('registers exactly the rules of the two catalog sections, with their catalog severity and scope', () => {
     const ids = catalogIds();
-    expect(ids).toHaveLength(20);
+    expect(ids).toHaveLength(21);
     expect(vaPlanRules.map((r) => `${r.id} ${r.severity} ${r.scope}`).sort()).toEqual(ids.sort());
     expect(vaPlanRules.every((r) => r.pack === 'US-VA')).toBe(true);
   });

@@ -9,6 +9,7 @@ import { vaDxExclusion } from './va-dx-exclusion';
 import { vaFunctionalImpairment } from './va-functional-impairment';
 import { vaAssessmentRequired } from './va-assessment-required';
 import { vaAssessorCredential } from './va-assessor-credential';
+import { vaAssessorEnrolled } from './va-assessor-enrolled';
 import { vaAssessmentWindow } from './va-assessment-window';
 import { vaRrwpRequired } from './va-rrwp-required';
 import { vaRrwpSignatures } from './va-rrwp-signatures';
@@ -22,6 +23,6 @@ import { vaContactMinimum } from './va-contact-minimum';
 
 export const vaPlanRules = [
   vaAgePss, vaAgeFsp, vaFspCaregiver, vaFspCongregate, vaDxArts, vaDxMh, vaDxExclusion, vaFunctionalImpairment,
-  vaAssessmentRequired, vaAssessorCredential, vaAssessmentWindow, vaRrwpRequired, vaRrwpSignatures, vaRrwpIntensity,
+  vaAssessmentRequired, vaAssessorCredential, vaAssessorEnrolled, vaAssessmentWindow, vaRrwpRequired, vaRrwpSignatures, vaRrwpIntensity,
   vaRrwpGoals, vaRrwpReviewDue, vaRrwpReviewDocumented, vaProgressNote, vaDocumentationTimely, vaContactMinimum,
 ];

@@ -8,9 +8,9 @@ const rules = Object.values(staff);
 const squash = (s: string) => s.replace(/-[ \t]*\r?\n\s*/g, '-').replace(/\s+/g, ' ').trim();
 
 describe('the Virginia practitioner and provider rules', () => {
-  it('registers the eight rules of the catalog section, each under pack US-VA', () => {
+  it('registers the nine rules of the catalog section, each under pack US-VA', () => {
     expect(rules.map((r) => r.id).sort()).toEqual([
-      'va-caseload', 'va-fsp-lived-experience', 'va-provider-enrolled', 'va-prs-certified', 'va-prs-employed', 'va-prs-registered',
+      'va-caseload', 'va-fsp-lived-experience', 'va-provider-enrolled', 'va-prs-certified', 'va-prs-employed', 'va-prs-qualifications', 'va-prs-registered',
       'va-supervision-frequency', 'va-supervisor-qualified',
     ]);
     expect(rules.every((r) => r.pack === 'US-VA')).toBe(true);

@@ -16,7 +16,7 @@ function catalogIds(): string[] {
 describe('Virginia codes, units and limits rules', () => {
   it('registers exactly the rules of the catalog section, with their catalog severity and scope', () => {
     const ids = catalogIds();
-    expect(ids).toHaveLength(21);
+    expect(ids).toHaveLength(22);
     expect(vaUnitRules.map((r) => `${r.id} ${r.severity} ${r.scope}`).sort()).toEqual(ids.sort());
     expect(vaUnitRules.every((r) => r.pack === 'US-VA')).toBe(true);
   });

@@ -18,6 +18,7 @@ import { vaAfterDischarge } from './va-after-discharge';
 import { vaMemberPresent } from './va-member-present';
 import { vaCollaborationNotBillable } from './va-collaboration-not-billable';
 import { vaNoncoveredActivity } from './va-noncovered-activity';
+import { vaSessionActivities } from './va-session-activities';
 import { vaGroupRatio } from './va-group-ratio';
 import { vaServiceRegistration } from './va-service-registration';
 
@@ -25,12 +26,12 @@ export const vaUnitRules = [
   vaProcedureCode, vaClaimForm, vaDeliveryCodeMatch, vaUnitTime, vaBillableEncounter, vaRenderingPrs,
   vaDailyUnits, vaAnnualUnitsArts, vaAnnualUnitsMh, vaArtsMhOverlap, vaWeeklyPlanIntensity, vaTelephoneShare,
   vaTelephoneJustification, vaFailedContactPhoneCap, vaDischargeNoContact, vaAfterDischarge, vaMemberPresent,
-  vaCollaborationNotBillable, vaNoncoveredActivity, vaGroupRatio, vaServiceRegistration,
+  vaCollaborationNotBillable, vaNoncoveredActivity, vaSessionActivities, vaGroupRatio, vaServiceRegistration,
 ];
 
 export {
   vaProcedureCode, vaClaimForm, vaDeliveryCodeMatch, vaUnitTime, vaBillableEncounter, vaRenderingPrs,
   vaDailyUnits, vaAnnualUnitsArts, vaAnnualUnitsMh, vaArtsMhOverlap, vaWeeklyPlanIntensity, vaTelephoneShare,
   vaTelephoneJustification, vaFailedContactPhoneCap, vaDischargeNoContact, vaAfterDischarge, vaMemberPresent,
-  vaCollaborationNotBillable, vaNoncoveredActivity, vaGroupRatio, vaServiceRegistration,
+  vaCollaborationNotBillable, vaNoncoveredActivity, vaSessionActivities, vaGroupRatio, vaServiceRegistration,
 };

@@ -32,4 +32,10 @@ describe('va-noncovered-activity', () => {
     activities(s, ['public-support-group']);
     expect(check(vaNoncoveredActivity, s)).toHaveLength(1);
   });
+
+  it.each(['educational', 'health-monitoring', 'social', 'vocational'])('a session of %s alone is billable in Virginia (not billable in Connecticut only)', (code) => {
+    const s = buildScenario();
+    activities(s, [code]);
+    expect(check(vaNoncoveredActivity, s)).toEqual([]);
+  });
 });
