@@ -335,6 +335,27 @@ export function planReviews(plan: CarePlan): Review[] {
 }
 const planReviewReads = new WeakMap<object, Review[]>();
 
+/** Calendar days after a review is held within which it must be documented ("no later than 15 calendar days from the date of the review"). */
+export const REVIEW_DOCUMENTATION_DAYS = 15;
+
+/**
+ * How a review held on or before `day` stands on that day (va-rrwp-review-due's reading, rules.md):
+ * `counts` once documented within 15 calendar days of being held ("For DMAS to determine that these
+ * reviews are complete"); `pending` while those 15 days run and it is not documented yet (not
+ * missed); `late` when documented after them and `undocumented` when they ran out without it: neither
+ * counts. `documentBy` is the last day it may be documented.
+ */
+export type ReviewCount = 'counts' | 'pending' | 'late' | 'undocumented';
+export function reviewStanding(review: Pick<Review, 'date' | 'documented'>, day: string): { standing: ReviewCount; documentBy: string } {
+  const documentBy = addDays(review.date!, REVIEW_DOCUMENTATION_DAYS);
+  const doc = review.documented;
+  if (doc && doc <= documentBy) return { standing: doc <= day ? 'counts' : 'pending', documentBy };
+  if (day <= documentBy) return { standing: 'pending', documentBy };
+  return { standing: doc ? 'late' : 'undocumented', documentBy };
+}
+/** A review that keeps the 90-day cycle going on the day: it counts, or it is still pending. */
+export const reviewHolds = (standing: ReviewCount) => standing === 'counts' || standing === 'pending';
+
 // ---- diagnoses -----------------------------------------------------------------------------------
 
 /** ICD-10-CM category of a code as letter + two-digit number (`F11.20` → F, 11). */
