@@ -45,8 +45,8 @@ export async function buildServer(options: ServerOptions): Promise<App> {
 export function claimWriteCheck(config: Config): FhirDeps['claimCheck'] {
   if (config.CLAIM_RULES === 'off') return undefined;
   const ruleOptions = ruleOptionsFrom(config);
-  return async (claim, repo) => {
-    const check = await checkClaim(repo, claim as Claim, { ruleOptions });
+  return async (claim, repo, options) => {
+    const check = await checkClaim(repo, claim as Claim, { ruleOptions, notCounted: options?.later });
     if (config.CLAIM_RULES === 'enforce' && hasErrors(check.issues)) throw unprocessable(check.issues);
     return check.issues;
   };

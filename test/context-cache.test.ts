@@ -89,12 +89,14 @@ describe('a cached member context follows every write', () => {
 });
 
 describe('claims checked on write, inside a transaction', () => {
-  it('the claims of one Bundle each count the others (one gather, shared until the transaction writes again)', async () => {
+  it('the claims of one Bundle count in bundle order: the second counts the first, the first not the second (one gather, shared until the transaction writes again)', async () => {
     const a = sameDayClaim('cache-bundle-a', 8);
     const b = sameDayClaim('cache-bundle-b', 9);
     const res = await request(t.app.http).post('/fhir').set('Content-Type', FHIR_JSON).send(JSON.stringify(transaction([a, b])));
     expect(res.status).toBe(200);
-    for (const entry of res.body.entry) expect(ruleIds(entry.response.outcome)).toContain('va-daily-units');
+    // 8 units alone are within the day's 16; with the first claim's 8, the second's 9 make 17.
+    expect(ruleIds(res.body.entry[0].response.outcome)).not.toContain('va-daily-units');
+    expect(ruleIds(res.body.entry[1].response.outcome)).toContain('va-daily-units');
     const del: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [a, b].map((c) => ({ request: { method: 'DELETE', url: `Claim/${c.id}` } })) };
     expect((await request(t.app.http).post('/fhir').set('Content-Type', FHIR_JSON).send(JSON.stringify(del))).status).toBe(200);
   });

@@ -71,8 +71,12 @@ export interface ResourceValidator {
   profile(resource: Resource, profiles?: string[]): OperationOutcomeIssue[];
 }
 
-/** Checks Claims against the PRSS rules when they are written (wired by the rule engine). */
-export type ClaimWriteCheck = (claim: Resource, repo: Repository) => Promise<OperationOutcomeIssue[]>;
+/**
+ * Checks Claims against the PRSS rules when they are written (wired by the rule engine). In a
+ * transaction Bundle, `later` names the claims of the entries after this one (ids): stored with it,
+ * they do not count toward its limits (claims count in bundle order).
+ */
+export type ClaimWriteCheck = (claim: Resource, repo: Repository, options?: { later?: string[] }) => Promise<OperationOutcomeIssue[]>;
 
 export interface FhirDeps {
   repo: Repository;

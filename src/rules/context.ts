@@ -32,6 +32,12 @@ export interface RuleContext {
   claim: Claim;
   data: ResourceBag;
   options: RuleOptions;
+  /**
+   * Ids of stored claims that do not count toward the claim's limits although they are in the bag:
+   * the claims of the same transaction Bundle that come after it in bundle order (each claim counts
+   * the lines of the entries before it, never those after).
+   */
+  notCounted?: readonly string[];
 }
 
 type AnyResource = FhirResource & { id?: string };

@@ -223,7 +223,8 @@ export const currentLines = (ctx: RuleContext): readonly BilledLine[] =>
 
 /**
  * The member's stored lines less those of the claim being checked, stored under its id or another
- * version with its identifier (it counts once, as the claim being checked); `billedOnly` also leaves
+ * version with its identifier (it counts once, as the claim being checked), and less those of the
+ * claims that do not count before it (`ctx.notCounted`: later entries of its transaction Bundle); `billedOnly` also leaves
  * out preauthorizations and predeterminations. Kept per bag under the stored claims left out, so the
  * requests that validate one member's claims share the list instead of filtering the year each time.
  */
@@ -233,6 +234,8 @@ export function storedLinesOtherThan(ctx: RuleContext, billedOnly: boolean): rea
   const stored = storedLines(bag, patient);
   const same = new Set<Claim>(stored.byId.get(ctx.claim.id ?? '') ?? []);
   for (const x of ctx.claim.identifier ?? []) if (x.value) for (const c of stored.byIdentifier.get(`${x.system}|${x.value}`) ?? []) same.add(c);
+  // Later entries of the claim's transaction Bundle are stored already but do not count before it.
+  for (const id of ctx.notCounted ?? []) for (const c of stored.byId.get(id) ?? []) same.add(c);
   // Stored claims are frozen records with an id and a distinct Type/id in the bag: their ids name them.
   const left = [...same].map((c) => c.id).sort().join(',');
   return bag.fact(`storedLinesOtherThan|${patient}|${billedOnly}|${left}`, () =>
@@ -333,6 +336,33 @@ export const plansOf = (ctx: RuleContext) => {
   return ctx.data.filtered<CarePlan>('CarePlan', `rrwp|${member}`, (p) => refKey(p.subject) === member && hasCode(p.category, CS.careplanCategory, 'rrwp'));
 };
 export const planProgram = (p: CarePlan) => extCode(p, EXT.program) as 'arts' | 'mh' | undefined;
+
+/**
+ * Where a plan was amended by a new CarePlan that `replaces` it: the replacing plan and the day it
+ * applies from (its `period.start`, else its `created`); the old plan ends there (it applies up to
+ * the day before). The earliest such plan when several name it; drafts and plans entered in error
+ * replace nothing. An update of a plan in place is a correction: it applies to all its dates, and is
+ * simply the plan as stored.
+ */
+export function replacementOf(bag: ResourceBag, plan: CarePlan): { by: CarePlan; from: string } | undefined {
+  if (!plan.id) return undefined;
+  const key = `CarePlan/${plan.id}`;
+  return bag.fact(`replacementOf|${key}`, () => {
+    let best: { by: CarePlan; from: string } | undefined;
+    for (const p of bag.referencing<CarePlan>(key, 'CarePlan')) {
+      if (p.id === plan.id || p.status === 'draft' || p.status === 'entered-in-error') continue;
+      if (!(p.replaces ?? []).some((r) => refKey(r) === key)) continue;
+      const from = dayOf(p.period?.start) ?? dayOf(p.created);
+      if (from && (!best || from < best.from)) best = { by: p, from };
+    }
+    return best;
+  });
+}
+/** False on and after the day a replacing plan applies from: the plan no longer applies then. */
+export const notReplacedOn = (bag: ResourceBag, plan: CarePlan, day: string): boolean => {
+  const r = replacementOf(bag, plan);
+  return !r || day < r.from;
+};
 export const sessionsOf = (ctx: RuleContext) => {
   const member = refKey(ctx.claim.patient);
   return ctx.data.filtered<Encounter>('Encounter', `subject|${member}`, (e) => refKey(e.subject) === member);

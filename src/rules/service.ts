@@ -40,10 +40,21 @@ export function ruleOptionsFrom(config: { WEEK_START: number; HOLIDAYS: string[]
   return { weekStartsOn: (config.WEEK_START % 7) as RuleOptions['weekStartsOn'], extraHolidays: config.HOLIDAYS, ctCodes: config.CT_CODES, ctRate: config.CT_RATE };
 }
 
-export async function checkClaim(repo: Repository, claim: Claim, options: { jurisdiction?: Jurisdiction; ruleOptions?: RuleOptions; synced?: Promise<void> } = {}): Promise<ClaimCheck> {
+export interface CheckOptions {
+  jurisdiction?: Jurisdiction;
+  ruleOptions?: RuleOptions;
+  synced?: Promise<void>;
+  /** Stored claims (ids) that do not count toward this claim's limits: the later entries of its transaction Bundle. */
+  notCounted?: readonly string[];
+}
+
+export async function checkClaim(repo: Repository, claim: Claim, options: CheckOptions = {}): Promise<ClaimCheck> {
   const data = await gatherClaimContext(repo, claim, options.synced);
   const chosen = options.jurisdiction ? { jurisdiction: options.jurisdiction } : jurisdictionOf({ claim, data });
-  const ctx: RuleContext = { jurisdiction: chosen.jurisdiction ?? 'US-VA', claim, data, options: options.ruleOptions ?? defaultRuleOptions };
+  const ctx: RuleContext = {
+    jurisdiction: chosen.jurisdiction ?? 'US-VA', claim, data, options: options.ruleOptions ?? defaultRuleOptions,
+    ...(options.notCounted?.length ? { notCounted: options.notCounted } : {}),
+  };
   // Without a pack, only the rules every pack shares can be judged.
   const rules = chosen.jurisdiction ? undefined : registeredRules().filter((r) => r.pack === 'common');
   const results = runRules(ctx, rules);

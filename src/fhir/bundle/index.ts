@@ -218,13 +218,16 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
       throw target ? inEntry(err, target.entry.index) : err;
     }
 
-    // 5. Claims against the rules, now that the whole bundle is stored.
+    // 5. Claims against the rules, now that the whole bundle is stored. Claims count in bundle order:
+    // each counts the lines of the entries before it, never those after (stored too by now).
+    const claimEntries = ops.flatMap((o, i) => (results[i].resource?.resourceType === 'Claim' ? [{ index: o.entry.index, id: results[i].id }] : []));
     for (let i = 0; i < ops.length; i++) {
       const o = ops[i];
       const r = results[i];
       if (deps.claimCheck && r.resource?.resourceType === 'Claim') {
+        const later = claimEntries.filter((c) => c.index > o.entry.index).map((c) => c.id);
         try {
-          o.warnings.push(...(await deps.claimCheck(r.resource, repo)));
+          o.warnings.push(...(await deps.claimCheck(r.resource, repo, { later })));
         } catch (err) {
           throw inEntry(err, o.entry.index);
         }

@@ -48,6 +48,7 @@ export function complianceParameters(c: Compliance): Parameters {
           P.date('date', r.date), P.date('due', r.due), P.bool('heldOnTime', r.heldOnTime), P.date('documented', r.documented),
           P.int('daysToDocument', r.daysToDocument), P.bool('documentedOnTime', r.documentedOnTime),
           ...r.signedBy.map((role) => P.code('signedBy', role)), P.bool('signaturesComplete', r.signaturesComplete),
+          P.code('standing', r.standing), P.bool('counts', r.counts), P.date('documentBy', r.documentBy),
         ])),
       ]),
       ...c.months.map((m) => P.group('month', [
@@ -65,6 +66,8 @@ export function complianceParameters(c: Compliance): Parameters {
         P.date('lastFaceToFace', c.discharge.lastFaceToFace), P.int('monthsWithoutFaceToFace', c.discharge.monthsWithoutFaceToFace),
         P.bool('triggered', c.discharge.triggered), P.date('dischargeOn', c.discharge.dischargeOn),
       ]),
+      ...(c.replacedBy ? [P.group('replacedBy', [P.ref('plan', c.replacedBy.plan), P.date('from', c.replacedBy.from)])] : []),
+      ...(c.transition ? [P.group('transition', [P.date('firstSession', c.transition.firstSession), P.date('end', c.transition.end), P.bool('inWindow', c.transition.inWindow)])] : []),
       { name: 'outcome', resource: findingsOutcome(c.findings, `CarePlan/${c.plan.id} as of ${c.asOf}`) },
     ]),
   };

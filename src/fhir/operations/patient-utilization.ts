@@ -32,6 +32,7 @@ export function utilizationParameters(member: string, u: Utilization): Parameter
       ])),
       ...u.authorizations.map((a) => P.group('authorization', [P.ref('claim', a.claim), P.int('units', a.units), P.date('start', a.start), P.date('end', a.end)])),
       P.int('authorizedUnits', u.authorizations.reduce((s, a) => s + a.units, 0)),
+      ...(u.transition ? [P.group('transition', [P.date('firstSession', u.transition.firstSession), P.date('end', u.transition.end), P.bool('inWindow', u.transition.inWindow)])] : []),
     ]),
   };
 }

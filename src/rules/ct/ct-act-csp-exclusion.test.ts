@@ -22,17 +22,33 @@ describe('ct-act-csp-exclusion', () => {
     expect(issues(early())).toEqual([]);
   });
 
-  it('passes during the step-down: the ACT episode ends on day 30 after the first waiver session', () => {
-    const s = early();
+  it('passes during the step-down whatever the episode\'s end: a line on day 30 after the first waiver session inside an open-ended ACT episode', () => {
+    const s = buildScenario({ jurisdiction: 'US-CT', serviceDate: '2026-02-11' });
+    store(s, episode(s, 'act', '2025-06-01'));
+    expect(issues(s)).toEqual([]);
+    const e = early();
+    store(e, episode(e, 'act', '2025-06-01', '2026-12-31'));
+    expect(issues(e)).toEqual([]);
+  });
+
+  it('rejects the line with ct-act-csp-exclusion on day 31 after the first waiver session, inside the ACT episode', () => {
+    const s = buildScenario({ jurisdiction: 'US-CT', serviceDate: '2026-02-12' });
+    store(s, episode(s, 'act', '2025-06-01', '2026-02-12'));
+    expect(issues(s)).toEqual(rejected);
+    expect(check(rule, s)[0].diagnostics).toContain('the 30-day transition, which ended on 2026-02-11 (30 days after the first waiver peer support session on 2026-01-12)');
+  });
+
+  it('passes a line on day 31 when the ACT episode ended on day 30', () => {
+    const s = buildScenario({ jurisdiction: 'US-CT', serviceDate: '2026-02-12' });
     store(s, episode(s, 'act', '2025-06-01', '2026-02-11'));
     expect(issues(s)).toEqual([]);
   });
 
-  it('rejects the line with ct-act-csp-exclusion when the ACT episode ends on day 31 after the first waiver session', () => {
-    const s = early();
-    store(s, episode(s, 'act', '2025-06-01', '2026-02-12'));
-    expect(issues(s)).toEqual(rejected);
-    expect(check(rule, s)[0].diagnostics).toContain('first waiver peer support session on 2026-01-12');
+  it('starts the transition at a first session billed on this claim when none is on file', () => {
+    const s = buildScenario({ jurisdiction: 'US-CT', serviceDate: '2026-01-05' });
+    store(s, episode(s, 'csp', '2025-06-01'));
+    expect(s.sessions.map((e) => e.period!.start!.slice(0, 10))).toEqual(['2026-01-05']);
+    expect(issues(s)).toEqual([]);
   });
 
   it('rejects a line inside an open-ended CSP episode', () => {

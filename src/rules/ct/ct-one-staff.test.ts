@@ -47,4 +47,22 @@ describe('ct-one-staff', () => {
     s.claim.item!.push({ ...s.claim.item![0], sequence: 2, careTeamSequence: [2] });
     expect(issues(s)).toEqual(rejected(1));
   });
+
+  it('does not count another staff member\'s claim that is cancelled or entered in error', () => {
+    for (const status of ['cancelled', 'entered-in-error'] as const) {
+      const s = otherStaffClaim(scenario(), '2026-03-10T10:30:00-05:00', 60);
+      const base = s.resources.bind(s);
+      s.resources = () => base().map((r) => (r.id === 'other-claim' ? { ...(r as Claim), status } : r));
+      expect(issues(s)).toEqual([]);
+    }
+  });
+
+  it('does not count an overlapping session that is cancelled or entered in error, though an active claim bills it', () => {
+    for (const status of ['cancelled', 'entered-in-error'] as const) {
+      const s = otherStaffClaim(scenario(), '2026-03-10T10:30:00-05:00', 60);
+      const base = s.resources.bind(s);
+      s.resources = () => base().map((r) => (r.id === 'other-staff-session' ? { ...r, status } as FhirResource : r));
+      expect(issues(s)).toEqual([]);
+    }
+  });
 });

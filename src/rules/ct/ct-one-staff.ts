@@ -19,7 +19,7 @@ export const ctOneStaff = defineRule({
     seed: '004_e014bb82c3cf3ac6.txt',
     section: 'Limitations (6)',
     quote: 'A claim for reimbursement may be submitted for the qualifying waiver services activities of only one staff member providing Peer Support services to a participant during a specific time period (i.e., billable unit of time);',
-    note: 'Two billed lines of the member whose sessions overlap in time and whose rendering staff differ: the line already stored (or earlier on the claim) stands, the other is denied.',
+    note: 'Two billed lines of the member whose sessions overlap in time and whose rendering staff differ: the line already stored (or earlier on the claim) stands, the other is denied. Lines of cancelled or entered-in-error claims, and sessions cancelled or entered in error, never count.',
   },
   check(ctx) {
     const all = memberLines(ctx);
@@ -36,8 +36,10 @@ export const ctOneStaff = defineRule({
       const clash = all.find((o) => {
         if (o === line || (o.current && o.index > line.index)) return false;
         const other = o.encounter ?? lineEncounter(ctx.data, o.item);
+        // A cancelled or entered-in-error session never took place: it claims no time.
+        if (!other || other.status === 'cancelled' || other.status === 'entered-in-error') return false;
         const otherStaff = person(o);
-        return !!other && !!otherStaff && otherStaff !== staff && overlap(session.encounter, other);
+        return !!otherStaff && otherStaff !== staff && overlap(session.encounter, other);
       });
       if (!clash) continue;
       const who = practitionerOf(ctx.data, renderingRef(clash.claim, clash.item));

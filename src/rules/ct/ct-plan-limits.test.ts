@@ -1,5 +1,5 @@
 import type { Claim, FhirResource } from 'fhir/r4';
-import { buildScenario, check, type Scenario } from '../testing';
+import { amendedPlan, buildScenario, check, type Scenario } from '../testing';
 import type { RuleOptions } from '../context';
 import { ctPlanLimits as rule } from './ct-plan-limits';
 
@@ -65,5 +65,24 @@ describe('ct-plan-limits', () => {
     s.plan.status = 'draft';
     expect(issues(s)).toEqual([{ rule: 'ct-plan-limits', severity: 'error', expression: 'Claim.item[0].servicedDate', item: 0, allowedUnits: 0 }]);
     expect(check(rule, s, 'US-CT')[0].diagnostics).toContain('no plan covers the date');
+  });
+
+  describe('a plan amended by a new CarePlan that replaces it applies from the new plan\'s start', () => {
+    // The old plan allows 8 units a day; the new one, from 2026-03-10, 2 units a day. The session names the old plan.
+    const amended = (serviceDate: string) => {
+      const s = buildScenario({ jurisdiction: 'US-CT', serviceDate });
+      const next = amendedPlan(s, 'rrwp-amended', '2026-03-10', { daysPerWeek: 3, hoursPerWeek: 4, unitsPerDay: 2 });
+      const base = s.resources.bind(s);
+      s.resources = (): FhirResource[] => [...base(), next];
+      return s;
+    };
+    it('from the new plan\'s start day the line is judged under it, though its session names the old plan', () => {
+      const s = amended('2026-03-10');
+      expect(issues(s)).toEqual([quantity(2)]);
+      expect(check(rule, s, 'US-CT')[0].diagnostics).toContain('2 units per day');
+    });
+    it('on the day before the new plan starts the old plan applies', () => {
+      expect(issues(amended('2026-03-09'))).toEqual([]);
+    });
   });
 });

@@ -2,7 +2,7 @@ import type { CarePlan } from 'fhir/r4';
 import { format, startOfWeek } from 'date-fns';
 import { EXT } from '../../prss/terminology';
 import { defineRule, type Finding } from '../engine';
-import { addDays, ext, extRef, memberLines, periodCovers, plansOf, toDate } from '../facts';
+import { addDays, ext, extRef, memberLines, notReplacedOn, periodCovers, plansOf, replacementOf, toDate } from '../facts';
 import { dateExpression, fmt, lineSession } from '../va/facts-staff';
 
 interface Intensity { daysPerWeek?: number; hoursPerWeek?: number; unitsPerDay?: number }
@@ -35,7 +35,7 @@ export const ctPlanLimits = defineRule({
     seed: '004_e014bb82c3cf3ac6.txt',
     section: 'Limitations (1), (2)',
     quote: 'Peer Support services are subject to service volume (number of ¼ hours service units per day and/or week) and duration (number of months or specified service end date) limits established in the waiver Recovery Plan approved by DMHAS and DSS.',
-    note: 'The plan of a line is the one its session serves (`rrwp`), else the member\'s plan whose period covers the date. Volume counts every billed line of the member with a Connecticut code; the week starts on the configured day (Monday by default).',
+    note: 'The plan of a line is the one its session serves (`rrwp`), else the member\'s plan whose period covers the date. A plan amended by a new CarePlan that `replaces` it applies up to the day before the new plan\'s `period.start` and the new one from then on (a session naming the old plan is judged under its replacement from that day); a plan updated in place applies as it now reads to all its dates. Volume counts every billed line of the member with a Connecticut code; the week starts on the configured day (Monday by default).',
   },
   check(ctx) {
     const plans = plansOf(ctx).filter(usable);
@@ -47,13 +47,19 @@ export const ctPlanLimits = defineRule({
       const at = { item: line.item, index: line.index, day: line.day };
       const served = lineSession(ctx, at)?.encounter;
       const named = served ? ctx.data.resolve<CarePlan>(extRef(served, EXT.rrwp), 'CarePlan') : undefined;
-      const plan = named && plans.includes(named) ? named : plans.find((p) => periodCovers(p.period, line.day));
+      // A plan applies over its period up to the start of a new plan that `replaces` it; the plan a
+      // session names gives way to its replacement from that day on.
+      const applies = (p: CarePlan) => periodCovers(p.period, line.day) && notReplacedOn(ctx.data, p, line.day);
+      let chosen = named && plans.includes(named) ? named : undefined;
+      for (let hops = 0; chosen && !notReplacedOn(ctx.data, chosen, line.day) && hops < 10; hops++) chosen = replacementOf(ctx.data, chosen)?.by;
+      const plan = (chosen && plans.includes(chosen) ? chosen : undefined) ?? plans.find(applies) ?? plans.find((p) => periodCovers(p.period, line.day));
       const findings: Finding[] = [];
       const limit = (diagnostics: string, expression: string, allowedUnits: number) =>
         findings.push({ diagnostics, expression, item: line.index, allowedUnits: Math.max(0, Math.min(line.units, allowedUnits)) });
 
-      if (!plan || !periodCovers(plan.period, line.day)) {
-        const span = plan ? ` (CarePlan/${plan.id} runs ${plan.period?.start?.slice(0, 10) ?? 'open'} to ${plan.period?.end?.slice(0, 10) ?? 'open'})` : '';
+      if (!plan || !applies(plan)) {
+        const replaced = plan && replacementOf(ctx.data, plan);
+        const span = plan ? ` (CarePlan/${plan.id} runs ${plan.period?.start?.slice(0, 10) ?? 'open'} to ${plan.period?.end?.slice(0, 10) ?? 'open'}${replaced ? `, replaced by CarePlan/${replaced.by.id} from ${replaced.from}` : ''})` : '';
         limit(`${line.day} (line ${line.index + 1}) is outside the period of the member's waiver Recovery Plan${span || ': no plan covers the date'}.`, dateExpression(at), 0);
       } else {
         const intensity = plannedIntensity(plan) ?? {};

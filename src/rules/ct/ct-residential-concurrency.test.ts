@@ -17,13 +17,27 @@ const withResidential = (s: Scenario, start: string, end?: string) => {
 };
 const early = () => buildScenario({ jurisdiction: 'US-CT', serviceDate: '2026-01-20' });
 
+/** First waiver peer support session 2026-01-12: the transition runs through 2026-02-11 (day 30). */
+const on = (serviceDate: string) => buildScenario({ jurisdiction: 'US-CT', serviceDate });
+
 describe('ct-residential-concurrency', () => {
-  it('passes during the transition: residential care ends on day 30 after the first waiver session', () => {
-    expect(issues(withResidential(early(), '2025-11-01', '2026-02-11'))).toEqual([]);
+  it('passes during the transition, whatever the residential episode\'s end: ongoing residential care, line on day 30 after the first waiver session', () => {
+    expect(issues(withResidential(on('2026-02-11'), '2025-11-01'))).toEqual([]);
+    expect(issues(withResidential(early(), '2025-11-01', '2026-12-31'))).toEqual([]);
   });
 
-  it('rejects the line with ct-residential-concurrency when residential care ends on day 31', () => {
-    expect(issues(withResidential(early(), '2025-11-01', '2026-02-12'))).toEqual(rejected);
+  it('rejects the line with ct-residential-concurrency on day 31 after the first waiver session, inside ongoing residential care', () => {
+    const s = withResidential(on('2026-02-12'), '2025-11-01');
+    expect(issues(s)).toEqual(rejected);
+    expect(check(rule, s)[0].diagnostics).toContain('after the 30-day transition, which ended on 2026-02-11 (30 days after the first waiver peer support session on 2026-01-12)');
+  });
+
+  it('rejects a line on day 31 even when the residential episode ends within 30 days of the first session (the date decides, not the episode\'s end)', () => {
+    expect(issues(withResidential(on('2026-02-12'), '2025-11-01', '2026-02-12'))).toEqual(rejected);
+  });
+
+  it('passes a line on day 31 when residential care ended the day before', () => {
+    expect(issues(withResidential(on('2026-02-12'), '2025-11-01', '2026-02-11'))).toEqual([]);
   });
 
   it('rejects a line during ongoing residential care', () => {
@@ -32,5 +46,12 @@ describe('ct-residential-concurrency', () => {
 
   it('passes a line on the day after residential care ended', () => {
     expect(issues(withResidential(buildScenario({ jurisdiction: 'US-CT' }), '2025-11-01', '2026-03-09'))).toEqual([]);
+  });
+
+  it('counts the transition from the first finished session: a cancelled earlier session does not start it', () => {
+    const s = on('2026-02-12');
+    s.sessions[0].status = 'cancelled';
+    // First finished session is now 2026-02-03: the transition runs through 2026-03-05.
+    expect(issues(withResidential(s, '2025-11-01'))).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import type { EpisodeOfCare } from 'fhir/r4';
 import { CS } from '../../prss/terminology';
 import { refKey, type RuleContext } from '../context';
 import type { Finding } from '../engine';
-import { codeIn, dayOf, daysBetween, encounterKind, memberLines, periodCovers, sessionDay, sessionsOf } from '../facts';
+import { addDays, codeIn, dayOf, encounterKind, memberLines, periodCovers, sessionDay, sessionsOf } from '../facts';
 import { dateExpression } from '../va/facts-staff';
 import { datedLines } from '../common/lines';
 
@@ -33,21 +33,32 @@ export function firstWaiverSession(ctx: RuleContext): string | undefined {
 export const TRANSITION_DAYS = 30;
 
 /**
- * Lines dated inside an episode of the given services, except during the transition: an episode
- * that ends within 30 days of the member's first waiver peer support session.
+ * The 30-day transition: from the member's first waiver peer support session through the 30th day
+ * after it (inclusive). Undefined when the member has no waiver session on file or billed.
+ */
+export function transitionWindow(ctx: RuleContext): { first: string; end: string } | undefined {
+  const first = firstWaiverSession(ctx);
+  return first ? { first, end: addDays(first, TRANSITION_DAYS) } : undefined;
+}
+
+/**
+ * Lines dated inside an episode of the given services, except during the transition (reading):
+ * dates within 30 days of the member's first waiver peer support session are allowed whatever the
+ * other episode's end; later dates inside an episode are not.
  */
 export function concurrencyFindings(ctx: RuleContext, types: OtherService[], label: string): Finding[] {
-  const first = firstWaiverSession(ctx);
+  const window = transitionWindow(ctx);
   return datedLines(ctx).flatMap((line) => {
-    const blocking = episodesOn(ctx, types, line.day).find((e) => {
-      const end = dayOf(e.period?.end);
-      return !(end && first && daysBetween(first, end) <= TRANSITION_DAYS);
-    });
+    if (window && window.first <= line.day && line.day <= window.end) return [];
+    const blocking = episodesOn(ctx, types, line.day)[0];
     if (!blocking) return [];
     const type = codeIn(blocking.type, CS.otherService)?.toUpperCase();
     const span = `${dayOf(blocking.period?.start) ?? 'open'} to ${dayOf(blocking.period?.end) ?? 'open'}`;
+    const transition = window
+      ? `after the ${TRANSITION_DAYS}-day transition, which ended on ${window.end} (${TRANSITION_DAYS} days after the first waiver peer support session on ${window.first})`
+      : 'and no waiver peer support session is on file to start a transition';
     return [{
-      diagnostics: `${line.day} (line ${line.index + 1}) falls inside the member's ${label} episode ${type} (EpisodeOfCare/${blocking.id}, ${span}), which does not end within ${TRANSITION_DAYS} days of the first waiver peer support session${first ? ` on ${first}` : ''}.`,
+      diagnostics: `${line.day} (line ${line.index + 1}) falls inside the member's ${label} episode ${type} (EpisodeOfCare/${blocking.id}, ${span}), ${transition}.`,
       expression: dateExpression(line),
       item: line.index,
     }];

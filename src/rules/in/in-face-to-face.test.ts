@@ -13,10 +13,23 @@ describe('in-face-to-face', () => {
     expect(issues(scenario())).toEqual([]);
   });
 
-  it('passes a two-way audio and video session (face to face)', () => {
+  it('rejects a two-way audio and video session with in-face-to-face (reading: Indiana allows no telemedicine)', () => {
     const s = scenario();
     mode(s, 'telehealth-video');
-    expect(issues(s)).toEqual([]);
+    expect(issues(s)).toEqual([{ rule: 'in-face-to-face', severity: 'error', expression: 'Claim.item[0].encounter[0]', item: 0 }]);
+    expect(check(rule, s)[0].diagnostics).toContain('by two-way video');
+  });
+
+  it('rejects an in-person session whose line is coded as video (modifier 95)', () => {
+    const s = scenario();
+    s.claim.item![0].modifier = [{ coding: [{ system: SYSTEM.cpt, code: '95' }] }];
+    expect(issues(s)).toEqual([{ rule: 'in-face-to-face', severity: 'error', expression: 'Claim.item[0].encounter[0]', item: 0 }]);
+  });
+
+  it('rejects an in-person session whose line carries the telehealth place of service 10', () => {
+    const s = scenario();
+    s.claim.item![0].locationCodeableConcept = { coding: [{ system: SYSTEM.placeOfService, code: '10' }] };
+    expect(issues(s)).toHaveLength(1);
   });
 
   it('rejects a telephone session with in-face-to-face', () => {

@@ -3,6 +3,7 @@ import { buildScenario, progressNote, ref, sessionEncounter } from '../../prss/s
 import { EXT } from '../../prss/terminology';
 import { ResourceBag, defaultRuleOptions } from '../context';
 import '../index';
+import { amendedPlan } from '../testing';
 import { computeCompliance, planRuleFindings, PLAN_SCOPE_RULES } from './compliance';
 
 const ids = (c: { findings: { rule: { id: string } }[] }) => c.findings.map((f) => f.rule.id);
@@ -177,5 +178,65 @@ describe('computeCompliance', () => {
     const plan = { ...s.plan, goal: [] };
     const found = planRuleFindings(new ResourceBag(s.resources()), plan, 'US-VA', '2026-03-10', defaultRuleOptions, PLAN_SCOPE_RULES);
     expect(found.map((f) => [f.rule.id, f.expression])).toEqual([['va-rrwp-goals', 'CarePlan.goal']]);
+  });
+
+  describe('the review reading: a review counts once documented within 15 days; pending while they run', () => {
+    /** The scenario's plan with one review held on 2026-04-15, documented on the date given (or not at all). */
+    const reviewed = (documented?: string) => {
+      const review = { url: EXT.review, extension: [
+        { url: 'date', valueDate: '2026-04-15' }, ...(documented ? [{ url: 'documented', valueDate: documented }] : []),
+        { url: 'signature', extension: [{ url: 'role', valueCode: 'prs' }, { url: 'party', valueReference: ref(s.prsRole) }, { url: 'date', valueDate: '2026-04-15' }] },
+        { url: 'signature', extension: [{ url: 'role', valueCode: 'member' }, { url: 'party', valueReference: ref(s.member) }, { url: 'date', valueDate: '2026-04-15' }] },
+      ] };
+      const plan = { ...s.plan, extension: [...s.plan.extension!, review] };
+      return (date: string) => computeCompliance(new ResourceBag([...s.resources().filter((r) => r.id !== s.plan.id), plan]), plan, 'US-VA', date, defaultRuleOptions);
+    };
+    it('a review documented on day 15 counts and moves the next due date; the plan is not overdue', () => {
+      const c = reviewed('2026-04-30')('2026-05-10');
+      expect(c.reviews.held[0]).toEqual(expect.objectContaining({ date: '2026-04-15', standing: 'counts', counts: true, documentBy: '2026-04-30', documentedOnTime: true }));
+      expect(c.reviews.nextDue).toBe('2026-07-14');
+      expect(c.reviews.overdue).toBe(false);
+    });
+    it('a review documented late (day 16) shows as not counting, and the plan is overdue since the first due date', () => {
+      const c = reviewed('2026-05-01')('2026-05-10');
+      expect(c.reviews.held[0]).toEqual(expect.objectContaining({ standing: 'late', counts: false, documentBy: '2026-04-30', documentedOnTime: false }));
+      expect(c.reviews.overdue).toBe(true);
+      expect(c.reviews.nextDue).toBe('2026-04-21');
+      expect(c.findings.find((f) => f.rule.id === 'va-rrwp-review-due')!.finding.diagnostics).toContain('so it does not count');
+    });
+    it('an undocumented review is pending through its 15th day (not overdue), and not counting after', () => {
+      const pending = reviewed()('2026-04-30');
+      expect(pending.reviews.held[0]).toEqual(expect.objectContaining({ standing: 'pending', counts: false, documentBy: '2026-04-30' }));
+      expect(pending.reviews.overdue).toBe(false);
+      const after = reviewed()('2026-05-01');
+      expect(after.reviews.held[0]).toEqual(expect.objectContaining({ standing: 'undocumented', counts: false }));
+      expect(after.reviews.overdue).toBe(true);
+    });
+    it('judged as of a date before its documentation, a review documented in time is still pending', () => {
+      const c = reviewed('2026-04-28')('2026-04-22');
+      expect(c.reviews.held[0]).toEqual(expect.objectContaining({ standing: 'pending', counts: false }));
+      expect(c.reviews.overdue).toBe(false);
+    });
+  });
+
+  it('a plan replaced by a new CarePlan is judged as of the day before the new plan applies, and names it', () => {
+    const next = amendedPlan(s, 'rrwp-next', '2026-04-01', { daysPerWeek: 3, hoursPerWeek: 4 });
+    const bagged = new ResourceBag([...s.resources(), next]);
+    const c = computeCompliance(bagged, s.plan, 'US-VA', '2026-06-30', defaultRuleOptions);
+    expect(c.replacedBy).toEqual({ plan: 'CarePlan/rrwp-next', from: '2026-04-01' });
+    expect(c.asOf).toBe('2026-03-31');
+    const own = computeCompliance(bagged, next, 'US-VA', '2026-06-30', defaultRuleOptions);
+    expect(own.replacedBy).toBeUndefined();
+    expect(own.asOf).toBe('2026-06-30');
+  });
+
+  it('a Connecticut plan shows the 30-day transition from the first waiver session: in it on day 30, out of it on day 31', () => {
+    const ct = buildScenario({ jurisdiction: 'US-CT' });
+    const bagged = new ResourceBag(ct.resources());
+    const day30 = computeCompliance(bagged, ct.plan, 'US-CT', '2026-02-11', defaultRuleOptions);
+    expect(day30.transition).toEqual({ firstSession: '2026-01-12', end: '2026-02-11', inWindow: true });
+    const day31 = computeCompliance(bagged, ct.plan, 'US-CT', '2026-02-12', defaultRuleOptions);
+    expect(day31.transition).toEqual({ firstSession: '2026-01-12', end: '2026-02-11', inWindow: false });
+    expect(computeCompliance(new ResourceBag(s.resources()), s.plan, 'US-VA', '2026-02-11', defaultRuleOptions).transition).toBeUndefined();
   });
 });

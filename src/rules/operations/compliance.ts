@@ -18,7 +18,10 @@
  *    time) are found by asking the review rules about probe dates and plan variants, never by
  *    restating their 90 or 15 days.
  * Everything is judged as of the date: reviews and signatures dated after it do not exist yet, and
- * a plan that ended before it is judged as of its end.
+ * a plan that ended before it is judged as of its end (a plan that a new CarePlan `replaces` ends the
+ * day before the new one applies). A review counts, is pending, or does not count as
+ * va-rrwp-review-due reads it (facts-plan reviewStanding); Connecticut plans show the 30-day
+ * transition window of the exclusion rules (ct/episodes transitionWindow).
  */
 import { createHash } from 'node:crypto';
 import type { CarePlan, Claim, Encounter, Extension, FhirResource, Reference } from 'fhir/r4';
@@ -26,12 +29,13 @@ import { CS, EXT } from '../../prss/terminology';
 import { ResourceBag, refKey, type RuleContext, type RuleOptions } from '../context';
 import { registeredRules, type Jurisdiction, type RuleDefinition, type RuleResult } from '../engine';
 import {
-  activeMinutes, addDays, assessmentsOf, codeIn, contactMode, dayOf, daysBetween, exts, isFaceToFace, planProgram, sessionDay, sessionsOf, signaturesOf,
+  activeMinutes, addDays, assessmentsOf, codeIn, contactMode, dayOf, daysBetween, exts, isFaceToFace, planProgram, replacementOf, sessionDay, sessionsOf, signaturesOf,
 } from '../facts';
 import {
-  addMonths, assessmentProgram, contactsByMonth, finishedSessions, monthOf, planReviews, planSignatures, planStart, serviceInitiation,
-  sessionProgram, signatureDeadline, vaLines, type Program,
+  addMonths, assessmentProgram, contactsByMonth, finishedSessions, monthOf, planReviews, planSignatures, planStart, reviewHolds, reviewStanding, serviceInitiation,
+  sessionProgram, signatureDeadline, vaLines, type Program, type ReviewCount,
 } from '../va/facts-plan';
+import { transitionWindow } from '../ct/episodes';
 import { billedLines, isServiceSession, lineProgram, monthEnd, monthsBetween, weekOf, yearOf } from '../va/facts-units';
 import { TELEPHONE_SHARE } from '../va/va-telephone-share';
 import { plannedIntensity } from '../va/va-weekly-plan-intensity';
@@ -48,9 +52,22 @@ export interface ReviewStanding {
   documented?: string;
   daysToDocument?: number;
   documentedOnTime?: boolean;
+  /**
+   * How the review stands as of the date under va-rrwp-review-due's reading: `counts` (documented
+   * within 15 calendar days of being held), `pending` (its 15 days still run, not yet documented),
+   * `late` (documented after them) or `undocumented` (they ran out): only a review that counts or is
+   * pending keeps the 90-day cycle going.
+   */
+  standing: ReviewCount;
+  /** True for a review that counts (documented in time); false for a pending, late or undocumented one. */
+  counts: boolean;
+  /** The last day the review may be documented and still count. */
+  documentBy: string;
   signedBy: string[];
   signaturesComplete: boolean;
 }
+/** Connecticut: the 30-day transition from the member's first waiver peer support session (ct-act-csp-exclusion, ct-residential-concurrency). */
+export interface TransitionStanding { firstSession: string; end: string; inWindow: boolean }
 export interface MonthStanding { month: string; contacts: number; faceToFace: number; judged: boolean; minimumMet?: boolean }
 export interface WeekStanding {
   start: string; units: number; hours: number; days: number; plannedHours?: number; plannedDays?: number; withinPlan: boolean;
@@ -77,6 +94,10 @@ export interface Compliance {
   weeks: WeekStanding[];
   telephone: TelephoneStanding;
   discharge: DischargeStanding;
+  /** The new CarePlan that `replaces` this one and the day it applies from (this plan is judged as of the day before). */
+  replacedBy?: { plan: string; from: string };
+  /** Connecticut only: the transition window, once the member has a waiver session on or before the date judged. */
+  transition?: TransitionStanding;
   findings: PlanFinding[];
 }
 
@@ -172,10 +193,20 @@ class PlanProbe {
   }
 }
 
+/**
+ * The date a plan is judged as of: the date asked about, or the plan's end when it ended before —
+ * its `period.end`, or the day before a new CarePlan that `replaces` it applies (the old one ends there).
+ */
+function judgedAsOf(base: ResourceBag, plan: CarePlan, date: string): { asOf: string; replacement?: { by: CarePlan; from: string } } {
+  const replacement = replacementOf(base, plan);
+  const ends = [dayOf(plan.period?.end), replacement ? addDays(replacement.from, -1) : undefined].filter((d): d is string => !!d).sort();
+  const end = ends[0];
+  return { asOf: end && end < date ? end : date, replacement };
+}
+
 export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, jurisdiction: Jurisdiction, date: string, options: RuleOptions): Compliance {
   const member: Reference = { reference: refKey(storedPlan.subject) ?? '' };
-  const end = dayOf(storedPlan.period?.end);
-  const asOf = end && end < date ? end : date;
+  const { asOf, replacement } = judgedAsOf(base, storedPlan, date);
   const plan = planAsOf(storedPlan, asOf);
   const service = codeIn(plan.activity?.find((a) => codeIn(a.detail?.code, CS.service))?.detail?.code, CS.service) ?? 'pss';
   const probe = new PlanProbe(base, plan, jurisdiction, options, member, service);
@@ -228,21 +259,37 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
     });
   };
   const horizon = addDays(asOf, 366 * 2);
+  // The reviews that keep the 90-day cycle going as of the date (va-rrwp-review-due's reading): those
+  // that count and those still pending, a pending one posed as documented on its day (so the search
+  // does not see it lapse later); a late or undocumented review starts no new cycle.
+  const cycle = (list: typeof reviews) => {
+    const kept = list.filter((x) => reviewHolds(reviewStanding(x, asOf).standing));
+    const raw = kept.map((x) => {
+      const e = rawReviews[x.index];
+      if (reviewStanding(x, asOf).standing !== 'pending') return e;
+      return { ...e, extension: [...(e.extension ?? []).filter((p) => p.url !== 'documented'), { url: 'documented', valueDate: x.date! }] };
+    });
+    return { raw, from: kept.at(-1)?.date ?? start };
+  };
   const held: ReviewStanding[] = reviews.map((r, k) => {
-    const earlier = reviews.slice(0, k).map((x) => rawReviews[x.index]);
-    const due = va ? dueAfter(earlier, reviews[k - 1]?.date ?? start, addDays(r.date!, 366 * 2)) : undefined;
+    const earlier = cycle(reviews.slice(0, k));
+    const due = va ? dueAfter(earlier.raw, earlier.from, addDays(r.date!, 366 * 2)) : undefined;
     const own = rawReviews[r.index];
     // Documentation in time: the review alone, with every signature it could need, asked on the day it was due.
     const documentedOnTime = va && r.documented ? !reviewDocumentedFinds(base, plan, own, r.documented, true, jurisdiction, options, member, service, program) : undefined;
     const signaturesComplete = va ? !reviewDocumentedFinds(base, plan, own, r.date!, false, jurisdiction, options, member, service, program) : false;
+    // As of the date (the plan as of it knows no documentation written later): does it count yet?
+    const { standing, documentBy } = reviewStanding(r, asOf);
     return {
       index: r.index, date: r.date!, due, heldOnTime: due ? r.date! <= due : undefined,
       documented: r.documented, daysToDocument: r.documented ? daysBetween(r.date!, r.documented) : undefined, documentedOnTime,
+      standing, counts: standing === 'counts', documentBy,
       signedBy: [...new Set(r.signatures.filter((s) => s.date).map((s) => s.role ?? ''))].filter(Boolean),
       signaturesComplete,
     };
   });
-  const nextDue = va ? dueAfter(reviews.map((x) => rawReviews[x.index]), reviews.at(-1)?.date ?? start, horizon) : undefined;
+  const all = cycle(reviews);
+  const nextDue = va ? dueAfter(all.raw, all.from, horizon) : undefined;
 
   // ---- months: contacts as va-contact-minimum counts them; the verdict is the rule's ----------------
   const contacts = finishedSessions(ctxA).filter((c) => c.day <= asOf);
@@ -326,8 +373,14 @@ export function computeCompliance(base: ResourceBag, storedPlan: CarePlan, juris
   ].map((r) => ({ ...r, expression: PLAN_EXPRESSION[r.rule.id] ?? 'CarePlan' }))
     .filter((f, i, all) => all.findIndex((g) => g.rule === f.rule && g.finding.diagnostics === f.finding.diagnostics) === i);
 
+  // ---- Connecticut: the 30-day transition from the first waiver session, once there is one ------------
+  const window = jurisdiction === 'US-CT' ? transitionWindow(ctxA) : undefined;
+  const transition = window && window.first <= asOf ? { firstSession: window.first, end: window.end, inWindow: asOf <= window.end } : undefined;
+
   return {
     plan: storedPlan, member: member.reference!, date, asOf, programs, initiation,
+    ...(replacement ? { replacedBy: { plan: `CarePlan/${replacement.by.id}`, from: replacement.from } } : {}),
+    ...(transition ? { transition } : {}),
     signatures: { deadline: deadline?.deadline, deadlineFrom: deadline?.what, completed, onTime: deadline ? signers.every((s) => s.onTime) : undefined, signers },
     reviews: { nextDue, overdue: planFindings.some((r) => r.rule.id === 'va-rrwp-review-due'), held },
     months: monthStanding,
@@ -355,8 +408,7 @@ export const PLAN_SCOPE_RULES = ['va-rrwp-signatures', 'va-rrwp-intensity', 'va-
 export function planRuleFindings(base: ResourceBag, plan: CarePlan, jurisdiction: Jurisdiction, date: string, options: RuleOptions, ids: string[]): PlanFinding[] {
   if (jurisdiction !== 'US-VA') return [];
   const member: Reference = { reference: refKey(plan.subject) ?? '' };
-  const end = dayOf(plan.period?.end);
-  const asOf = end && end < date ? end : date;
+  const { asOf } = judgedAsOf(base, plan, date);
   const variant = planAsOf(plan, asOf);
   const service = codeIn(variant.activity?.find((a) => codeIn(a.detail?.code, CS.service))?.detail?.code, CS.service) ?? 'pss';
   const probe = new PlanProbe(base, variant, jurisdiction, options, member, service);

@@ -66,3 +66,16 @@ describe('computeUtilization (Indiana)', () => {
     expect(u.programs[0].rolling).toEqual(expect.objectContaining({ units: 4, limit: 1460, remaining: 1456, rule: 'in-rolling-units' }));
   });
 });
+
+describe('computeUtilization (Connecticut transition window)', () => {
+  const ct = buildScenario({ jurisdiction: 'US-CT', key: 'ct-u' });
+  const use = (day: string) => computeUtilization(new ResourceBag(ct.resources()), `Patient/${ct.member.id}`, 'US-CT', day, defaultRuleOptions);
+  it('shows the end of the 30-day transition from the first waiver session, in it on day 30 and not on day 31', () => {
+    expect(use('2026-02-11').transition).toEqual({ firstSession: '2026-01-12', end: '2026-02-11', inWindow: true });
+    expect(use('2026-02-12').transition).toEqual({ firstSession: '2026-01-12', end: '2026-02-11', inWindow: false });
+  });
+  it('has no transition before the member\'s first session, nor in another pack', () => {
+    expect(use('2026-01-11').transition).toBeUndefined();
+    expect(va(bagWith(), '2026-02-11').transition).toBeUndefined();
+  });
+});

@@ -12,6 +12,7 @@ import { registeredRules, type Jurisdiction, type RuleDefinition } from '../engi
 import { addDays, memberLines, programOfCode, type BilledLine } from '../facts';
 import { billedLines, isVaCode, weekOf, yearOf } from '../va/facts-units';
 import { rollingYearStart } from '../va/facts-staff';
+import { transitionWindow } from '../ct/episodes';
 import { PROBE_UNITS, allowance, ask, authorizationsOn, contextFor, filterBag, probeClaim, type AuthorizationOnFile } from './probe';
 
 export interface WindowUse {
@@ -46,6 +47,11 @@ export interface Utilization {
   date: string;
   programs: ProgramUtilization[];
   authorizations: AuthorizationOnFile[];
+  /**
+   * Connecticut: the 30-day transition from the member's first waiver peer support session, during
+   * which ACT/CSP and residential episodes do not exclude peer support (absent before any session).
+   */
+  transition?: { firstSession: string; end: string; inWindow: boolean };
 }
 
 const rule = (id: string): RuleDefinition => {
@@ -137,5 +143,7 @@ export function computeUtilization(bag: ResourceBag, member: string, jurisdictio
     };
     return { program: spec.program, codes: spec.codes, day: use('day'), week: use('week'), year: use('year'), rolling: use('rolling') };
   });
-  return { jurisdiction, date: day, programs, authorizations };
+  const window = jurisdiction === 'US-CT' ? transitionWindow(empty) : undefined;
+  const transition = window && window.first <= day ? { firstSession: window.first, end: window.end, inWindow: day <= window.end } : undefined;
+  return { jurisdiction, date: day, programs, authorizations, ...(transition ? { transition } : {}) };
 }

@@ -1,9 +1,9 @@
 import type { CarePlan, ServiceRequest } from 'fhir/r4';
 import { CS } from '../../prss/terminology';
-import { buildScenario, contextOf } from '../testing';
+import { amendedPlan, buildScenario, contextOf } from '../testing';
 import {
   addMonths, businessDaysBetween, federalHolidays, isBusinessDay, isExclusionCode, isMhCode, isSudCode, lastDayOfMonth,
-  nextBusinessDay, planCompletion, planInForce, requiredSigners, serviceInitiation, vaLines,
+  governingPlan, nextBusinessDay, planCompletion, planInForce, requiredSigners, reviewStanding, serviceInitiation, vaLines,
 } from './facts-plan';
 
 describe('US federal holidays and business days', () => {
@@ -96,5 +96,32 @@ describe('the plan', () => {
     s.session.serviceType = { coding: [{ system: CS.service, code: 'fsp' }] };
     expect(requiredSigners(contextOf(s), s.plan, 'arts', vaLines(contextOf(s))[0]).map((r) => r.role)).toContain('caregiver');
     expect(planCompletion(contextOf(s), s.plan, 'arts')).toBeUndefined();
+  });
+});
+
+describe('a plan amended by a new CarePlan that replaces it', () => {
+  const amended = (serviceDate: string) => {
+    const s = buildScenario({ serviceDate });
+    const next = amendedPlan(s, 'rrwp-amended', '2026-03-10', { daysPerWeek: 2, hoursPerWeek: 2 });
+    return contextOf({ claim: s.claim, resources: () => [...s.resources(), next] });
+  };
+  it('governs from the new plan\'s start, though the session names the old plan; the old plan governs the day before', () => {
+    const on = amended('2026-03-10');
+    expect(governingPlan(on, vaLines(on)[0])?.id).toBe('rrwp-amended');
+    expect(planInForce(on, 'arts', '2026-03-10')?.id).toBe('rrwp-amended');
+    const before = amended('2026-03-09');
+    expect(governingPlan(before, vaLines(before)[0])?.id).toBe('rrwp-1');
+    expect(planInForce(before, 'arts', '2026-03-09')?.id).toBe('rrwp-1');
+  });
+});
+
+describe('review standing (va-rrwp-review-due\'s reading)', () => {
+  it('counts a review documented by day 15, pends it while undocumented through day 15, and not after', () => {
+    const held = '2026-04-15';
+    expect(reviewStanding({ date: held, documented: '2026-04-30' }, '2026-06-01')).toEqual({ standing: 'counts', documentBy: '2026-04-30' });
+    expect(reviewStanding({ date: held, documented: '2026-05-01' }, '2026-06-01')).toEqual({ standing: 'late', documentBy: '2026-04-30' });
+    expect(reviewStanding({ date: held }, '2026-04-30')).toEqual({ standing: 'pending', documentBy: '2026-04-30' });
+    expect(reviewStanding({ date: held }, '2026-05-01')).toEqual({ standing: 'undocumented', documentBy: '2026-04-30' });
+    expect(reviewStanding({ date: held, documented: '2026-04-29' }, '2026-04-20')).toEqual({ standing: 'pending', documentBy: '2026-04-30' });
   });
 });

@@ -18,10 +18,10 @@
  */
 import type { CarePlan, ClaimItem, Condition, Encounter, Reference, ServiceRequest } from 'fhir/r4';
 import { CS, EXT, SYSTEM } from '../../prss/terminology';
-import { derive, refKey, type RuleContext } from '../context';
+import { derive, refKey, type ResourceBag, type RuleContext } from '../context';
 import {
   addDays, assessmentsOf, codeIn, codings, dayOf, encounterKind, extRef, exts, holdsCredential, isFaceToFace, lineCode, lineDay, memo, monthOf,
-  lineEncounter, planProgram, plansOf, practitionerOf, programExtension, programOfCode, samePerson, serviceOf, sessionDay,
+  lineEncounter, notReplacedOn, planProgram, plansOf, practitionerOf, programExtension, programOfCode, samePerson, serviceOf, sessionDay,
   readOnce, reviewsOf, signaturesOf, type Review, type Signature,
 } from '../facts';
 
@@ -213,26 +213,36 @@ export const dischargeBefore = (ctx: RuleContext, program: Program, day: string)
 const PLAN_STATUSES = new Set(['active', 'on-hold', 'completed', 'revoked']);
 export const planStart = (p: CarePlan) => dayOf(p.period?.start) ?? dayOf(p.created);
 
-/** The RRWP covers the program and the day: a live status and a period that includes the day. */
-export function planInForceOn(p: CarePlan, program: Program, day: string): boolean {
+/**
+ * The RRWP covers the program and the day: a live status and a period that includes the day. With
+ * the bag, also not yet replaced: a new CarePlan that `replaces` it applies from its own start.
+ */
+export function planInForceOn(p: CarePlan, program: Program, day: string, bag?: ResourceBag): boolean {
   const start = planStart(p);
   const end = dayOf(p.period?.end);
   return PLAN_STATUSES.has(p.status) && (!planProgram(p) || planProgram(p) === program)
-    && !!start && start <= day && (!end || day <= end);
+    && !!start && start <= day && (!end || day <= end) && (!bag || notReplacedOn(bag, p, day));
 }
 
 /** The member's RRWP in force on the day for the program (the latest started, if several). */
 export function planInForce(ctx: RuleContext, program: Program, day: string): CarePlan | undefined {
-  return latest(plansOf(ctx).filter((p) => planInForceOn(p, program, day)), planStart);
+  return latest(plansOf(ctx).filter((p) => planInForceOn(p, program, day, ctx.data)), planStart);
 }
 
 /** The plan named by the session's `rrwp` extension, if it resolves. */
 export const sessionPlan = (ctx: RuleContext, e: Encounter | undefined) =>
   e ? ctx.data.resolve<CarePlan>(extRef(e, EXT.rrwp), 'CarePlan') : undefined;
 
-/** The plan governing a line: the session's `rrwp`, else the member's plan in force for the program on the day. */
-export const governingPlan = (ctx: RuleContext, line: VaLine): CarePlan | undefined =>
-  sessionPlan(ctx, line.session) ?? planInForce(ctx, line.program, line.day);
+/**
+ * The plan governing a line: the session's `rrwp`, else the member's plan in force for the program on
+ * the day. A session's plan that a new CarePlan `replaces` governs up to the day before the new
+ * plan's start; from then on the plan in force does (the replacement).
+ */
+export const governingPlan = (ctx: RuleContext, line: VaLine): CarePlan | undefined => {
+  const named = sessionPlan(ctx, line.session);
+  if (named && notReplacedOn(ctx.data, named, line.day)) return named;
+  return planInForce(ctx, line.program, line.day) ?? named;
+};
 
 /** The assessment a plan rests on: its `supportingInfo`, else the latest for its program dated by its start. */
 export function planAssessment(ctx: RuleContext, plan: CarePlan, program: Program): ServiceRequest | undefined {
@@ -334,6 +344,27 @@ export function planReviews(plan: CarePlan): Review[] {
   });
 }
 const planReviewReads = new WeakMap<object, Review[]>();
+
+/** Calendar days after a review is held within which it must be documented ("no later than 15 calendar days from the date of the review"). */
+export const REVIEW_DOCUMENTATION_DAYS = 15;
+
+/**
+ * How a review held on or before `day` stands on that day (va-rrwp-review-due's reading, rules.md):
+ * `counts` once documented within 15 calendar days of being held ("For DMAS to determine that these
+ * reviews are complete"); `pending` while those 15 days run and it is not documented yet (not
+ * missed); `late` when documented after them and `undocumented` when they ran out without it: neither
+ * counts. `documentBy` is the last day it may be documented.
+ */
+export type ReviewCount = 'counts' | 'pending' | 'late' | 'undocumented';
+export function reviewStanding(review: Pick<Review, 'date' | 'documented'>, day: string): { standing: ReviewCount; documentBy: string } {
+  const documentBy = addDays(review.date!, REVIEW_DOCUMENTATION_DAYS);
+  const doc = review.documented;
+  if (doc && doc <= documentBy) return { standing: doc <= day ? 'counts' : 'pending', documentBy };
+  if (day <= documentBy) return { standing: 'pending', documentBy };
+  return { standing: doc ? 'late' : 'undocumented', documentBy };
+}
+/** A review that keeps the 90-day cycle going on the day: it counts, or it is still pending. */
+export const reviewHolds = (standing: ReviewCount) => standing === 'counts' || standing === 'pending';
 
 // ---- diagnoses -----------------------------------------------------------------------------------
 

@@ -12,8 +12,8 @@ import { ResourceBag, refKey } from '../context';
 import type { Finding } from '../engine';
 import { datedLines, type DatedLine } from '../common/lines';
 import {
-  activeMinutes, addDays, billableUnits, contactMode, encounterKind, extCode, extDate, extRef, hasCode, holdsCredential, isFaceToFace, lineModifiers, lineUnits,
-  periodCovers, personKeys, practitionerOf, primaryPerformer, rolesOn, sessionDay, signaturesOf, toDate,
+  activeMinutes, addDays, billableUnits, contactMode, encounterKind, extCode, extDate, extRef, hasCode, holdsCredential, lineModifiers, lineUnits,
+  periodCovers, personKeys, placeOfService, practitionerOf, primaryPerformer, rolesOn, sessionDay, signaturesOf, toDate,
 } from '../facts';
 
 // ---- lines --------------------------------------------------------------------------------------
@@ -198,15 +198,26 @@ export function unitTimeFindings(ctx: RuleContext): Finding[] {
   });
 }
 
-/** Lines whose session was not face to face (telephone, or no contact mode recorded). */
+/** Two-way audio and video, from the session's contact mode or the line's telehealth coding (modifier 95/GT, place of service 02/10). */
+export function isVideoContact(item: ClaimItem, encounter: Encounter | undefined): boolean {
+  if (encounter && contactMode(encounter) === 'telehealth-video') return true;
+  const pos = placeOfService(item);
+  return lineModifiers(item).some((m) => m === '95' || m === 'GT') || pos === '02' || pos === '10';
+}
+
+/**
+ * Lines whose session was not in person, for the packs where only in-person service is face to face
+ * (Indiana, Connecticut): telephone, two-way video, or no contact mode recorded.
+ */
 export function notFaceToFaceFindings(ctx: RuleContext): Finding[] {
   return datedLines(ctx).flatMap((line) => {
     const session = lineSession(ctx, line);
     const phone = isTelephoneContact(line.item, session?.encounter);
-    if (!phone && (!session || isFaceToFace(session.encounter))) return [];
-    const mode = phone ? 'by telephone' : 'with no contact mode recorded';
+    const video = !phone && isVideoContact(line.item, session?.encounter);
+    if (!phone && !video && (!session || contactMode(session.encounter) === 'in-person')) return [];
+    const mode = phone ? 'by telephone' : video ? 'by two-way video (telehealth)' : 'with no contact mode recorded';
     return [{
-      diagnostics: `Line ${line.index + 1} (${line.day}) bills a session delivered ${mode}; only face-to-face service (in person or two-way audio and video) is billable.`,
+      diagnostics: `Line ${line.index + 1} (${line.day}) bills a session delivered ${mode}; only face-to-face service in person is billable (neither telephone nor video counts as face to face here).`,
       expression: session?.expression ?? `Claim.item[${line.index}].modifier`,
       item: line.index,
     }];

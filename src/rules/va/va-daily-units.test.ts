@@ -1,5 +1,5 @@
 import type { Claim, ClaimResponse } from 'fhir/r4';
-import { buildScenario, check } from '../testing';
+import { buildScenario, check, contextOf } from '../testing';
 import { CS, SYSTEM } from '../../prss/terminology';
 import { storedClaim, withResources } from '../common/claims-testing';
 import { vaDailyUnits } from './va-daily-units';
@@ -82,5 +82,22 @@ describe('va-daily-units', () => {
     const other = storedClaim(s, 'office-visit', [{ day: DAY, units: 16, code: '99213' }]);
     other.item![0].productOrService.coding![0].system = SYSTEM.cpt;
     expect(check(vaDailyUnits, withResources(s, other))).toEqual([]);
+  });
+
+  it('cancelled and entered-in-error claims never count toward the day', () => {
+    for (const status of ['cancelled', 'entered-in-error'] as const) {
+      const s = buildScenario();
+      s.claim.item![0].quantity = { value: 5 };
+      const earlier = { ...storedClaim(s, 'earlier', [{ day: DAY, units: 12 }]), status };
+      expect(check(vaDailyUnits, withResources(s, earlier))).toEqual([]);
+    }
+  });
+
+  it('a stored claim named in notCounted (a later entry of the same transaction Bundle) does not count; others do', () => {
+    const s = buildScenario();
+    s.claim.item![0].quantity = { value: 5 };
+    const later = withResources(s, storedClaim(s, 'later-entry', [{ day: DAY, units: 12 }]));
+    expect(vaDailyUnits.check({ ...contextOf(later), notCounted: ['later-entry'] })).toEqual([]);
+    expect(vaDailyUnits.check({ ...contextOf(later), notCounted: ['some-other-claim'] })).toEqual([expect.objectContaining({ allowedUnits: 4 })]);
   });
 });

@@ -32,6 +32,27 @@ describe('va-failed-contact-phone-cap', () => {
     expect(check(vaFailedContactPhoneCap, s)).toEqual([]);
   });
 
+  it('an attempt no progress note names is not documented and does not count; with its note it does', () => {
+    const s = aprilByPhone();
+    attempt(s, 'try-1', '2026-04-06');
+    const second = attempt(s, 'try-2', '2026-04-13');
+    const note = s.notes.pop()!;
+    expect(note.context!.encounter).toEqual([{ reference: `Encounter/${second.id}` }]);
+    const f = check(vaFailedContactPhoneCap, s);
+    expect(f).toEqual([expect.objectContaining({ expression: 'Claim.item[0].encounter', item: 0, allowedUnits: 0 })]);
+    expect(f[0].diagnostics).toContain('only 1 documented unsuccessful face-to-face attempt(s) by 2026-04-20 (1 more attempt(s) named by no progress note, so not documented)');
+    s.notes.push(note);
+    expect(check(vaFailedContactPhoneCap, s)).toEqual([]);
+  });
+
+  it('a progress note entered in error does not document the attempt', () => {
+    const s = aprilByPhone();
+    attempt(s, 'try-1', '2026-04-06');
+    attempt(s, 'try-2', '2026-04-13');
+    s.notes[s.notes.length - 1].status = 'entered-in-error';
+    expect(check(vaFailedContactPhoneCap, s)).toHaveLength(1);
+  });
+
   it('an attempt dated after the call does not count', () => {
     const s = aprilByPhone();
     attempt(s, 'try-1', '2026-04-06');

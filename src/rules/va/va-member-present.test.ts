@@ -29,4 +29,11 @@ describe('va-member-present', () => {
     s.session.participant!.push({ individual: { reference: 'RelatedPerson/caregiver-1' } });
     expect(check(vaMemberPresent, s)).toEqual([]);
   });
+
+  it('for Peer Support Services a caregiver taking part does not stand in for the absent member (the reading covers FSP only)', () => {
+    const s = buildScenario();
+    s.session.extension!.find((e) => e.url === EXT.memberPresent)!.valueBoolean = false;
+    s.session.participant!.push({ individual: { reference: 'RelatedPerson/caregiver-1' } });
+    expect(check(vaMemberPresent, s)).toEqual([expect.objectContaining({ expression: 'Claim.item[0].encounter', item: 0 })]);
+  });
 });

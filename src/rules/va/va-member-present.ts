@@ -10,12 +10,12 @@ export const vaMemberPresent = defineRule({
   severity: 'error',
   scope: 'line',
   pack: 'US-VA',
-  description: 'Billing only for services with the member present (member-present = true; for FSP the caregiver participant also counts).',
+  description: 'Billing only for services with the member present (member-present = true; for FSP the caregiver participant also counts (reading: FSP is a service to the caregiver)).',
   citation: {
     seed: '001_d1df7b5bb675feca.txt',
     section: 'Service Delivery',
     quote: 'Billing shall occur only for services provided with the member present.',
-    note: 'Family Support Partners is "provided to the caregiver", so a caregiver (RelatedPerson) participant counts as presence. Collaborations are judged by va-collaboration-not-billable, other kinds by va-billable-encounter.',
+    note: 'Reading: Family Support Partners is a service to the caregiver ("provided to the caregiver"), so for an FSP session a caregiver (RelatedPerson) participant counts as presence even when member-present is false; for Peer Support Services only the member counts. Collaborations are judged by va-collaboration-not-billable, other kinds by va-billable-encounter.',
   },
   check(ctx) {
     return sessionLines(ctx).flatMap(({ index, encounter }) => {

@@ -52,4 +52,41 @@ describe('va-provider-enrolled', () => {
     s.claim.provider = { reference: 'Organization/unknown' };
     expect(issues(s)).toEqual(rejected);
   });
+
+  describe('MCO credentialing (reading): an enrollment naming a payer counts only for that payer\'s claims', () => {
+    it('passes when the enrollment names the payer the claim\'s Coverage names as payor', () => {
+      const s = buildScenario();
+      expect(part(enrollment(s, 'arts'), 'payer').valueReference).toEqual({ reference: `Organization/${s.payer.id}` });
+      expect(issues(s)).toEqual([]);
+    });
+
+    it('rejects the line when the only enrollment is credentialing with another payer', () => {
+      const s = buildScenario();
+      part(enrollment(s, 'arts'), 'payer').valueReference = { reference: 'Organization/other-mco' };
+      expect(issues(s)).toEqual(rejected);
+      expect(check(rule, s)[0].diagnostics).toContain('credentialing with Organization/other-mco, not with the claim\'s payer (Organization/payer-1)');
+    });
+
+    it('passes when an enrollment names no payer (it counts for any payer)', () => {
+      const s = buildScenario();
+      const arts = enrollment(s, 'arts');
+      arts.extension = arts.extension!.filter((x) => x.url !== 'payer');
+      s.coverage.payor = [{ reference: 'Organization/other-mco' }];
+      expect(issues(s)).toEqual([]);
+    });
+
+    it('passes when one of several enrollments names the claim\'s payer', () => {
+      const s = buildScenario();
+      const other = structuredClone(enrollment(s, 'arts'));
+      part(other, 'payer').valueReference = { reference: 'Organization/other-mco' };
+      s.provider.extension!.unshift(other);
+      expect(issues(s)).toEqual([]);
+    });
+
+    it('rejects the line when the Coverage changes to another payer than the one the enrollment names', () => {
+      const s = buildScenario();
+      s.coverage.payor = [{ reference: 'Organization/other-mco' }];
+      expect(issues(s)).toEqual(rejected);
+    });
+  });
 });

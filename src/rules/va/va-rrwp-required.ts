@@ -22,7 +22,7 @@ export const vaRrwpRequired = defineRule({
       const initiation = serviceInitiation(ctx, line.program, line.day);
       if (!initiation || daysBetween(initiation, line.day) <= 30) continue;
       const named = sessionPlan(ctx, line.session);
-      const inForce = (named && refKey(named.subject) === refKey(ctx.claim.patient) && planInForceOn(named, line.program, line.day))
+      const inForce = (named && refKey(named.subject) === refKey(ctx.claim.patient) && planInForceOn(named, line.program, line.day, ctx.data))
         || planInForce(ctx, line.program, line.day);
       if (inForce) continue;
       out.push({

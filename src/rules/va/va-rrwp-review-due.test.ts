@@ -21,6 +21,18 @@ const review = (s: Scenario, day: string): Extension => ({
     { url: 'goalsUpdated', valueBoolean: true },
   ],
 });
+/** A review held on `day` and documented on `documented` (absent: not documented). */
+const reviewDocumented = (s: Scenario, day: string, documented: string | undefined): Extension => {
+  const r = review(s, day);
+  r.extension = r.extension!.filter((p) => p.url !== 'documented');
+  if (documented) r.extension.push({ url: 'documented', valueDate: documented });
+  return r;
+};
+const withDocumentedReview = (serviceDate: string, day: string, documented: string | undefined) => {
+  const s = buildScenario({ serviceDate });
+  s.plan.extension!.push(reviewDocumented(s, day, documented));
+  return s;
+};
 const withReviews = (serviceDate: string, ...days: string[]) => {
   const s = buildScenario({ serviceDate });
   s.plan.extension!.push(...days.map((d) => review(s, d)));
@@ -53,5 +65,43 @@ describe('va-rrwp-review-due', () => {
     expect(found(withReviews('2026-04-30', '2026-05-01'))).toEqual([AT_DATE]);
     expect(found(withReviews('2026-05-01', '2026-05-01'))).toEqual([]);
     expect(found(withReviews('2026-07-30', '2026-05-01'))).toEqual([]);
+  });
+
+  describe('a review counts once documented within 15 calendar days of being held (reading)', () => {
+    // Completion 2026-01-21: the first review was due by 2026-04-21; it is held on 2026-04-15.
+    it('counts a review documented on day 15 after it was held: a service after the due date passes', () => {
+      expect(found(withDocumentedReview('2026-05-10', '2026-04-15', '2026-04-30'))).toEqual([]);
+    });
+    it('does not count a review documented on day 16: a service after the due date is an error', () => {
+      const s = withDocumentedReview('2026-05-10', '2026-04-15', '2026-05-01');
+      expect(found(s)).toEqual([AT_DATE]);
+      expect(diagnostics(s)).toContain('the review held on 2026-04-15 was documented on 2026-05-01, after 2026-04-30 (15 calendar days), so it does not count');
+    });
+    it('holds an undocumented review as pending through its 15th day, not missed', () => {
+      expect(found(withDocumentedReview('2026-04-22', '2026-04-15', undefined))).toEqual([]);
+      expect(found(withDocumentedReview('2026-04-30', '2026-04-15', undefined))).toEqual([]);
+    });
+    it('rejects a service on day 16 after an undocumented review: it no longer counts', () => {
+      const s = withDocumentedReview('2026-05-01', '2026-04-15', undefined);
+      expect(found(s)).toEqual([AT_DATE]);
+      expect(diagnostics(s)).toContain('the review held on 2026-04-15 was not documented by 2026-04-30 (15 calendar days), so it does not count');
+    });
+    it('judges a review documented late as pending for services within its 15 days (as of the date of service)', () => {
+      expect(found(withDocumentedReview('2026-04-25', '2026-04-15', '2026-05-20'))).toEqual([]);
+      expect(found(withDocumentedReview('2026-05-01', '2026-04-15', '2026-05-20'))).toEqual([AT_DATE]);
+    });
+    it('counts a review documented in time but after the date of service', () => {
+      expect(found(withDocumentedReview('2026-04-22', '2026-04-15', '2026-04-29'))).toEqual([]);
+    });
+    it('restarts the 90 days only from a review that counts: a late review leaves the earlier one as the last', () => {
+      // Reviews on 2026-04-15 (in time) and 2026-07-10 (documented on day 20): the next was due by 2026-07-14.
+      const s = buildScenario({ serviceDate: '2026-07-26' });
+      s.plan.extension!.push(reviewDocumented(s, '2026-04-15', '2026-04-15'), reviewDocumented(s, '2026-07-10', '2026-07-30'));
+      expect(found(s)).toEqual([AT_DATE]);
+      expect(diagnostics(s)).toContain('a review was due by 2026-07-14 (90 calendar days after the review on 2026-04-15)');
+      const pending = buildScenario({ serviceDate: '2026-07-25' });
+      pending.plan.extension!.push(reviewDocumented(pending, '2026-04-15', '2026-04-15'), reviewDocumented(pending, '2026-07-10', '2026-07-30'));
+      expect(found(pending)).toEqual([]);
+    });
   });
 });

@@ -1,7 +1,8 @@
 /** Per RRWP: hours billed in a calendar week ≤ its hoursPerWeek, days with service ≤ its daysPerWeek. */
 import type { CarePlan, Encounter } from 'fhir/r4';
 import { defineRule, type Finding } from '../engine';
-import { codeIn, ext, periodCovers, planProgram, plansOf, serviceOf, type BilledLine } from '../facts';
+import { codeIn, ext, notReplacedOn, periodCovers, planProgram, plansOf, serviceOf, type BilledLine } from '../facts';
+import type { ResourceBag } from '../context';
 import { CS, EXT } from '../../prss/terminology';
 import { billedLines, countsBefore, itemPath, lineProgram, weekOf } from './facts-units';
 
@@ -18,9 +19,12 @@ export function plannedIntensity(plan: CarePlan, session: Encounter | undefined)
   return { daysPerWeek: part('daysPerWeek'), hoursPerWeek: part('hoursPerWeek') };
 }
 
-/** A plan in force on the day: not a draft or an error, and its period covers the day. */
-const inForce = (plan: CarePlan, day: string) =>
-  !['draft', 'entered-in-error'].includes(plan.status) && !!plan.period && periodCovers(plan.period, day);
+/**
+ * A plan in force on the day: not a draft or an error, its period covers the day, and no new plan
+ * that `replaces` it applies yet (the old plan ends where the new one starts).
+ */
+const inForce = (bag: ResourceBag, plan: CarePlan, day: string) =>
+  !['draft', 'entered-in-error'].includes(plan.status) && !!plan.period && periodCovers(plan.period, day) && notReplacedOn(bag, plan, day);
 
 export const vaWeeklyPlanIntensity = defineRule({
   id: 'va-weekly-plan-intensity',
@@ -32,7 +36,7 @@ export const vaWeeklyPlanIntensity = defineRule({
     seed: '001_d1df7b5bb675feca.txt',
     section: 'Recovery, Resiliency, and Wellness Plan; Service Delivery',
     quote: 'The level of services provided and total time billed for the week shall not exceed the frequency or intensity established in the Recovery, Resiliency, and Wellness Plan.',
-    note: 'The seeds do not define the week: a calendar week starting on options.weekStartsOn (Monday by default). Billed time is the units (15 minutes each) of the member\'s lines under the plan\'s program; a day with service is a date with a billed line. Stored lines of the week count whatever their date; this claim\'s lines count in item order.',
+    note: 'The seeds do not define the week: a calendar week starting on options.weekStartsOn (Monday by default). Billed time is the units (15 minutes each) of the member\'s lines under the plan\'s program; a day with service is a date with a billed line. Stored lines of the week count whatever their date; this claim\'s lines count in item order. A plan amended by a new CarePlan that `replaces` it applies up to the day before the new plan\'s `period.start`, the new one from that day; a plan updated in place applies as it now reads to all its dates (a correction).',
   },
   check(ctx) {
     const findings: Finding[] = [];
@@ -45,7 +49,7 @@ export const vaWeeklyPlanIntensity = defineRule({
       const week = weekOf(line.day, ws);
       for (const plan of plansOf(ctx)) {
         const covers = (o: BilledLine) => { const p = lineProgram(o.code, o.encounter); return !!p && (!planProgram(plan) || planProgram(plan) === p); };
-        if (!inForce(plan, line.day) || !covers(line)) continue;
+        if (!inForce(ctx.data, plan, line.day) || !covers(line)) continue;
         const intensity = plannedIntensity(plan, line.encounter);
         if (!intensity) continue;
         // The lines counted before this one in its week under the plan: their units and their days.
