@@ -29,6 +29,36 @@ function memberBundle(identifier: string, extra: unknown[] = []) {
 }
 
 describe('transaction', () => {
+  it('two entries with the same fullUrl: 400 naming the fullUrl (bdl-7), nothing stored', async () => {
+    const before = { Patient: await count('Patient'), Encounter: await count('Encounter') };
+    const bundle = memberBundle(`dup-${randomUUID()}`);
+    // The Encounter and the Patient share the Patient's fullUrl: a reference to it would be ambiguous.
+    const [encounter, patient] = bundle.entry as { fullUrl: string }[];
+    encounter.fullUrl = patient.fullUrl;
+    const res = await postBundle(bundle);
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0].diagnostics).toContain(patient.fullUrl);
+    expect(res.body.issue[0].expression).toEqual(['Bundle.entry[1].fullUrl']);
+    expect({ Patient: await count('Patient'), Encounter: await count('Encounter') }).toEqual(before);
+  });
+
+  it('two entries with the same fullUrl and the same (absolute) resource: still 400, even with distinct versionIds', async () => {
+    const before = await count('Patient');
+    const patient = { resourceType: 'Patient', id: `dup-${randomUUID()}`, name: [{ family: 'Twice' }] };
+    const url = `${t.base}/Patient/${patient.id}`;
+    const res = await postBundle({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [
+        { fullUrl: url, resource: { ...patient, meta: { versionId: '1' } }, request: { method: 'PUT', url: `Patient/${patient.id}` } },
+        { fullUrl: url, resource: { ...patient, meta: { versionId: '2' } }, request: { method: 'PUT', url: `Patient/${patient.id}` } },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(await count('Patient')).toBe(before);
+  });
+
   it('stores every entry, rewrites urn:uuid references, and answers one response per entry in order', async () => {
     const res = await postBundle(memberBundle('tx-1'));
     expect(res.status).toBe(200);
@@ -135,5 +165,30 @@ describe('batch', () => {
     expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3))).toEqual(['201', '400', '404', '200']);
     expect(res.body.entry[1].response.outcome.resourceType).toBe('OperationOutcome');
     expect(res.body.entry[3].resource.type).toBe('searchset');
+  });
+
+  it('two entries with the same fullUrl (bdl-7) make the Bundle invalid: 400, no entry processed', async () => {
+    const before = await count('Goal');
+    const goal = { resourceType: 'Goal', lifecycleStatus: 'active', description: { text: 'dup' }, subject: { reference: 'Patient/x' } };
+    const fullUrl = `urn:uuid:${randomUUID()}`;
+    const res = await postBundle({
+      resourceType: 'Bundle', type: 'batch',
+      entry: [{ fullUrl, resource: goal, request: { method: 'POST', url: 'Goal' } }, { fullUrl, resource: goal, request: { method: 'POST', url: 'Goal' } }],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(await count('Goal')).toBe(before);
+  });
+
+  it('versions of one resource may share a fullUrl when their meta.versionId differ (bdl-7)', async () => {
+    const id = `v-${randomUUID()}`;
+    const fullUrl = `${t.base}/Goal/${id}`;
+    const goal = (versionId: string) => ({ resourceType: 'Goal', id, meta: { versionId }, lifecycleStatus: 'active', description: { text: `v${versionId}` }, subject: { reference: 'Patient/x' } });
+    const res = await postBundle({
+      resourceType: 'Bundle', type: 'batch',
+      entry: [{ fullUrl, resource: goal('1'), request: { method: 'PUT', url: `Goal/${id}` } }, { fullUrl, resource: goal('2'), request: { method: 'PUT', url: `Goal/${id}` } }],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3))).toEqual(['201', '200']);
   });
 });

@@ -81,6 +81,10 @@ export class ScopedRepository implements Repository {
     return this.inner.transactionCache();
   }
 
+  lockConditions(keys: string[]): Promise<void> {
+    return this.inner.lockConditions(keys);
+  }
+
   private scoped(search: ParsedSearch): ScopedSearch {
     return { ...search, access: (p, alias) => this.policy.searchFilter(this.auth, search.resourceType, p, alias) };
   }

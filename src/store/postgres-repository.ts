@@ -4,7 +4,7 @@
  * trips. Search pages by keyset (sort values + rid), never OFFSET, so links stay correct while
  * others write.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ParsedSearch, IndexRows, SortExpression } from '../fhir/search/types';
 import { search as searchModule } from '../fhir/search';
 import { literalReferences } from '../fhir/literal-references';
@@ -50,6 +50,22 @@ export function parseETag(etag: string | undefined): string | undefined {
   if (!etag) return undefined;
   const m = /^(?:W\/)?"?([^"]*)"?$/.exec(etag.trim());
   return m?.[1];
+}
+
+/**
+ * The normalised condition of a conditional write: the type and its search parameters sorted by
+ * name then value (as decoded), without `_format`/`_pretty`. The same condition sent as an
+ * If-None-Exist header, a conditional URL or a Bundle entry's `ifNoneExist` gives the same key.
+ */
+export function conditionKey(type: string, params: [string, string][]): string {
+  const real = params.filter(([k]) => k !== '_format' && k !== '_pretty');
+  const sorted = [...real].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  return `${type}?${new URLSearchParams(sorted).toString()}`;
+}
+
+/** A signed 64-bit advisory lock key (as decimal text) for a condition key: the first 8 bytes of its SHA-256. */
+export function advisoryLockKey(key: string): string {
+  return createHash('sha256').update(`prss-condition:${key}`).digest().readBigInt64BE(0).toString();
 }
 
 export class PostgresRepository implements Repository {
@@ -521,6 +537,19 @@ export class PostgresRepository implements Repository {
       }
     }
     return out;
+  }
+
+  async lockConditions(keys: string[]): Promise<void> {
+    if (!this.inTransaction) throw new Error('lockConditions needs a transaction: the locks last until it ends');
+    if (keys.length === 0) return;
+    // Always in ascending key order, so two transactions locking overlapping sets cannot deadlock.
+    const locks = [...new Set(keys.map(advisoryLockKey))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    if (locks.length === 1) {
+      await this.db.query('SELECT pg_advisory_xact_lock($1::bigint)', locks, 'prss_lock_condition');
+      return;
+    }
+    // The ORDER BY sits in a subquery the planner keeps, so the locks are taken in that order.
+    await this.db.query('SELECT pg_advisory_xact_lock(s.k) FROM (SELECT k FROM unnest($1::bigint[]) AS u(k) ORDER BY k) s', [locks]);
   }
 
   async transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {

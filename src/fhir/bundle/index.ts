@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { OutcomeError, badRequest, issue, operationOutcome, preconditionFailed } from '../../outcomes';
 import type { Resource, WriteOp, WriteResult } from '../../store/repository';
 import { etag, requireResourceBody, requireWritable, validateForWrite } from '../interactions/common';
-import { findMatches, parseQueryString } from '../interactions/conditional';
+import { conditionLock, findMatches, parseQueryString } from '../interactions/conditional';
 import { applyJsonPatch, stripVersionMeta } from '../interactions/patch';
 import { ID_PATTERN, isResourceType } from '../resource-types';
 import { handle } from '../router';
@@ -22,9 +22,35 @@ export const processBundle: Handler = async ({ req, deps }) => {
   if (entries.length > deps.config.BUNDLE_MAX_ENTRIES) {
     throw new OutcomeError(413, [issue('error', 'too-costly', `The Bundle has ${entries.length} entries; this server takes at most ${deps.config.BUNDLE_MAX_ENTRIES} (BUNDLE_MAX_ENTRIES)`, 'Bundle.entry')]);
   }
+  requireUniqueFullUrls(entries, bundle.type);
   const resource = bundle.type === 'transaction' ? await transaction(req, deps, entries) : await batch(req, deps, entries);
   return { status: 200, headers: {}, resource };
 };
+
+/**
+ * bdl-7: a fullUrl is unique in a Bundle, unless the entries are versions of one resource (distinct
+ * meta.versionId). In a transaction a fullUrl is what references to the entry resolve to, so there
+ * it may not repeat at all: two entries of one fullUrl are refused before anything is done.
+ */
+function requireUniqueFullUrls(entries: BundleEntry[], type: 'transaction' | 'batch'): void {
+  const first = new Map<string, { index: number; versionId?: string }>();
+  entries.forEach((entry, index) => {
+    if (!entry || typeof entry !== 'object') return;
+    const { fullUrl } = entry;
+    if (typeof fullUrl !== 'string') return;
+    const versionId = (entry.resource as Resource | undefined)?.meta?.versionId;
+    const prior = first.get(fullUrl);
+    if (!prior) {
+      first.set(fullUrl, { index, versionId });
+      return;
+    }
+    if (type === 'batch' && versionId !== undefined && prior.versionId !== undefined && versionId !== prior.versionId) return;
+    throw badRequest(
+      `Entries ${prior.index} and ${index} have the same fullUrl '${fullUrl}'; a fullUrl must be unique in a ${type} Bundle (bdl-7), so nothing was processed`,
+      at(index, '.fullUrl'), 'invalid',
+    );
+  });
+}
 
 // ---- entries ------------------------------------------------------------------------------------
 
@@ -105,6 +131,20 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
     const ids = new Map<string, string>(); // fullUrl → Type/id
     const ops: { entry: ParsedEntry; op: WriteOp; warnings: OperationOutcomeIssue[] }[] = [];
     const sorted = [...entries].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
+
+    // 0. The conditions of conditional writes, locked together before any search (see findMatches):
+    // one statement, in key order, so that two Bundles sharing conditions cannot deadlock.
+    const conditions: string[] = [];
+    for (const e of entries) {
+      try {
+        if (!isResourceType(e.type)) continue;
+        if (e.method === 'POST' && e.ifNoneExist) conditions.push(conditionLock(e.type, e.ifNoneExist));
+        else if ((e.method === 'PUT' || e.method === 'DELETE') && !e.id && e.query) conditions.push(conditionLock(e.type, e.query));
+      } catch (err) {
+        throw inEntry(err, e.index);
+      }
+    }
+    await repo.lockConditions(conditions);
 
     // 1. Identities: conditional deletes, creates (If-None-Exist), updates (conditional), patches.
     for (const e of sorted) {

@@ -11,7 +11,7 @@ export const createResource: Handler = async ({ req, deps, params }) => {
   const warnings = validateForWrite(deps, resource);
   return deps.repo.transaction(async (repo) => {
     if (req.headers.ifNoneExist !== undefined) {
-      const matches = await findMatches(repo, deps, params.type, req.headers.ifNoneExist);
+      const matches = await findMatches(repo, deps, params.type, req.headers.ifNoneExist, { lock: true });
       if (matches.length > 1) throw preconditionFailed(`If-None-Exist '${req.headers.ifNoneExist}' matches ${matches.length} ${params.type} resources`);
       if (matches.length === 1) {
         const existing = matches[0];
