@@ -503,6 +503,7 @@ export class PostgresRepository implements Repository {
     const p = new SqlParams();
     const where: string[] = [];
     if (o.type) where.push(`v.type = ${p.add(o.type)}`);
+    if (o.types) where.push(`v.type = ANY(${p.add(o.types)}::text[])`);
     if (o.id) where.push(`v.id = ${p.add(o.id)}`);
     if (o.since) where.push(`v.last_updated >= ${p.add(o.since)}::timestamptz`);
     if (o.at) where.push(`v.last_updated <= ${p.add(o.at)}::timestamptz`);

@@ -43,6 +43,8 @@ export interface HistoryEntry {
 
 export interface HistoryOptions {
   type?: string;
+  /** Only versions of these types (access control: the types the client's scopes let it read). */
+  types?: string[];
   id?: string;
   since?: string;
   at?: string;

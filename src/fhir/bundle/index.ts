@@ -7,7 +7,7 @@ import type { Bundle, BundleEntry, OperationOutcomeIssue } from 'fhir/r4';
 import { randomUUID } from 'node:crypto';
 import { OutcomeError, badRequest, issue, operationOutcome, preconditionFailed } from '../../outcomes';
 import type { Resource, WriteOp, WriteResult } from '../../store/repository';
-import { etag, requireResourceBody, requireWritable, validateForWrite } from '../interactions/common';
+import { etag, mayRead, requireResourceBody, requireWritable, validateForWrite } from '../interactions/common';
 import { conditionLock, findMatches, parseQueryString } from '../interactions/conditional';
 import { applyJsonPatch, stripVersionMeta } from '../interactions/patch';
 import { ID_PATTERN, isResourceType } from '../resource-types';
@@ -173,7 +173,7 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
               if (e.fullUrl) ids.set(e.fullUrl, `${e.type}/${m[0].id}`);
               responses[e.index] = {
                 fullUrl: `${req.baseUrl}/${e.type}/${m[0].id}`,
-                ...(req.prefer.return === 'minimal' ? {} : { resource: m[0] }),
+                ...(req.prefer.return === 'minimal' || !mayRead(req, deps, e.type) ? {} : { resource: m[0] }),
                 response: { status: statusLine(200), location: `${e.type}/${m[0].id}/_history/${m[0].meta?.versionId}`, etag: etag(m[0].meta?.versionId ?? '1'), lastModified: m[0].meta?.lastUpdated },
               };
               continue;
@@ -313,6 +313,8 @@ function subRequest(req: FhirRequest, e: ParsedEntry): FhirRequest {
     body: e.method === 'PATCH' ? (patchDocument(e.resource) ?? e.resource) : e.resource,
     baseUrl: req.baseUrl,
     requestId: req.requestId,
+    // Entries run as the client that sent the Bundle.
+    auth: req.auth,
   };
 }
 
