@@ -112,6 +112,16 @@ describe.each(MODES)('%s', (_name, twoServers) => {
     expect(await storedWith(b)).toHaveLength(1);
   });
 
+  it(`${PARALLEL} parallel updates of a new client-chosen id (update as create): one 201, the others 200, versions 1..${PARALLEL}`, async () => {
+    const id = `race-${randomUUID()}`;
+    const value = randomUUID();
+    const res = await parallel(PARALLEL, (i) => pick(i).http().put(`/fhir/Patient/${id}`).set('Content-Type', FHIR_JSON).send({ ...patient(value, `Same${i}`), id }));
+    expect(res.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(res.filter((r) => r.status === 200)).toHaveLength(PARALLEL - 1);
+    expect(res.map((r) => Number(r.body.meta.versionId)).sort((a, b) => a - b)).toEqual(Array.from({ length: PARALLEL }, (_, i) => i + 1));
+    expect(await storedWith(value)).toEqual([id]);
+  });
+
   it(`${PARALLEL} parallel If-Match updates of one version: one 200, the others 412`, async () => {
     const value = randomUUID();
     const created = await t.http().post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(patient(value));

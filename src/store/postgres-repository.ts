@@ -209,7 +209,7 @@ export class PostgresRepository implements Repository {
 
   async write(ops: WriteOp[]): Promise<WriteResult[]> {
     if (ops.length === 0) return [];
-    if (!this.inTransaction) return this.db.transaction((tx) => new PostgresRepository(tx, true).write(ops));
+    if (!this.inTransaction) return this.transaction((tx) => tx.write(ops));
     // What was read in this transaction may no longer be what it would read now.
     transactionCaches.get(this.db)?.clear();
     const now = new Date().toISOString();
@@ -228,14 +228,23 @@ export class PostgresRepository implements Repository {
     }
 
     const existing = new Map<string, CurrentRow>();
-    const lookup = ops.filter((op) => op.kind !== 'create');
-    if (lookup.length > 0 || ops.some((op) => op.kind === 'create')) {
+    const current = async (keys: { type: string; id: string }[]) => {
       const rows = await this.db.query<CurrentRow>(
         `SELECT rid, type, id, version, deleted FROM resource
          WHERE (type, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) FOR UPDATE`,
-        [targets.map((t) => t.type), targets.map((t) => t.id)],
+        [keys.map((t) => t.type), keys.map((t) => t.id)],
       );
       for (const r of rows) existing.set(keyOf(r.type, r.id), r);
+    };
+    await current(targets);
+    // An update that creates (a client-chosen id not stored yet) has no row to lock: lock its id
+    // instead, then look again. Concurrent PUTs of one new id then run one after the other — the
+    // first creates, the next update it — instead of racing to insert (a unique violation, 409).
+    // Ids the server assigns on create are random UUIDs, which nobody else writes at the same time.
+    const unborn = targets.filter((t, i) => ops[i].kind === 'update' && !existing.has(keyOf(t.type, t.id)));
+    if (unborn.length) {
+      await this.lockConditions(unborn.map((t) => keyOf(t.type, t.id)));
+      await current(unborn);
     }
 
     const results: WriteResult[] = [];
@@ -555,12 +564,25 @@ export class PostgresRepository implements Repository {
 
   async transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
-    return this.db.transaction((tx) => fn(new PostgresRepository(tx, true)));
+    return this.db.transaction((tx) => fn(new PostgresRepository(tx, true))).catch((e: unknown) => {
+      throw retryable(e) ?? e;
+    });
   }
 
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+/**
+ * A transaction PostgreSQL ended to break a deadlock or a serialization conflict was rolled back
+ * whole; the same request sent again can succeed. 409, not a server error.
+ */
+function retryable(e: unknown) {
+  const code = (e as { code?: unknown })?.code;
+  if (code === '40P01') return conflict('The request conflicted with another one writing the same resources at the same time and was rolled back; nothing was stored, send it again');
+  if (code === '40001') return conflict('The request could not be serialized with concurrent writes and was rolled back; nothing was stored, send it again');
+  return undefined;
 }
 
 // ---- keyset cursors -----------------------------------------------------------------------------

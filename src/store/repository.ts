@@ -119,10 +119,11 @@ export interface Repository {
    */
   transactionCache(): Map<string, unknown> | undefined;
   /**
-   * Inside a transaction: wait for, then hold until it ends, an exclusive lock on each of the
-   * conditions (`conditionKey`) — the database's own transaction-scoped advisory locks, so every
-   * server process on the database takes turns. A conditional write locks its condition before it
-   * searches for matches: whoever waited sees, once it holds the lock, what the holder committed.
+   * Inside a transaction: wait for, then hold until it ends, an exclusive lock on each key — the
+   * database's own transaction-scoped advisory locks, so every server process on the database takes
+   * turns. A conditional write locks its condition (`conditionKey`) before it searches for matches:
+   * whoever waited sees, once it holds the lock, what the holder committed. `write` locks the
+   * `Type/id` of an update that creates, in the same way.
    */
   lockConditions(keys: string[]): Promise<void>;
   /** Run fn with a repository bound to one database transaction. */
