@@ -43,6 +43,43 @@ describe('transaction', () => {
     expect({ Patient: await count('Patient'), Encounter: await count('Encounter') }).toEqual(before);
   });
 
+  it('two entries with the same ifNoneExist create one resource; the second answers 200 and its references point at it', async () => {
+    const value = `same-${randomUUID()}`;
+    const [p1, p2] = [`urn:uuid:${randomUUID()}`, `urn:uuid:${randomUUID()}`];
+    const member = { resourceType: 'Patient', identifier: [{ system: 'urn:b', value }], name: [{ family: 'Twice' }] };
+    const res = await postBundle({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [
+        { fullUrl: p1, resource: member, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=urn:b|${value}` } },
+        { fullUrl: p2, resource: member, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=urn:b%7C${value}` } },
+        { resource: { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: p2 } }, request: { method: 'POST', url: 'Encounter' } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['201 Created', '200 OK', '201 Created']);
+    const id = res.body.entry[0].resource.id;
+    expect(res.body.entry[1].resource.id).toBe(id);
+    expect(res.body.entry[1].response.location).toBe(`Patient/${id}/_history/1`);
+    expect(res.body.entry[2].resource.subject.reference).toBe(`Patient/${id}`);
+    const found = await t.http().get(`/fhir/Patient?identifier=urn:b|${value}`);
+    expect(found.body.total).toBe(1);
+  });
+
+  it('two conditional updates with the same criteria: 400 (a resource changes once per transaction), nothing stored', async () => {
+    const value = `twice-${randomUUID()}`;
+    const before = await count('Patient');
+    const url = `Patient?identifier=${encodeURIComponent(`urn:b|${value}`)}`;
+    const member = { resourceType: 'Patient', identifier: [{ system: 'urn:b', value }] };
+    const res = await postBundle({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [{ resource: member, request: { method: 'PUT', url } }, { resource: member, request: { method: 'PUT', url: `Patient?identifier=urn:b|${value}` } }],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0].expression).toEqual(['Bundle.entry[1].request.url']);
+    expect(await count('Patient')).toBe(before);
+  });
+
   it('two entries with the same fullUrl and the same (absolute) resource: still 400, even with distinct versionIds', async () => {
     const before = await count('Patient');
     const patient = { resourceType: 'Patient', id: `dup-${randomUUID()}`, name: [{ family: 'Twice' }] };

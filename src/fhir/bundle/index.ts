@@ -147,6 +147,9 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
     await repo.lockConditions(conditions);
 
     // 1. Identities: conditional deletes, creates (If-None-Exist), updates (conditional), patches.
+    const createdFor = new Map<string, { id: string; opIndex: number }>(); // ifNoneExist condition → the create of this Bundle
+    const sameAs: { entry: ParsedEntry; opIndex: number }[] = [];
+    const updatedFor = new Map<string, number>(); // conditional update criteria → entry index
     for (const e of sorted) {
       try {
         if (e.method === 'GET' || e.method === 'HEAD') continue;
@@ -167,6 +170,15 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
         } else if (e.method === 'POST') {
           const r = requireResourceBody(e.resource, e.type);
           if (e.ifNoneExist) {
+            // An earlier entry of this Bundle creates what this condition asks for: the same resource
+            // (one member named twice in a feed is created once), answered as a match once written.
+            const key = conditionLock(e.type, e.ifNoneExist);
+            const earlier = createdFor.get(key);
+            if (earlier) {
+              if (e.fullUrl) ids.set(e.fullUrl, `${e.type}/${earlier.id}`);
+              sameAs.push({ entry: e, opIndex: earlier.opIndex });
+              continue;
+            }
             const m = await findMatches(repo, txDeps, e.type, e.ifNoneExist);
             if (m.length > 1) throw preconditionFailed(`If-None-Exist '${e.ifNoneExist}' matches ${m.length} ${e.type} resources`);
             if (m.length === 1) {
@@ -181,12 +193,17 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
           }
           r.id = randomUUID();
           if (e.fullUrl) ids.set(e.fullUrl, `${e.type}/${r.id}`);
+          if (e.ifNoneExist) createdFor.set(conditionLock(e.type, e.ifNoneExist), { id: r.id, opIndex: ops.length });
           ops.push({ entry: e, op: { kind: 'create', resource: r }, warnings: [] });
         } else if (e.method === 'PUT') {
           const r = requireResourceBody(e.resource, e.type);
           let id = e.id;
           if (!id) {
             if (!e.query) throw badRequest(`PUT needs [type]/[id] or [type]?criteria, not '${e.url}'`, undefined);
+            const key = conditionLock(e.type, e.query);
+            const other = updatedFor.get(key);
+            if (other !== undefined) throw badRequest(`Entries ${other} and ${e.index} are conditional updates with the same criteria; a transaction may change a resource only once`, at(e.index, '.request.url'), 'processing');
+            updatedFor.set(key, e.index);
             const m = await findMatches(repo, txDeps, e.type, e.query);
             if (m.length > 1) throw preconditionFailed(`The criteria match ${m.length} ${e.type} resources; a conditional update needs at most one`);
             id = m[0]?.id ?? r.id ?? randomUUID();
@@ -270,6 +287,14 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
         }
       }
       responses[o.entry.index] = writeEntry(req, r, o.warnings);
+    }
+    for (const { entry, opIndex } of sameAs) {
+      const r = results[opIndex];
+      responses[entry.index] = {
+        fullUrl: `${req.baseUrl}/${r.type}/${r.id}`,
+        ...(req.prefer.return === 'minimal' || req.prefer.return === 'OperationOutcome' ? {} : { resource: r.resource }),
+        response: { status: statusLine(200), location: `${r.type}/${r.id}/_history/${r.versionId}`, etag: etag(r.versionId), lastModified: r.lastUpdated },
+      };
     }
 
     // 6. Reads, after the writes, inside the same transaction.
