@@ -4,6 +4,7 @@
  * create, the others find it. If-Match updates: one wins, the others are 412.
  */
 import { randomUUID } from 'node:crypto';
+import { CONDITION_LOCKS_MAX } from '../src/store/postgres-repository';
 import { startTestApp, storeKind, FHIR_JSON, type TestApp } from './support/server';
 
 const PARALLEL = 10;
@@ -100,6 +101,18 @@ describe.each(MODES)('%s', (_name, twoServers) => {
     expect(res.map((r) => r.status)).toEqual(Array(PARALLEL).fill(200));
     expect(res.filter((r) => r.body.entry[0].response.status === '201 Created')).toHaveLength(1);
     expect(await storedWith(value)).toHaveLength(1);
+  });
+
+  it(`parallel transactions of more conditional creates than CONDITION_LOCKS_MAX (${CONDITION_LOCKS_MAX}), overlapping: each member stored once`, async () => {
+    const values = Array.from({ length: CONDITION_LOCKS_MAX + 36 }, () => randomUUID());
+    const entry = (value: string) => ({ resource: patient(value), request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${SYSTEM}|${value}` } });
+    // Bundle i holds every value, rotated by i, plus (for the odd ones) just one condition: the small and the large lock paths race.
+    const res = await parallel(6, (i) => pick(i).http().post('/fhir').set('Content-Type', FHIR_JSON).send({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: i % 2 ? [entry(values[i])] : [...values.slice(i), ...values.slice(0, i)].map(entry),
+    }));
+    expect(res.map((r) => r.status)).toEqual(Array(6).fill(200));
+    for (const v of values) expect(await storedWith(v)).toHaveLength(1);
   });
 
   it('transactions locking the same two conditions in opposite order all complete (no deadlock), one Patient each', async () => {

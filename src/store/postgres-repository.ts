@@ -68,6 +68,14 @@ export function advisoryLockKey(key: string): string {
   return createHash('sha256').update(`prss-condition:${key}`).digest().readBigInt64BE(0).toString();
 }
 
+/** More condition locks than this in one call take the lock on all conditions instead (see lockConditions). */
+export const CONDITION_LOCKS_MAX = 64;
+const ALL_CONDITIONS = advisoryLockKey('*');
+
+/** Write attempts when new client-chosen ids are taken concurrently (see writeOnce). */
+const UNBORN_ATTEMPTS = 5;
+class UnbornTaken extends Error {}
+
 export class PostgresRepository implements Repository {
   constructor(private readonly db: SqlClient, private readonly inTransaction = false) {}
 
@@ -210,6 +218,25 @@ export class PostgresRepository implements Repository {
   async write(ops: WriteOp[]): Promise<WriteResult[]> {
     if (ops.length === 0) return [];
     if (!this.inTransaction) return this.transaction((tx) => tx.write(ops));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeOnce(ops, attempt < UNBORN_ATTEMPTS);
+      } catch (e) {
+        if (!(e instanceof UnbornTaken)) throw e;
+        // Another transaction committed one of the new ids first: look again, that one is now an update.
+        await this.db.query('ROLLBACK TO SAVEPOINT prss_unborn');
+      }
+    }
+  }
+
+  /**
+   * One attempt. An update that creates (a client-chosen id not stored yet) has no row to lock, so
+   * two such requests for one id may both find nothing; the second INSERT then waits for the first
+   * transaction and fails on the unique key once it commits. Its rows are inserted behind a
+   * savepoint, so that failure is undone alone (`UnbornTaken`) and the write is computed again,
+   * seeing the committed row: the first creates, the next update it, none is refused.
+   */
+  private async writeOnce(ops: WriteOp[], mayRetry: boolean): Promise<WriteResult[]> {
     // What was read in this transaction may no longer be what it would read now.
     transactionCaches.get(this.db)?.clear();
     const now = new Date().toISOString();
@@ -237,15 +264,6 @@ export class PostgresRepository implements Repository {
       for (const r of rows) existing.set(keyOf(r.type, r.id), r);
     };
     await current(targets);
-    // An update that creates (a client-chosen id not stored yet) has no row to lock: lock its id
-    // instead, then look again. Concurrent PUTs of one new id then run one after the other — the
-    // first creates, the next update it — instead of racing to insert (a unique violation, 409).
-    // Ids the server assigns on create are random UUIDs, which nobody else writes at the same time.
-    const unborn = targets.filter((t, i) => ops[i].kind === 'update' && !existing.has(keyOf(t.type, t.id)));
-    if (unborn.length) {
-      await this.lockConditions(unborn.map((t) => keyOf(t.type, t.id)));
-      await current(unborn);
-    }
 
     const results: WriteResult[] = [];
     const inserts: { type: string; id: string; version: number; deleted: boolean; content: string | null; method: string; index?: IndexRows; refs?: string[] }[] = [];
@@ -289,6 +307,9 @@ export class PostgresRepository implements Repository {
     const rids = new Map<string, number>();
     if (inserts.length) {
       let rows: { rid: number; type: string; id: string }[];
+      // Server-assigned ids (random UUIDs, creates) cannot be taken by anyone else: no savepoint for them.
+      const unborn = mayRetry && inserts.some((r) => r.method !== 'POST');
+      if (unborn) await this.db.query('SAVEPOINT prss_unborn');
       try {
         rows = await this.db.query<{ rid: number; type: string; id: string }>(
           `INSERT INTO resource (type, id, version, last_updated, deleted, content)
@@ -297,7 +318,10 @@ export class PostgresRepository implements Repository {
           [inserts.map((r) => r.type), inserts.map((r) => r.id), inserts.map((r) => r.version), now, inserts.map((r) => r.content)],
         );
       } catch (e) {
-        if ((e as { code?: string }).code === '23505') throw conflict('A resource with the same id was created concurrently; retry the request');
+        if ((e as { code?: string }).code === '23505') {
+          if (unborn) throw new UnbornTaken();
+          throw conflict('A resource with the same id was created concurrently; retry the request');
+        }
         throw e;
       }
       for (const r of rows) rids.set(keyOf(r.type, r.id), Number(r.rid));
@@ -552,14 +576,23 @@ export class PostgresRepository implements Repository {
   async lockConditions(keys: string[]): Promise<void> {
     if (!this.inTransaction) throw new Error('lockConditions needs a transaction: the locks last until it ends');
     if (keys.length === 0) return;
-    // Always in ascending key order, so two transactions locking overlapping sets cannot deadlock.
     const locks = [...new Set(keys.map(advisoryLockKey))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    if (locks.length === 1) {
-      await this.db.query('SELECT pg_advisory_xact_lock($1::bigint)', locks, 'prss_lock_condition');
+    // Each lock takes a slot of PostgreSQL's shared lock table (about max_locks_per_transaction x
+    // max_connections in all): a Bundle of thousands of conditional entries would run out of them
+    // ("out of shared memory"). Beyond CONDITION_LOCKS_MAX it takes the one lock on every condition
+    // exclusively instead; every smaller set holds that lock shared first. The order is always
+    // that lock, then the keys ascending, so two transactions cannot wait on each other in a circle.
+    if (locks.length > CONDITION_LOCKS_MAX) {
+      await this.db.query('SELECT pg_advisory_xact_lock($1::bigint)', [ALL_CONDITIONS], 'prss_lock_all_conditions');
       return;
     }
-    // The ORDER BY sits in a subquery the planner keeps, so the locks are taken in that order.
-    await this.db.query('SELECT pg_advisory_xact_lock(s.k) FROM (SELECT k FROM unnest($1::bigint[]) AS u(k) ORDER BY k) s', [locks]);
+    // The CTE is read before any row of the outer query is formed: the shared lock comes first.
+    await this.db.query(
+      `WITH every AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared($1::bigint) AS x)
+       SELECT pg_advisory_xact_lock(s.k) FROM every, (SELECT k FROM unnest($2::bigint[]) AS u(k) ORDER BY k) s`,
+      [ALL_CONDITIONS, locks],
+      'prss_lock_conditions',
+    );
   }
 
   async transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {

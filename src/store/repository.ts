@@ -122,8 +122,7 @@ export interface Repository {
    * Inside a transaction: wait for, then hold until it ends, an exclusive lock on each key — the
    * database's own transaction-scoped advisory locks, so every server process on the database takes
    * turns. A conditional write locks its condition (`conditionKey`) before it searches for matches:
-   * whoever waited sees, once it holds the lock, what the holder committed. `write` locks the
-   * `Type/id` of an update that creates, in the same way.
+   * whoever waited sees, once it holds the lock, what the holder committed.
    */
   lockConditions(keys: string[]): Promise<void>;
   /** Run fn with a repository bound to one database transaction. */
