@@ -32,7 +32,8 @@ export class ScopedRepository implements Repository {
   private readonly readable: '*' | string[];
 
   constructor(readonly inner: Repository, readonly auth: AuthContext, private readonly policy: WriteAware) {
-    this.readable = typesAllowed(parseScopes(auth.scopes), 'r');
+    // No token (a policy that serves anonymous callers): the policy alone decides what is seen.
+    this.readable = (auth as AuthContext | undefined) ? typesAllowed(parseScopes(auth.scopes), 'r') : '*';
   }
 
   /** SQL over alias: the row is of the searched type (its search was allowed) or of a type the token may read. */
