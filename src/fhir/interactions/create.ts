@@ -17,9 +17,10 @@ export const createResource: Handler = async ({ req, deps, params }) => {
         const existing = matches[0];
         const meta = existing.meta!;
         const headers = { ...versionHeaders({ versionId: meta.versionId!, lastUpdated: meta.lastUpdated! }), Location: `${req.baseUrl}/${params.type}/${existing.id}/_history/${meta.versionId}` };
-        // The client may create this type but not read it: it learns that a match exists, not what it holds.
-        if (req.prefer.return === 'minimal' || !mayRead(req, deps, params.type)) return { status: 200, headers };
+        if (req.prefer.return === 'minimal') return { status: 200, headers };
         if (req.prefer.return === 'OperationOutcome') return { status: 200, headers, resource: operationOutcome([issue('information', 'informational', `${params.type}/${existing.id} already matches If-None-Exist; nothing was created`)]) };
+        // A client that may create this type but not read it learns that a match exists, not what it holds.
+        if (!mayRead(req, deps, params.type)) return { status: 200, headers };
         return { status: 200, headers, resource: existing };
       }
     }
