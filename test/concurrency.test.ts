@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CONDITION_LOCKS_MAX } from '../src/store/postgres-repository';
+import { openPostgres } from '../src/store/sql';
 import { startTestApp, storeKind, FHIR_JSON, type TestApp } from './support/server';
 
 const PARALLEL = 10;
@@ -158,5 +159,26 @@ describe.each(MODES)('%s', (_name, twoServers) => {
     const history = await t.http().get(`/fhir/Patient/${id}/_history`);
     expect(history.body.total).toBe(2);
     expect((await t.http().get(`/fhir/Patient/${id}`)).status).toBe(410);
+  });
+});
+
+describe('isolation', () => {
+  const onPostgres = storeKind() === 'postgres' ? it : undefined;
+  // The lock-then-search of a conditional write needs READ COMMITTED: under REPEATABLE READ the
+  // snapshot would be taken by the lock statement, before the previous holder committed.
+  onPostgres?.('write transactions run READ COMMITTED even where the server defaults to SERIALIZABLE', async () => {
+    const sql = await openPostgres(process.env.TEST_DATABASE_URL!, t.schema, 1);
+    try {
+      await sql.exec("SET default_transaction_isolation = 'serializable'");
+      expect((await sql.query<{ transaction_isolation: string }>('SHOW transaction_isolation'))[0].transaction_isolation).toBe('serializable');
+      const inside = await sql.transaction((tx) => tx.query<{ transaction_isolation: string }>('SHOW transaction_isolation'));
+      expect(inside[0].transaction_isolation).toBe('read committed');
+    } finally {
+      await sql.close();
+    }
+  });
+  it('PGlite and PostgreSQL both start a write transaction in READ COMMITTED', async () => {
+    const inside = await t.sql.transaction((tx) => tx.query<{ transaction_isolation: string }>('SHOW transaction_isolation'));
+    expect(inside[0].transaction_isolation).toBe('read committed');
   });
 });
