@@ -29,6 +29,73 @@ function memberBundle(identifier: string, extra: unknown[] = []) {
 }
 
 describe('transaction', () => {
+  it('two entries with the same fullUrl: 400 naming the fullUrl (bdl-7), nothing stored', async () => {
+    const before = { Patient: await count('Patient'), Encounter: await count('Encounter') };
+    const bundle = memberBundle(`dup-${randomUUID()}`);
+    // The Encounter and the Patient share the Patient's fullUrl: a reference to it would be ambiguous.
+    const [encounter, patient] = bundle.entry as { fullUrl: string }[];
+    encounter.fullUrl = patient.fullUrl;
+    const res = await postBundle(bundle);
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0].diagnostics).toContain(patient.fullUrl);
+    expect(res.body.issue[0].expression).toEqual(['Bundle.entry[1].fullUrl']);
+    expect({ Patient: await count('Patient'), Encounter: await count('Encounter') }).toEqual(before);
+  });
+
+  it('two entries with the same ifNoneExist create one resource; the second answers 200 and its references point at it', async () => {
+    const value = `same-${randomUUID()}`;
+    const [p1, p2] = [`urn:uuid:${randomUUID()}`, `urn:uuid:${randomUUID()}`];
+    const member = { resourceType: 'Patient', identifier: [{ system: 'urn:b', value }], name: [{ family: 'Twice' }] };
+    const res = await postBundle({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [
+        { fullUrl: p1, resource: member, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=urn:b|${value}` } },
+        { fullUrl: p2, resource: member, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=urn:b%7C${value}` } },
+        { resource: { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: p2 } }, request: { method: 'POST', url: 'Encounter' } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['201 Created', '200 OK', '201 Created']);
+    const id = res.body.entry[0].resource.id;
+    expect(res.body.entry[1].resource.id).toBe(id);
+    expect(res.body.entry[1].response.location).toBe(`Patient/${id}/_history/1`);
+    expect(res.body.entry[2].resource.subject.reference).toBe(`Patient/${id}`);
+    const found = await t.http().get(`/fhir/Patient?identifier=urn:b|${value}`);
+    expect(found.body.total).toBe(1);
+  });
+
+  it('two conditional updates with the same criteria: 400 (a resource changes once per transaction), nothing stored', async () => {
+    const value = `twice-${randomUUID()}`;
+    const before = await count('Patient');
+    const url = `Patient?identifier=${encodeURIComponent(`urn:b|${value}`)}`;
+    const member = { resourceType: 'Patient', identifier: [{ system: 'urn:b', value }] };
+    const res = await postBundle({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [{ resource: member, request: { method: 'PUT', url } }, { resource: member, request: { method: 'PUT', url: `Patient?identifier=urn:b|${value}` } }],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0].expression).toEqual(['Bundle.entry[1].request.url']);
+    expect(await count('Patient')).toBe(before);
+  });
+
+  it('two entries with the same fullUrl and the same (absolute) resource: still 400, even with distinct versionIds', async () => {
+    const before = await count('Patient');
+    const patient = { resourceType: 'Patient', id: `dup-${randomUUID()}`, name: [{ family: 'Twice' }] };
+    const url = `${t.base}/Patient/${patient.id}`;
+    const res = await postBundle({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [
+        { fullUrl: url, resource: { ...patient, meta: { versionId: '1' } }, request: { method: 'PUT', url: `Patient/${patient.id}` } },
+        { fullUrl: url, resource: { ...patient, meta: { versionId: '2' } }, request: { method: 'PUT', url: `Patient/${patient.id}` } },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(await count('Patient')).toBe(before);
+  });
+
   it('stores every entry, rewrites urn:uuid references, and answers one response per entry in order', async () => {
     const res = await postBundle(memberBundle('tx-1'));
     expect(res.status).toBe(200);
@@ -135,5 +202,30 @@ describe('batch', () => {
     expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3))).toEqual(['201', '400', '404', '200']);
     expect(res.body.entry[1].response.outcome.resourceType).toBe('OperationOutcome');
     expect(res.body.entry[3].resource.type).toBe('searchset');
+  });
+
+  it('two entries with the same fullUrl (bdl-7) make the Bundle invalid: 400, no entry processed', async () => {
+    const before = await count('Goal');
+    const goal = { resourceType: 'Goal', lifecycleStatus: 'active', description: { text: 'dup' }, subject: { reference: 'Patient/x' } };
+    const fullUrl = `urn:uuid:${randomUUID()}`;
+    const res = await postBundle({
+      resourceType: 'Bundle', type: 'batch',
+      entry: [{ fullUrl, resource: goal, request: { method: 'POST', url: 'Goal' } }, { fullUrl, resource: goal, request: { method: 'POST', url: 'Goal' } }],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(await count('Goal')).toBe(before);
+  });
+
+  it('versions of one resource may share a fullUrl when their meta.versionId differ (bdl-7)', async () => {
+    const id = `v-${randomUUID()}`;
+    const fullUrl = `${t.base}/Goal/${id}`;
+    const goal = (versionId: string) => ({ resourceType: 'Goal', id, meta: { versionId }, lifecycleStatus: 'active', description: { text: `v${versionId}` }, subject: { reference: 'Patient/x' } });
+    const res = await postBundle({
+      resourceType: 'Bundle', type: 'batch',
+      entry: [{ fullUrl, resource: goal('1'), request: { method: 'PUT', url: `Goal/${id}` } }, { fullUrl, resource: goal('2'), request: { method: 'PUT', url: `Goal/${id}` } }],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3))).toEqual(['201', '200']);
   });
 });

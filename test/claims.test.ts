@@ -102,6 +102,19 @@ describe('a payer validates and submits claims', () => {
     expect(responses.body.total).toBe(1);
   });
 
+  it('the same claim $submitted by 5 parallel requests is stored once, with one ClaimResponse', async () => {
+    const claim: Claim = structuredClone(s.claim);
+    delete claim.id;
+    claim.identifier = [{ system: 'http://prss.example.org/fhir/sid/claim-number', value: 'CLM-e2e-parallel' }];
+    const res = await Promise.all(Array.from({ length: 5 }, () => post('/fhir/Claim/$submit', claim)));
+    expect(res.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const claims = await t.http().get(`/fhir/Claim?identifier=${encodeURIComponent('http://prss.example.org/fhir/sid/claim-number|CLM-e2e-parallel')}`);
+    expect(claims.body.total).toBe(1);
+    const responses = await t.http().get(`/fhir/ClaimResponse?request=Claim/${claims.body.entry[0].resource.id}`);
+    expect(responses.body.total).toBe(1);
+    expect(new Set(res.map((r) => r.body.id))).toEqual(new Set([responses.body.entry[0].resource.id]));
+  });
+
   it('a claim written by REST reports its rule findings with Prefer: return=OperationOutcome', async () => {
     const claim: Claim = structuredClone(s.claim);
     claim.id = 'claim-rest-check';

@@ -11,6 +11,7 @@ const FOREIGN = 'bdata-';
 
 let t: TestApp;
 const tokens: Record<string, string> = {};
+let key: ClientKey;
 
 const ref = (r: string) => ({ reference: r });
 const claim = (id: string, patient: string, provider: string, coverage: string, encounter: string) => ({
@@ -32,7 +33,7 @@ const SEED = [
   { resourceType: 'PractitionerRole', id: 'role-a', practitioner: ref('Practitioner/prac-a'), organization: ref('Organization/org-a') },
   { resourceType: 'PractitionerRole', id: 'role-b', practitioner: ref('Practitioner/prac-b'), organization: ref('Organization/org-b') },
   // A's members: through a session it provides, a plan authored by its role, a session its role took part in.
-  { resourceType: 'Patient', id: 'pat-a', name: [{ family: 'Alpha' }] },
+  { resourceType: 'Patient', id: 'pat-a', identifier: [{ system: 'urn:member', value: 'a-1' }], name: [{ family: 'Alpha' }] },
   { resourceType: 'Patient', id: 'pat-a2', name: [{ family: 'Alpha-plan' }] },
   { resourceType: 'Patient', id: 'pat-a3', name: [{ family: 'Alpha-participant' }] },
   { resourceType: 'Patient', id: 'bdata-pat', name: [{ family: 'Bravo' }] },
@@ -52,7 +53,7 @@ const SEED = [
 ];
 
 beforeAll(async () => {
-  const key: ClientKey = await makeClientKey('ES384', 'k');
+  key = await makeClientKey('ES384', 'k');
   const clients = [
     { clientId: 'ehr-a', role: 'ehr' as const, organization: 'Organization/org-a' },
     { clientId: 'payer-1', role: 'payer' as const, organization: 'Organization/payer-1' },
@@ -305,5 +306,148 @@ describe('admin client', () => {
     expect((await as('admin').get('/fhir/_history?_count=1')).status).toBe(200);
     // Audit records are the server's own: nobody writes them through the API.
     expect((await as('admin').post('/fhir/AuditEvent').set('Content-Type', FHIR_JSON).send({ resourceType: 'AuditEvent' })).status).toBe(403);
+  });
+});
+
+/**
+ * Scopes apply to every resource a response carries, as tenancy does: a table of scope sets ×
+ * interactions × include forms. A token may narrow what its client is registered for
+ * (`system/*.cruds` here); whatever the role, nothing of a type the token may not read comes back —
+ * not as a match, an `_include`, a `_revinclude`, an `:iterate`, a Bundle entry or a history entry.
+ * An out-of-scope included resource is left out (the search itself was allowed); a direct read of a
+ * type outside the scopes stays 403.
+ */
+describe('scopes on every resource of a response', () => {
+  const scoped: Record<string, string> = {};
+  async function scopedToken(client: string, scope: string): Promise<string> {
+    const k = `${client} ${scope}`;
+    if (!scoped[k]) {
+      const res = await t.http().post('/auth/token').type('form').send(tokenForm(await signAssertion({ clientId: client, tokenUrl: TOKEN_URL, key }), scope));
+      expect(res.status).toBe(200);
+      expect(res.body.scope).toBe(scope);
+      scoped[k] = res.body.access_token;
+    }
+    return scoped[k];
+  }
+  const withScope = async (client: string, scope: string) => ({ Authorization: `Bearer ${await scopedToken(client, scope)}` });
+
+  /** `Type/id` of every resource anywhere in a body (Bundles, nested Bundles, Parameters) except the containers and outcomes. */
+  function carried(body: unknown, out: string[] = []): string[] {
+    if (Array.isArray(body)) body.forEach((x) => carried(x, out));
+    else if (body && typeof body === 'object') {
+      const o = body as Record<string, unknown>;
+      if (typeof o.resourceType === 'string' && !['Bundle', 'OperationOutcome', 'Parameters'].includes(o.resourceType)) out.push(`${o.resourceType}/${String(o.id)}`);
+      Object.values(o).forEach((v) => carried(v, out));
+    }
+    return out;
+  }
+
+  const SCOPE_SETS: [string, string, string[]][] = [
+    // client, granted scopes, the types those scopes let it read
+    ['admin', 'system/Patient.rs', ['Patient']],
+    ['warehouse', 'system/Patient.rs', ['Patient']],
+    ['ehr-a', 'system/Patient.rs', ['Patient']],
+    ['admin', 'system/Claim.rs system/Encounter.rs', ['Claim', 'Encounter']],
+    ['warehouse', 'system/Claim.rs system/Patient.s', ['Claim']],
+    ['ehr-a', 'system/Claim.rs system/Encounter.rs system/Patient.rs', ['Claim', 'Encounter', 'Patient']],
+  ];
+  const FORMS: [string, string][] = [
+    ['a match (search)', 'Patient?_id=pat-a'],
+    ['_revinclude', 'Patient?_id=pat-a&_revinclude=Claim:patient'],
+    ['_revinclude=*', 'Patient?_id=pat-a&_revinclude=*'],
+    ['_include', 'Claim?_include=Claim:patient&_include=Claim:encounter&_include=Claim:provider'],
+    ['_include=*', 'Claim?_include=*'],
+    ['_revinclude + _include:iterate', 'Encounter?_id=enc-a&_revinclude=Claim:encounter&_include:iterate=Claim:patient'],
+    ['_revinclude:iterate', 'Organization?_id=org-a&_revinclude=Encounter:service-provider&_revinclude:iterate=Claim:encounter'],
+  ];
+  const table = SCOPE_SETS.flatMap(([client, scope, readable]) => FORMS.map(([form, url]) => [client, scope, form, url, readable] as const));
+
+  it.each(table)('%s with %s, %s: only readable types (or the searched one) come back', async (client, scope, _form, url, readable) => {
+    const headers = await withScope(client, scope);
+    const searched = url.slice(0, url.indexOf('?'));
+    const allowed = new Set([...readable, searched]);
+    const direct = await t.http().get(`/fhir/${url}`).set(headers);
+    // A search of a type the token may not search is refused outright.
+    const searchable = scope.split(' ').some((x) => x.startsWith(`system/${searched}.`) && /s$/.test(x));
+    expect(direct.status).toBe(searchable ? 200 : 403);
+    for (const k of carried(direct.body)) expect(allowed).toContain(k.split('/')[0]);
+    if (client === 'ehr-a') noLeak(direct);
+
+    // The same search as GET entries of a batch and of a transaction.
+    for (const type of ['batch', 'transaction']) {
+      const bundle = await t.http().post('/fhir').set(headers).set('Content-Type', FHIR_JSON)
+        .send({ resourceType: 'Bundle', type, entry: [{ request: { method: 'GET', url } }] });
+      if (type === 'transaction' && !searchable) {
+        expect(bundle.status).toBe(403);
+        continue;
+      }
+      expect(bundle.status).toBe(200);
+      for (const k of carried(bundle.body)) expect(allowed).toContain(k.split('/')[0]);
+    }
+  });
+
+  it('an in-scope include still comes back (the table above can fail)', async () => {
+    const both = await t.http().get('/fhir/Patient?_id=pat-a&_revinclude=Claim:patient').set(await withScope('admin', 'system/Claim.rs system/Patient.rs'));
+    expect(ids(both.body, 'include')).toEqual(['Claim/claim-a']);
+    const patientOnly = await t.http().get('/fhir/Patient?_id=pat-a&_revinclude=Claim:patient').set(await withScope('admin', 'system/Patient.rs'));
+    expect(ids(patientOnly.body, 'match')).toEqual(['Patient/pat-a']);
+    expect(ids(patientOnly.body, 'include')).toEqual([]);
+    // The total counts matches only, as before.
+    expect(patientOnly.body.total).toBe(1);
+    const iterate = await t.http().get('/fhir/Encounter?_id=enc-a&_revinclude=Claim:encounter&_include:iterate=Claim:patient').set(await withScope('warehouse', 'system/Claim.rs system/Encounter.rs system/Patient.rs'));
+    expect(ids(iterate.body, 'include')).toEqual(['Claim/claim-a', 'Patient/pat-a']);
+    const noPatient = await t.http().get('/fhir/Encounter?_id=enc-a&_revinclude=Claim:encounter&_include:iterate=Claim:patient').set(await withScope('warehouse', 'system/Claim.rs system/Encounter.rs'));
+    expect(ids(noPatient.body, 'include')).toEqual(['Claim/claim-a']);
+  });
+
+  it('a direct read of a type outside the scopes is 403 (as documented), also as a batch entry', async () => {
+    const headers = await withScope('admin', 'system/Patient.rs');
+    const res = await t.http().get('/fhir/Claim/claim-a').set(headers);
+    expect(res.status).toBe(403);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    const batch = await t.http().post('/fhir').set(headers).set('Content-Type', FHIR_JSON)
+      .send({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Claim/claim-a' } }, { request: { method: 'GET', url: 'Patient/pat-a' } }] });
+    expect(batch.status).toBe(200);
+    expect(batch.body.entry[0].response.status).toMatch(/^403/);
+    expect(batch.body.entry[0].resource).toBeUndefined();
+    expect(batch.body.entry[1].resource.id).toBe('pat-a');
+  });
+
+  it.each([
+    // client, scopes, url, the types expected back (all that are stored, of the readable ones); [] = 403
+    ['admin', 'system/Claim.rs system/Coverage.rs', '/fhir/_history?_count=500', ['Claim', 'Coverage']],
+    ['admin', 'system/Patient.rs', '/fhir/_history?_count=500', ['Patient']],
+    ['warehouse', 'system/Patient.rs', '/fhir/Patient/_history?_count=500', ['Patient']],
+    ['admin', 'system/Claim.rs system/Coverage.rs', '/fhir/Patient/_history?_count=500', []],
+  ])('history for %s with %s (%s) keeps to the readable types', async (client, scope, url, expected) => {
+    const res = await t.http().get(url).set(await withScope(client, scope));
+    if (expected.length === 0) {
+      expect(res.status).toBe(403);
+      return;
+    }
+    expect(res.status).toBe(200);
+    const types = new Set(carried(res.body).map((k) => k.split('/')[0]));
+    expect([...types].sort()).toEqual(expected);
+    expect(res.body.total).toBe(res.body.entry.length);
+  });
+
+  it('a conditional create that finds its match returns the match only to a client that may read the type', async () => {
+    const send = async (scope: string) => t.http().post('/fhir/Patient').set(await withScope('admin', scope)).set('Content-Type', FHIR_JSON)
+      .set('If-None-Exist', 'identifier=urn:member|a-1').send({ resourceType: 'Patient', identifier: [{ system: 'urn:member', value: 'a-1' }] });
+    const createOnly = await send('system/Patient.c');
+    expect(createOnly.status).toBe(200);
+    expect(createOnly.headers.location).toMatch(/\/Patient\/pat-a\/_history\//);
+    expect(createOnly.text).not.toContain('Alpha');
+    const readToo = await send('system/Patient.crs');
+    expect(readToo.status).toBe(200);
+    expect(readToo.body.name[0].family).toBe('Alpha');
+    // The same in a transaction entry (a Bundle needs some read scope: Claim here, not Patient).
+    const tx = await t.http().post('/fhir').set(await withScope('admin', 'system/Claim.r system/Patient.c')).set('Content-Type', FHIR_JSON).send({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient', ifNoneExist: 'identifier=urn:member|a-1' } }],
+    });
+    expect(tx.status).toBe(200);
+    expect(tx.body.entry[0].response.location).toMatch(/^Patient\/pat-a\//);
+    expect(carried(tx.body)).toEqual([]);
   });
 });

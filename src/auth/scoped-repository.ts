@@ -4,6 +4,12 @@
  * every write is checked for role, scope and tenancy inside its transaction — the stored versions
  * before and the written ones after — so transactions, conditional writes and operations are covered.
  *
+ * Scopes apply to every resource a search returns, not only to the type searched: an `_include`,
+ * `_revinclude` or `:iterate` brings a resource of another type only when the token may read that
+ * type (`r`), and history across types keeps to the readable types. An out-of-scope included
+ * resource is left out silently (the search itself was allowed); a direct read of a type outside the
+ * scopes stays a 403 (src/auth/guard.ts).
+ *
  * readMany and referencing are not filtered: they serve the rule engine, whose findings must count
  * every record of a member (unit limits, caseloads), whoever wrote them.
  */
@@ -14,6 +20,7 @@ import type { ChangeFeed, HistoryOptions, HistoryPage, Repository, Resource, Sea
 import { SqlParams, type SqlClient } from '../store/sql';
 import type { ParsedSearch } from '../fhir/search/types';
 import { sqlOf } from './policy';
+import { parseScopes, typesAllowed } from './scopes';
 
 type WriteAware = AccessPolicy & {
   writeFilter?: (auth: AuthContext, p: SqlParams, alias: string) => string[];
@@ -21,7 +28,19 @@ type WriteAware = AccessPolicy & {
 };
 
 export class ScopedRepository implements Repository {
-  constructor(readonly inner: Repository, readonly auth: AuthContext, private readonly policy: WriteAware) {}
+  /** The types the token may read (`r`), or '*' for all. */
+  private readonly readable: '*' | string[];
+
+  constructor(readonly inner: Repository, readonly auth: AuthContext, private readonly policy: WriteAware) {
+    // No token (a policy that serves anonymous callers): the policy alone decides what is seen.
+    this.readable = (auth as AuthContext | undefined) ? typesAllowed(parseScopes(auth.scopes), 'r') : '*';
+  }
+
+  /** SQL over alias: the row is of the searched type (its search was allowed) or of a type the token may read. */
+  private scopeSql(searchType: string, p: SqlParams, alias: string): string[] {
+    if (this.readable === '*') return [];
+    return [`${alias}.type = ANY(${p.add([...new Set([searchType, ...this.readable])])}::text[])`];
+  }
 
   get kind() {
     return this.inner.kind;
@@ -81,8 +100,12 @@ export class ScopedRepository implements Repository {
     return this.inner.transactionCache();
   }
 
+  lockConditions(keys: string[]): Promise<void> {
+    return this.inner.lockConditions(keys);
+  }
+
   private scoped(search: ParsedSearch): ScopedSearch {
-    return { ...search, access: (p, alias) => this.policy.searchFilter(this.auth, search.resourceType, p, alias) };
+    return { ...search, access: (p, alias) => [...this.policy.searchFilter(this.auth, search.resourceType, p, alias), ...this.scopeSql(search.resourceType, p, alias)] };
   }
 
   search(search: ParsedSearch): Promise<SearchResult> {
@@ -94,7 +117,10 @@ export class ScopedRepository implements Repository {
   }
 
   history(options: HistoryOptions): Promise<HistoryPage> {
-    return this.inner.history(options);
+    // One type: the guard has checked it may be read. Across types: only those the token may read.
+    if (options.type || this.readable === '*') return this.inner.history(options);
+    const types = options.types ? options.types.filter((t) => this.readable.includes(t)) : this.readable;
+    return this.inner.history({ ...options, types });
   }
 
   async write(ops: WriteOp[]): Promise<WriteResult[]> {

@@ -1,4 +1,4 @@
-import { grantScopes, parseScope, parseScopes, scopesAllow } from './scopes';
+import { grantScopes, parseScope, parseScopes, scopesAllow, typesAllowed } from './scopes';
 
 describe('SMART scopes', () => {
   it('reads v2 scopes and the v1 read/write/* forms as their v2 equivalents', () => {
@@ -29,5 +29,12 @@ describe('SMART scopes', () => {
     expect(scopesAllow(g, 'r', 'Patient')).toBe(true);
     expect(scopesAllow(g, 'c', 'Claim')).toBe(false);
     expect(scopesAllow(g, 'r')).toBe(true);
+  });
+
+  it('lists the types a permission covers: every type for a wildcard, else the named ones (none at all is an empty list)', () => {
+    expect(typesAllowed(parseScopes('system/Patient.rs system/Claim.r system/Coverage.s'), 'r')).toEqual(['Claim', 'Patient']);
+    expect(typesAllowed(parseScopes('system/Patient.rs system/*.r'), 'r')).toBe('*');
+    expect(typesAllowed(parseScopes('system/*.s system/Claim.r'), 'r')).toEqual(['Claim']);
+    expect(typesAllowed(parseScopes('system/Patient.c'), 'r')).toEqual([]);
   });
 });

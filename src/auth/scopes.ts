@@ -73,3 +73,12 @@ export function grantScopes(requested: string, registered: string[]): string[] {
 export function scopesAllow(granted: ScopeGrant[], permission: Permission, type?: string): boolean {
   return granted.some((g) => g.permissions.has(permission) && (type === undefined || g.type === '*' || g.type === type));
 }
+
+/**
+ * The types on which the grants allow `permission`: `'*'` when a wildcard grant does (every type),
+ * else the named types (possibly none).
+ */
+export function typesAllowed(granted: ScopeGrant[], permission: Permission): '*' | string[] {
+  if (granted.some((g) => g.type === '*' && g.permissions.has(permission))) return '*';
+  return [...new Set(granted.filter((g) => g.permissions.has(permission)).map((g) => g.type))].sort();
+}

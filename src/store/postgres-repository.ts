@@ -4,7 +4,7 @@
  * trips. Search pages by keyset (sort values + rid), never OFFSET, so links stay correct while
  * others write.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ParsedSearch, IndexRows, SortExpression } from '../fhir/search/types';
 import { search as searchModule } from '../fhir/search';
 import { literalReferences } from '../fhir/literal-references';
@@ -51,6 +51,30 @@ export function parseETag(etag: string | undefined): string | undefined {
   const m = /^(?:W\/)?"?([^"]*)"?$/.exec(etag.trim());
   return m?.[1];
 }
+
+/**
+ * The normalised condition of a conditional write: the type and its search parameters sorted by
+ * name then value (as decoded), without `_format`/`_pretty`. The same condition sent as an
+ * If-None-Exist header, a conditional URL or a Bundle entry's `ifNoneExist` gives the same key.
+ */
+export function conditionKey(type: string, params: [string, string][]): string {
+  const real = params.filter(([k]) => k !== '_format' && k !== '_pretty');
+  const sorted = [...real].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  return `${type}?${new URLSearchParams(sorted).toString()}`;
+}
+
+/** A signed 64-bit advisory lock key (as decimal text) for a condition key: the first 8 bytes of its SHA-256. */
+export function advisoryLockKey(key: string): string {
+  return createHash('sha256').update(`prss-condition:${key}`).digest().readBigInt64BE(0).toString();
+}
+
+/** More condition locks than this in one call take the lock on all conditions instead (see lockConditions). */
+export const CONDITION_LOCKS_MAX = 64;
+const ALL_CONDITIONS = advisoryLockKey('*');
+
+/** Write attempts when new client-chosen ids are taken concurrently (see writeOnce). */
+const UNBORN_ATTEMPTS = 5;
+class UnbornTaken extends Error {}
 
 export class PostgresRepository implements Repository {
   constructor(private readonly db: SqlClient, private readonly inTransaction = false) {}
@@ -193,7 +217,26 @@ export class PostgresRepository implements Repository {
 
   async write(ops: WriteOp[]): Promise<WriteResult[]> {
     if (ops.length === 0) return [];
-    if (!this.inTransaction) return this.db.transaction((tx) => new PostgresRepository(tx, true).write(ops));
+    if (!this.inTransaction) return this.transaction((tx) => tx.write(ops));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeOnce(ops, attempt < UNBORN_ATTEMPTS);
+      } catch (e) {
+        if (!(e instanceof UnbornTaken)) throw e;
+        // Another transaction committed one of the new ids first: look again, that one is now an update.
+        await this.db.query('ROLLBACK TO SAVEPOINT prss_unborn');
+      }
+    }
+  }
+
+  /**
+   * One attempt. An update that creates (a client-chosen id not stored yet) has no row to lock, so
+   * two such requests for one id may both find nothing; the second INSERT then waits for the first
+   * transaction and fails on the unique key once it commits. Its rows are inserted behind a
+   * savepoint, so that failure is undone alone (`UnbornTaken`) and the write is computed again,
+   * seeing the committed row: the first creates, the next update it, none is refused.
+   */
+  private async writeOnce(ops: WriteOp[], mayRetry: boolean): Promise<WriteResult[]> {
     // What was read in this transaction may no longer be what it would read now.
     transactionCaches.get(this.db)?.clear();
     const now = new Date().toISOString();
@@ -212,15 +255,15 @@ export class PostgresRepository implements Repository {
     }
 
     const existing = new Map<string, CurrentRow>();
-    const lookup = ops.filter((op) => op.kind !== 'create');
-    if (lookup.length > 0 || ops.some((op) => op.kind === 'create')) {
+    const current = async (keys: { type: string; id: string }[]) => {
       const rows = await this.db.query<CurrentRow>(
         `SELECT rid, type, id, version, deleted FROM resource
          WHERE (type, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) FOR UPDATE`,
-        [targets.map((t) => t.type), targets.map((t) => t.id)],
+        [keys.map((t) => t.type), keys.map((t) => t.id)],
       );
       for (const r of rows) existing.set(keyOf(r.type, r.id), r);
-    }
+    };
+    await current(targets);
 
     const results: WriteResult[] = [];
     const inserts: { type: string; id: string; version: number; deleted: boolean; content: string | null; method: string; index?: IndexRows; refs?: string[] }[] = [];
@@ -264,6 +307,9 @@ export class PostgresRepository implements Repository {
     const rids = new Map<string, number>();
     if (inserts.length) {
       let rows: { rid: number; type: string; id: string }[];
+      // Server-assigned ids (random UUIDs, creates) cannot be taken by anyone else: no savepoint for them.
+      const unborn = mayRetry && inserts.some((r) => r.method !== 'POST');
+      if (unborn) await this.db.query('SAVEPOINT prss_unborn');
       try {
         rows = await this.db.query<{ rid: number; type: string; id: string }>(
           `INSERT INTO resource (type, id, version, last_updated, deleted, content)
@@ -272,7 +318,10 @@ export class PostgresRepository implements Repository {
           [inserts.map((r) => r.type), inserts.map((r) => r.id), inserts.map((r) => r.version), now, inserts.map((r) => r.content)],
         );
       } catch (e) {
-        if ((e as { code?: string }).code === '23505') throw conflict('A resource with the same id was created concurrently; retry the request');
+        if ((e as { code?: string }).code === '23505') {
+          if (unborn) throw new UnbornTaken();
+          throw conflict('A resource with the same id was created concurrently; retry the request');
+        }
         throw e;
       }
       for (const r of rows) rids.set(keyOf(r.type, r.id), Number(r.rid));
@@ -487,6 +536,7 @@ export class PostgresRepository implements Repository {
     const p = new SqlParams();
     const where: string[] = [];
     if (o.type) where.push(`v.type = ${p.add(o.type)}`);
+    if (o.types) where.push(`v.type = ANY(${p.add(o.types)}::text[])`);
     if (o.id) where.push(`v.id = ${p.add(o.id)}`);
     if (o.since) where.push(`v.last_updated >= ${p.add(o.since)}::timestamptz`);
     if (o.at) where.push(`v.last_updated <= ${p.add(o.at)}::timestamptz`);
@@ -523,14 +573,49 @@ export class PostgresRepository implements Repository {
     return out;
   }
 
+  async lockConditions(keys: string[]): Promise<void> {
+    if (!this.inTransaction) throw new Error('lockConditions needs a transaction: the locks last until it ends');
+    if (keys.length === 0) return;
+    const locks = [...new Set(keys.map(advisoryLockKey))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    // Each lock takes a slot of PostgreSQL's shared lock table (about max_locks_per_transaction x
+    // max_connections in all): a Bundle of thousands of conditional entries would run out of them
+    // ("out of shared memory"). Beyond CONDITION_LOCKS_MAX it takes the one lock on every condition
+    // exclusively instead; every smaller set holds that lock shared first. The order is always
+    // that lock, then the keys ascending, so two transactions cannot wait on each other in a circle.
+    if (locks.length > CONDITION_LOCKS_MAX) {
+      await this.db.query('SELECT pg_advisory_xact_lock($1::bigint)', [ALL_CONDITIONS], 'prss_lock_all_conditions');
+      return;
+    }
+    // The CTE is read before any row of the outer query is formed: the shared lock comes first.
+    await this.db.query(
+      `WITH every AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared($1::bigint) AS x)
+       SELECT pg_advisory_xact_lock(s.k) FROM every, (SELECT k FROM unnest($2::bigint[]) AS u(k) ORDER BY k) s`,
+      [ALL_CONDITIONS, locks],
+      'prss_lock_conditions',
+    );
+  }
+
   async transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
-    return this.db.transaction((tx) => fn(new PostgresRepository(tx, true)));
+    return this.db.transaction((tx) => fn(new PostgresRepository(tx, true))).catch((e: unknown) => {
+      throw retryable(e) ?? e;
+    });
   }
 
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+/**
+ * A transaction PostgreSQL ended to break a deadlock or a serialization conflict was rolled back
+ * whole; the same request sent again can succeed. 409, not a server error.
+ */
+function retryable(e: unknown) {
+  const code = (e as { code?: unknown })?.code;
+  if (code === '40P01') return conflict('The request conflicted with another one writing the same resources at the same time and was rolled back; nothing was stored, send it again');
+  if (code === '40001') return conflict('The request could not be serialized with concurrent writes and was rolled back; nothing was stored, send it again');
+  return undefined;
 }
 
 // ---- keyset cursors -----------------------------------------------------------------------------

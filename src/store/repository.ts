@@ -43,6 +43,8 @@ export interface HistoryEntry {
 
 export interface HistoryOptions {
   type?: string;
+  /** Only versions of these types (access control: the types the client's scopes let it read). */
+  types?: string[];
   id?: string;
   since?: string;
   at?: string;
@@ -116,6 +118,13 @@ export interface Repository {
    * transaction (the rule engine gathers once for the claims of one Bundle). Undefined outside one.
    */
   transactionCache(): Map<string, unknown> | undefined;
+  /**
+   * Inside a transaction: wait for, then hold until it ends, an exclusive lock on each key — the
+   * database's own transaction-scoped advisory locks, so every server process on the database takes
+   * turns. A conditional write locks its condition (`conditionKey`) before it searches for matches:
+   * whoever waited sees, once it holds the lock, what the holder committed.
+   */
+  lockConditions(keys: string[]): Promise<void>;
   /** Run fn with a repository bound to one database transaction. */
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -95,7 +95,9 @@ class PgClient implements SqlClient {
     if (this.conn) return fn(this);
     const conn = await this.pool.connect();
     try {
-      await conn.query('BEGIN');
+      // Stated, not left to the server's default_transaction_isolation: conditional writes lock their
+      // condition and then search, and need that search to see what the previous holder committed.
+      await conn.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       const out = await fn(new PgClient(this.pool, conn));
       await conn.query('COMMIT');
       return out;

@@ -25,6 +25,8 @@ export interface TestApp {
   http: () => ReturnType<typeof request>;
   base: string;
   sql: SqlClient;
+  /** PostgreSQL: the schema of this app's data (dropped by the app that made it). */
+  schema?: string;
   close(): Promise<void>;
   /** Listen on a port (end-to-end clients); returns the base URL. */
   listen(): Promise<string>;
@@ -32,10 +34,18 @@ export interface TestApp {
 
 export const storeKind = () => (process.env.TEST_STORE === 'postgres' ? 'postgres' : 'pglite');
 
-export async function startTestApp(env: Record<string, string> = {}, extra: Partial<ServerOptions> = {}): Promise<TestApp> {
+/**
+ * `sameDatabaseAs` (PostgreSQL only): a second server instance, with its own connection pool, on the
+ * first one's schema — as two processes behind one address would run. It leaves the schema to the first.
+ */
+export async function startTestApp(env: Record<string, string> = {}, extra: Partial<ServerOptions> = {}, options: { sameDatabaseAs?: TestApp } = {}): Promise<TestApp> {
   let sql: SqlClient;
   let schema: string | undefined;
-  if (storeKind() === 'postgres') {
+  const shared = options.sameDatabaseAs;
+  if (shared) {
+    if (!shared.schema) throw new Error('sameDatabaseAs needs an app on the PostgreSQL store');
+    sql = await openPostgres(process.env.TEST_DATABASE_URL!, shared.schema, 4);
+  } else if (storeKind() === 'postgres') {
     schema = `t_${randomBytes(6).toString('hex')}`;
     sql = await openPostgres(process.env.TEST_DATABASE_URL!, schema, 4);
   } else {
@@ -50,6 +60,7 @@ export async function startTestApp(env: Record<string, string> = {}, extra: Part
     app,
     base: app.baseUrl,
     sql,
+    schema: schema ?? shared?.schema,
     http: () => request(app.http),
     async listen() {
       server = app.http.listen(app.deps.config.PORT, '127.0.0.1');

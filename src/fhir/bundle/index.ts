@@ -7,8 +7,8 @@ import type { Bundle, BundleEntry, OperationOutcomeIssue } from 'fhir/r4';
 import { randomUUID } from 'node:crypto';
 import { OutcomeError, badRequest, issue, operationOutcome, preconditionFailed } from '../../outcomes';
 import type { Resource, WriteOp, WriteResult } from '../../store/repository';
-import { etag, requireResourceBody, requireWritable, validateForWrite } from '../interactions/common';
-import { findMatches, parseQueryString } from '../interactions/conditional';
+import { etag, mayRead, requireResourceBody, requireWritable, validateForWrite } from '../interactions/common';
+import { conditionLock, findMatches, parseQueryString } from '../interactions/conditional';
 import { applyJsonPatch, stripVersionMeta } from '../interactions/patch';
 import { ID_PATTERN, isResourceType } from '../resource-types';
 import { handle } from '../router';
@@ -22,9 +22,35 @@ export const processBundle: Handler = async ({ req, deps }) => {
   if (entries.length > deps.config.BUNDLE_MAX_ENTRIES) {
     throw new OutcomeError(413, [issue('error', 'too-costly', `The Bundle has ${entries.length} entries; this server takes at most ${deps.config.BUNDLE_MAX_ENTRIES} (BUNDLE_MAX_ENTRIES)`, 'Bundle.entry')]);
   }
+  requireUniqueFullUrls(entries, bundle.type);
   const resource = bundle.type === 'transaction' ? await transaction(req, deps, entries) : await batch(req, deps, entries);
   return { status: 200, headers: {}, resource };
 };
+
+/**
+ * bdl-7: a fullUrl is unique in a Bundle, unless the entries are versions of one resource (distinct
+ * meta.versionId). In a transaction a fullUrl is what references to the entry resolve to, so there
+ * it may not repeat at all: two entries of one fullUrl are refused before anything is done.
+ */
+function requireUniqueFullUrls(entries: BundleEntry[], type: 'transaction' | 'batch'): void {
+  const first = new Map<string, { index: number; versionId?: string }>();
+  entries.forEach((entry, index) => {
+    if (!entry || typeof entry !== 'object') return;
+    const { fullUrl } = entry;
+    if (typeof fullUrl !== 'string') return;
+    const versionId = (entry.resource as Resource | undefined)?.meta?.versionId;
+    const prior = first.get(fullUrl);
+    if (!prior) {
+      first.set(fullUrl, { index, versionId });
+      return;
+    }
+    if (type === 'batch' && versionId !== undefined && prior.versionId !== undefined && versionId !== prior.versionId) return;
+    throw badRequest(
+      `Entries ${prior.index} and ${index} have the same fullUrl '${fullUrl}'; a fullUrl must be unique in a ${type} Bundle (bdl-7), so nothing was processed`,
+      at(index, '.fullUrl'), 'invalid',
+    );
+  });
+}
 
 // ---- entries ------------------------------------------------------------------------------------
 
@@ -106,7 +132,24 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
     const ops: { entry: ParsedEntry; op: WriteOp; warnings: OperationOutcomeIssue[] }[] = [];
     const sorted = [...entries].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
 
+    // 0. The conditions of conditional writes, locked together before any search (see findMatches):
+    // one statement, in key order, so that two Bundles sharing conditions cannot deadlock.
+    const conditions: string[] = [];
+    for (const e of entries) {
+      try {
+        if (!isResourceType(e.type)) continue;
+        if (e.method === 'POST' && e.ifNoneExist) conditions.push(conditionLock(e.type, e.ifNoneExist));
+        else if ((e.method === 'PUT' || e.method === 'DELETE') && !e.id && e.query) conditions.push(conditionLock(e.type, e.query));
+      } catch (err) {
+        throw inEntry(err, e.index);
+      }
+    }
+    await repo.lockConditions(conditions);
+
     // 1. Identities: conditional deletes, creates (If-None-Exist), updates (conditional), patches.
+    const createdFor = new Map<string, { id: string; opIndex: number }>(); // ifNoneExist condition → the create of this Bundle
+    const sameAs: { entry: ParsedEntry; opIndex: number }[] = [];
+    const updatedFor = new Map<string, number>(); // conditional update criteria → entry index
     for (const e of sorted) {
       try {
         if (e.method === 'GET' || e.method === 'HEAD') continue;
@@ -127,13 +170,22 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
         } else if (e.method === 'POST') {
           const r = requireResourceBody(e.resource, e.type);
           if (e.ifNoneExist) {
+            // An earlier entry of this Bundle creates what this condition asks for: the same resource
+            // (one member named twice in a feed is created once), answered as a match once written.
+            const key = conditionLock(e.type, e.ifNoneExist);
+            const earlier = createdFor.get(key);
+            if (earlier) {
+              if (e.fullUrl) ids.set(e.fullUrl, `${e.type}/${earlier.id}`);
+              sameAs.push({ entry: e, opIndex: earlier.opIndex });
+              continue;
+            }
             const m = await findMatches(repo, txDeps, e.type, e.ifNoneExist);
             if (m.length > 1) throw preconditionFailed(`If-None-Exist '${e.ifNoneExist}' matches ${m.length} ${e.type} resources`);
             if (m.length === 1) {
               if (e.fullUrl) ids.set(e.fullUrl, `${e.type}/${m[0].id}`);
               responses[e.index] = {
                 fullUrl: `${req.baseUrl}/${e.type}/${m[0].id}`,
-                ...(req.prefer.return === 'minimal' ? {} : { resource: m[0] }),
+                ...(req.prefer.return === 'minimal' || !mayRead(req, deps, e.type) ? {} : { resource: m[0] }),
                 response: { status: statusLine(200), location: `${e.type}/${m[0].id}/_history/${m[0].meta?.versionId}`, etag: etag(m[0].meta?.versionId ?? '1'), lastModified: m[0].meta?.lastUpdated },
               };
               continue;
@@ -141,12 +193,17 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
           }
           r.id = randomUUID();
           if (e.fullUrl) ids.set(e.fullUrl, `${e.type}/${r.id}`);
+          if (e.ifNoneExist) createdFor.set(conditionLock(e.type, e.ifNoneExist), { id: r.id, opIndex: ops.length });
           ops.push({ entry: e, op: { kind: 'create', resource: r }, warnings: [] });
         } else if (e.method === 'PUT') {
           const r = requireResourceBody(e.resource, e.type);
           let id = e.id;
           if (!id) {
             if (!e.query) throw badRequest(`PUT needs [type]/[id] or [type]?criteria, not '${e.url}'`, undefined);
+            const key = conditionLock(e.type, e.query);
+            const other = updatedFor.get(key);
+            if (other !== undefined) throw badRequest(`Entries ${other} and ${e.index} are conditional updates with the same criteria; a transaction may change a resource only once`, at(e.index, '.request.url'), 'processing');
+            updatedFor.set(key, e.index);
             const m = await findMatches(repo, txDeps, e.type, e.query);
             if (m.length > 1) throw preconditionFailed(`The criteria match ${m.length} ${e.type} resources; a conditional update needs at most one`);
             id = m[0]?.id ?? r.id ?? randomUUID();
@@ -234,6 +291,14 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
       }
       responses[o.entry.index] = writeEntry(req, r, o.warnings);
     }
+    for (const { entry, opIndex } of sameAs) {
+      const r = results[opIndex];
+      responses[entry.index] = {
+        fullUrl: `${req.baseUrl}/${r.type}/${r.id}`,
+        ...(req.prefer.return === 'minimal' || req.prefer.return === 'OperationOutcome' ? {} : { resource: r.resource }),
+        response: { status: statusLine(200), location: `${r.type}/${r.id}/_history/${r.versionId}`, etag: etag(r.versionId), lastModified: r.lastUpdated },
+      };
+    }
 
     // 6. Reads, after the writes, inside the same transaction.
     for (const e of sorted.filter((x) => x.method === 'GET' || x.method === 'HEAD')) {
@@ -276,6 +341,8 @@ function subRequest(req: FhirRequest, e: ParsedEntry): FhirRequest {
     body: e.method === 'PATCH' ? (patchDocument(e.resource) ?? e.resource) : e.resource,
     baseUrl: req.baseUrl,
     requestId: req.requestId,
+    // Entries run as the client that sent the Bundle.
+    auth: req.auth,
   };
 }
 

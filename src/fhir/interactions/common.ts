@@ -1,6 +1,6 @@
 /** Helpers shared by the interactions: body checks, validation on write, response headers. */
 import type { OperationOutcomeIssue } from 'fhir/r4';
-import { badRequest, hasErrors, invalid, notFound, operationOutcome, unprocessable, methodNotAllowed, issue } from '../../outcomes';
+import { OutcomeError, badRequest, hasErrors, invalid, notFound, operationOutcome, unprocessable, methodNotAllowed, issue } from '../../outcomes';
 import type { Resource, WriteResult } from '../../store/repository';
 import { ID_PATTERN, isResourceType } from '../resource-types';
 import type { FhirDeps, FhirRequest, FhirResponse } from '../types';
@@ -41,6 +41,21 @@ export function validateForWrite(deps: FhirDeps, resource: Resource): OperationO
   const conformance = deps.validator.profile(resource);
   if (hasErrors(conformance)) throw unprocessable(conformance);
   return [...structural, ...conformance];
+}
+
+/**
+ * Whether the client may be shown a stored resource of this type that it neither wrote nor searched
+ * for (the existing match of a conditional create): its role and scopes allow reading the type.
+ */
+export function mayRead(req: FhirRequest, deps: FhirDeps, type: string): boolean {
+  if (!deps.access) return true;
+  try {
+    deps.access.assertAllowed(req.auth, 'read', type);
+    return true;
+  } catch (e) {
+    if (e instanceof OutcomeError && (e.status === 403 || e.status === 401)) return false;
+    throw e;
+  }
 }
 
 export const etag = (versionId: string) => `W/"${versionId}"`;

@@ -1,6 +1,6 @@
 import { operationOutcome, issue, preconditionFailed } from '../../outcomes';
 import type { Handler } from '../types';
-import { requireResourceBody, requireType, requireWritable, validateForWrite, versionHeaders, writeResponse } from './common';
+import { mayRead, requireResourceBody, requireType, requireWritable, validateForWrite, versionHeaders, writeResponse } from './common';
 import { findMatches } from './conditional';
 
 /** POST [type] — server-assigned id; conditional with If-None-Exist. */
@@ -11,7 +11,7 @@ export const createResource: Handler = async ({ req, deps, params }) => {
   const warnings = validateForWrite(deps, resource);
   return deps.repo.transaction(async (repo) => {
     if (req.headers.ifNoneExist !== undefined) {
-      const matches = await findMatches(repo, deps, params.type, req.headers.ifNoneExist);
+      const matches = await findMatches(repo, deps, params.type, req.headers.ifNoneExist, { lock: true });
       if (matches.length > 1) throw preconditionFailed(`If-None-Exist '${req.headers.ifNoneExist}' matches ${matches.length} ${params.type} resources`);
       if (matches.length === 1) {
         const existing = matches[0];
@@ -19,6 +19,8 @@ export const createResource: Handler = async ({ req, deps, params }) => {
         const headers = { ...versionHeaders({ versionId: meta.versionId!, lastUpdated: meta.lastUpdated! }), Location: `${req.baseUrl}/${params.type}/${existing.id}/_history/${meta.versionId}` };
         if (req.prefer.return === 'minimal') return { status: 200, headers };
         if (req.prefer.return === 'OperationOutcome') return { status: 200, headers, resource: operationOutcome([issue('information', 'informational', `${params.type}/${existing.id} already matches If-None-Exist; nothing was created`)]) };
+        // A client that may create this type but not read it learns that a match exists, not what it holds.
+        if (!mayRead(req, deps, params.type)) return { status: 200, headers };
         return { status: 200, headers, resource: existing };
       }
     }

@@ -18,7 +18,7 @@ export const conditionalDelete: Handler = async ({ req, deps, params }) => {
   requireType(params.type);
   requireWritable(deps, params.type);
   return deps.repo.transaction(async (repo) => {
-    const matches = await findMatches(repo, deps, params.type, req.query);
+    const matches = await findMatches(repo, deps, params.type, req.query, { lock: true });
     if (matches.length > 1) throw preconditionFailed(`The criteria match ${matches.length} ${params.type} resources; a conditional delete removes at most one`);
     if (matches.length === 0) return { status: 200, headers: {} as Record<string, string>, resource: operationOutcome([issue('information', 'informational', 'No resource matched; nothing was deleted')]) };
     const [result] = await repo.write([{ kind: 'delete', type: params.type, id: matches[0].id! }]);

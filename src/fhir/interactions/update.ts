@@ -26,7 +26,7 @@ export const conditionalUpdate: Handler = async ({ req, deps, params }) => {
   const resource = requireResourceBody(req.body, params.type);
   const warnings = validateForWrite(deps, resource);
   return deps.repo.transaction(async (repo) => {
-    const matches = await findMatches(repo, deps, params.type, req.query);
+    const matches = await findMatches(repo, deps, params.type, req.query, { lock: true });
     if (matches.length > 1) throw preconditionFailed(`The criteria match ${matches.length} ${params.type} resources; a conditional update needs at most one`);
     if (matches.length === 1) {
       if (resource.id !== undefined && resource.id !== matches[0].id) throw badRequest(`The body's id '${resource.id}' is not the id of the matching resource '${matches[0].id}'`, `${params.type}.id`);

@@ -24,7 +24,7 @@ export const submitClaim: Handler = async ({ req, deps }) => {
     const ident = claim.identifier?.find((i) => i.value);
     let existingId: string | undefined;
     if (ident) {
-      const m = await findMatches(repo, deps, 'Claim', [['identifier', `${ident.system ? `${ident.system}|` : ''}${ident.value}`]]);
+      const m = await findMatches(repo, deps, 'Claim', [['identifier', `${ident.system ? `${ident.system}|` : ''}${ident.value}`]], { lock: true });
       if (m.length > 1) throw badRequest(`${m.length} stored claims carry identifier ${ident.system ?? ''}|${ident.value}; resolve the duplicates before submitting again`, 'Claim.identifier', 'duplicate');
       existingId = m[0]?.id;
     }
