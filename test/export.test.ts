@@ -325,8 +325,8 @@ describe('$export', () => {
     const rest = cs.rest[0];
     expect(rest.operation).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' });
     const of = (type: string) => rest.resource.find((r: { type: string }) => r.type === type).operation;
-    expect(of('Patient')).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' });
-    expect(of('Group')).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' });
+    expect(of('Patient')).toContainEqual({ name: 'patient-export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' });
+    expect(of('Group')).toContainEqual({ name: 'group-export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' });
   });
 });
 

@@ -23,14 +23,23 @@ const FILE = new RegExp(`^/fhir/\\${FILE_PATH}/([^/]+)/([^/]+)$`);
 const defaultAuthOf = (req: Request, res: Response): AuthContext | undefined =>
   (res.locals.auth as AuthContext | undefined) ?? (req as Request & { auth?: AuthContext }).auth;
 
-function sendAnswer(res: Response, a: BulkAnswer): void {
+/**
+ * The JSON flavour of an OperationOutcome answer: application/fhir+json, unless the client asked for
+ * application/json and not for the FHIR type (Bulk Data clients poll with Accept: application/json).
+ */
+export function outcomeContentType(accept: string | undefined): string {
+  const types = (accept ?? '').split(',').map((t) => t.split(';')[0].trim().toLowerCase());
+  return types.includes('application/json') && !types.includes('application/fhir+json') ? 'application/json' : 'application/fhir+json';
+}
+
+function sendAnswer(res: Response, a: BulkAnswer, accept?: string): void {
   res.status(a.status);
   for (const [k, v] of Object.entries(a.headers)) res.setHeader(k, v);
   if (a.body === undefined) {
     res.end();
     return;
   }
-  res.setHeader('Content-Type', a.plainJson ? 'application/json; charset=utf-8' : 'application/fhir+json; charset=utf-8');
+  res.setHeader('Content-Type', `${a.plainJson ? 'application/json' : outcomeContentType(accept)}; charset=utf-8`);
   res.end(JSON.stringify(a.body));
 }
 
@@ -60,8 +69,8 @@ export function bulkMiddleware(bulk: BulkExport, options: BulkHttpOptions = {}) 
     try {
       const auth = await authOf(req, res);
       if (status) {
-        if (req.method === 'GET' || req.method === 'HEAD') return sendAnswer(res, await bulk.status(status[1], auth));
-        if (req.method === 'DELETE') return sendAnswer(res, await bulk.cancel(status[1], auth));
+        if (req.method === 'GET' || req.method === 'HEAD') return sendAnswer(res, await bulk.status(status[1], auth), req.headers.accept);
+        if (req.method === 'DELETE') return sendAnswer(res, await bulk.cancel(status[1], auth), req.headers.accept);
         res.setHeader('Allow', 'GET, DELETE');
         throw methodNotAllowed(`${req.method} is not supported on an export status URL`);
       }
@@ -86,7 +95,7 @@ export function bulkMiddleware(bulk: BulkExport, options: BulkHttpOptions = {}) 
       });
     } catch (e) {
       const out = errorResponse(e, (err) => options.onError?.(err, req, res));
-      sendAnswer(res, { status: out.status, headers: out.headers, body: out.resource });
+      sendAnswer(res, { status: out.status, headers: out.headers, body: out.resource }, req.headers.accept);
     }
   };
 }

@@ -9,12 +9,14 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { OutcomeError, forbidden, issue, notFound, unauthorized } from '../outcomes';
+import type { OperationOutcome } from 'fhir/r4';
+import { OutcomeError, forbidden, issue, notFound, operationOutcome, unauthorized } from '../outcomes';
+import { parseScopes, scopesAllow } from '../auth/scopes';
 import type { AuthContext, FhirDeps } from '../fhir/types';
 import type { Logger } from '../http/logger';
 import type { SqlClient } from '../store/sql';
 import { JobStore, type ExportJob } from './jobs';
-import type { ExportSpec } from './kickoff';
+import { WARNINGS_PREFIX, type ExportSpec } from './kickoff';
 import { ExportWorker } from './worker';
 
 export interface BulkExportOptions {
@@ -46,8 +48,11 @@ export interface ExportManifest {
   request: string;
   requiresAccessToken: boolean;
   output: { type: string; url: string; count: number }[];
-  error: { type: string; url: string; count: number }[];
+  error: ({ type: string; url: string; count: number } & Partial<OperationOutcome>)[];
 }
+
+/** The OperationOutcome of ignored kick-off parameters: one warning issue per parameter. */
+export const warningsOutcome = (warnings: string[]) => operationOutcome(warnings.map((w) => issue('warning', 'not-supported', w)));
 
 export const STATUS_PATH = '$export-status';
 export const FILE_PATH = '$export-file';
@@ -146,7 +151,14 @@ export class BulkExport {
       request: job.request,
       requiresAccessToken: job.auth !== null,
       output: job.output.map((f) => ({ type: f.type, url: this.fileUrl(job.id, f.file), count: f.count })),
-      error: job.errorFiles.map((f) => ({ type: f.type, url: this.fileUrl(job.id, f.file), count: f.count })),
+      error: job.errorFiles.map((f) => ({
+        type: f.type,
+        url: this.fileUrl(job.id, f.file),
+        count: f.count,
+        // The kick-off warnings file also carries its OperationOutcome inline, for clients (the SMART
+        // test kit among them) that look for OperationOutcomes in the array itself.
+        ...(f.file.startsWith(WARNINGS_PREFIX) && job.spec.warnings.length ? warningsOutcome(job.spec.warnings) : {}),
+      })),
     };
     return { status: 200, headers: { Expires: new Date(job.expiresAt!).toUTCString() }, body: manifest, plainJson: true };
   }
@@ -166,8 +178,12 @@ export class BulkExport {
   /** A file of a completed export: its path on disk (404 when it is not one of the job's files). */
   async file(id: string, name: string, auth: AuthContext | undefined): Promise<{ path: string; size: number }> {
     const job = await this.visibleJob(id, auth);
-    const known = job.status === 'completed' && [...job.output, ...job.errorFiles].some((f) => f.file === name);
-    if (!known) throw notFound(`Export ${id} has no file ${name}`);
+    const entry = job.status === 'completed' ? [...job.output, ...job.errorFiles].find((f) => f.file === name) : undefined;
+    if (!entry) throw notFound(`Export ${id} has no file ${name}`);
+    // The token downloading must still cover the file's type (it may be another, narrower one).
+    if (auth && entry.type !== 'OperationOutcome' && !scopesAllow(parseScopes(auth.scopes), 'r', entry.type)) {
+      throw forbidden(`The access token's scopes (${auth.scopes.join(' ')}) do not allow reading ${entry.type}`);
+    }
     const file = path.join(this.dir, id, name);
     try {
       return { path: file, size: (await stat(file)).size };

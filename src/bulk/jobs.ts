@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { tooManyRequests } from '../outcomes';
 import type { AuthContext } from '../fhir/types';
 import type { SqlClient } from '../store/sql';
-import type { ExportSpec } from './kickoff';
+import { passesOf, type ExportSpec } from './kickoff';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -110,7 +110,7 @@ export class JobStore {
         `INSERT INTO export_job (id, status, request, spec, auth, transaction_time, progress)
          VALUES ($1, 'queued', $2, $3::jsonb, $4::jsonb, $6::timestamptz, $5::jsonb) RETURNING *`,
         [randomUUID(), input.request, JSON.stringify(input.spec), input.auth ? JSON.stringify(input.auth) : null,
-          JSON.stringify({ typesDone: 0, typesTotal: input.spec.types.length, written: 0 } satisfies JobProgress),
+          JSON.stringify({ typesDone: 0, typesTotal: passesOf(input.spec).length, written: 0 } satisfies JobProgress),
           new Date().toISOString()],
       );
       return toJob(rows[0]);

@@ -78,6 +78,12 @@ export const configSchema = z
     AUTH_ISSUER: z.string().url().optional(),
     /** A private JWK (ES384 or RS384, with kid) to sign access tokens, shared by several instances; default: a key generated at start. */
     AUTH_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    /**
+     * A client assertion presented again (same jti) within its lifetime: `refuse` it (RFC 7523 replay
+     * protection), or `allow` it, as the SMART Bulk Data test kit needs (it sends one assertion for
+     * several token requests). Assertions are short-lived (exp ≤ 5 min) and bound to this token URL.
+     */
+    AUTH_ASSERTION_REPLAY: z.enum(['refuse', 'allow']).default('allow'),
     /** Record an AuditEvent for every FHIR request. */
     AUDIT: onOff.default('on'),
     /**
