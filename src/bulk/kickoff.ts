@@ -103,9 +103,11 @@ export function parseKickOff(def: OperationDefinition, level: ExportLevel, req: 
   if (!req.prefer.respondAsync) {
     throw badRequest('$export is asynchronous: send the header Prefer: respond-async', 'Prefer', 'required');
   }
-  // Accept names the format of the kick-off's OperationOutcome; Bulk Data 2.0.0 requires it (application/fhir+json).
-  if (!req.headers.accept?.trim()) {
-    throw badRequest('$export needs the header Accept: application/fhir+json (the format of its OperationOutcome)', 'Accept', 'required');
+  deps.access?.assertAllowed(req.auth, 'export');
+  // Accept names the format of the kick-off's OperationOutcome: Bulk Data 2.0.0 requires it, and only application/fhir+json is defined.
+  const accepted = (req.headers.accept ?? '').split(',').map((t) => t.split(';')[0].trim().toLowerCase());
+  if (!accepted.includes('application/fhir+json')) {
+    throw badRequest(`$export needs the header Accept: application/fhir+json (the format of its OperationOutcome)${req.headers.accept ? `, not '${req.headers.accept}'` : ''}`, 'Accept', 'required');
   }
   const lenient = req.prefer.handling === 'lenient';
   const warnings: string[] = [];
@@ -205,8 +207,7 @@ export function parseKickOff(def: OperationDefinition, level: ExportLevel, req: 
     (typeFilters[type] ??= []).push(canonical);
   }
 
-  // Access: named types must each be allowed; otherwise export what the client may export.
-  deps.access?.assertAllowed(req.auth, 'export');
+  // Access (export itself is checked above): named types must each be allowed; otherwise export what the client may export.
   let types: string[];
   if (requested.length) {
     for (const t of requested) deps.access?.assertAllowed(req.auth, 'export', t);

@@ -56,13 +56,14 @@ export function elementsSubsetJson(json: string, elements: readonly string[]): s
   const type = r.resourceType as string;
   const out: Record<string, unknown> = { resourceType: type, id: r.id, meta: r.meta };
   for (const e of [...mandatoryElements(type), ...elements]) copyElement(r, out, e);
-  tag(out);
+  // Not in summary mode: the code alone (Bulk Data clients look for exactly this system and code).
+  tag(out, { system: SUBSETTED.system, code: SUBSETTED.code });
   return JSON.stringify(out);
 }
 
-function tag(resource: Record<string, unknown>): void {
+function tag(resource: Record<string, unknown>, coding: object = SUBSETTED): void {
   const meta = (resource.meta ?? {}) as { tag?: unknown[] };
-  meta.tag = [...(meta.tag ?? []), SUBSETTED];
+  meta.tag = [...(meta.tag ?? []), coding];
   resource.meta = meta;
 }
 
