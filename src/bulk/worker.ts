@@ -18,6 +18,7 @@ import type { ExportJob, JobProgress, JobStore, OutputFile } from './jobs';
 import { WARNINGS_PREFIX, elementsFor, passesOf, typeFilterSearch } from './kickoff';
 import { elementsSubsetJson } from '../fhir/interactions/subset';
 import { NdjsonWriter } from './ndjson-writer';
+import { IMPORT_ERROR_FILE, ImportLost, ImportStopping, runImport } from './import';
 
 export interface WorkerOptions {
   sql: SqlClient;
@@ -138,10 +139,11 @@ export class ExportWorker {
     const { jobs, logger } = this.o;
     const started = Date.now();
     if (job.attempts > (this.o.maxAttempts ?? 3)) {
-      await jobs.fail(job.id, this.id, `The export was interrupted ${job.attempts - 1} times and was abandoned`);
-      logger.warn('export job abandoned', { job: job.id, attempts: job.attempts });
+      await jobs.fail(job.id, this.id, `The ${job.kind} was interrupted ${job.attempts - 1} times and was abandoned`);
+      logger.warn(`${job.kind} job abandoned`, { job: job.id, attempts: job.attempts });
       return;
     }
+    if (job.kind === 'import') return this.runImportJob(job);
     const dir = this.jobDir(job.id);
     let writer: NdjsonWriter | undefined;
     try {
@@ -181,6 +183,36 @@ export class ExportWorker {
         logger.error('export job failed', { job: job.id, error: (e as Error).message, stack: (e as Error).stack?.split('\n').slice(0, 6).join('\n') });
         await jobs.fail(job.id, this.id, 'The export failed on the server; the server log has the details');
         await rm(dir, { recursive: true, force: true });
+      }
+    }
+  }
+
+  /** An import job (src/bulk/import.ts): resumes from its committed progress; its error file lives in the job's directory. */
+  private async runImportJob(job: ExportJob): Promise<void> {
+    const { jobs, logger } = this.o;
+    const started = Date.now();
+    const dir = this.jobDir(job.id);
+    try {
+      await mkdir(dir, { recursive: true });
+      const progress = await runImport(job, {
+        jobs, sql: this.o.sql, deps: this.o.deps, worker: this.id, dir,
+        batchSize: this.o.deps.config.IMPORT_BATCH_SIZE, stopping: () => this.stopping,
+      });
+      const errors = progress.errors.reduce((a, b) => a + b, 0);
+      const errorFiles: OutputFile[] = errors ? [{ type: 'OperationOutcome', file: IMPORT_ERROR_FILE, count: errors }] : [];
+      if (!errors) await rm(path.join(dir, IMPORT_ERROR_FILE), { force: true });
+      if (!(await jobs.complete(job.id, this.id, errorFiles, this.o.ttlMinutes))) throw new ImportLost();
+      logger.info('import job completed', { job: job.id, stored: progress.stored.reduce((a, b) => a + b, 0), errors, ms: Date.now() - started });
+    } catch (e) {
+      if (e instanceof ImportStopping) {
+        await jobs.release(job.id, this.id);
+        logger.info('import job released for resumption', { job: job.id });
+      } else if (e instanceof ImportLost) {
+        const now = await jobs.get(job.id);
+        if (!now || now.status === 'cancelled') await rm(dir, { recursive: true, force: true });
+      } else {
+        logger.error('import job failed', { job: job.id, error: (e as Error).message, stack: (e as Error).stack?.split('\n').slice(0, 6).join('\n') });
+        await jobs.fail(job.id, this.id, `The import failed: ${(e as Error).message}`);
       }
     }
   }
