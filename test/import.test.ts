@@ -17,6 +17,7 @@ import { bulkMiddleware } from '../src/bulk/http';
 import { IMPORT_ERROR_FILE, ImportStopping, runImport, type ImportProgress } from '../src/bulk/import';
 import { loadDemoData } from '../src/demo';
 import { PROFILE } from '../src/prss/terminology';
+import { makeClientKey, signAssertion, tokenForm, writeClientsFile, type ClientKey } from '../src/auth/testing';
 import { FHIR_JSON, startTestApp, type TestApp } from './support/server';
 
 interface BulkApp {
@@ -356,6 +357,56 @@ describe('$import jobs', () => {
     } finally {
       await b.close();
       await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe('$import with SMART Backend Services', () => {
+  it('needs write access: a warehouse client is refused; an admin import requires its own token to poll', async () => {
+    const importDir = mkdtempSync(path.join(tmpdir(), 'import-auth-'));
+    const admin = await makeClientKey('ES384', 'admin-1');
+    const warehouse = await makeClientKey('ES384', 'wh-1');
+    const clients = writeClientsFile([
+      { clientId: 'admin', jwks: { keys: [admin.publicJwk] }, scopes: ['system/*.cruds'], role: 'admin' },
+      { clientId: 'warehouse', jwks: { keys: [warehouse.publicJwk] }, scopes: ['system/*.rs'], role: 'warehouse' },
+    ]);
+    const b = await startBulkApp({ AUTH: 'on', AUTH_CLIENTS_FILE: clients, IMPORT_DIR: importDir });
+    try {
+      const tokenOf = async (clientId: string, key: ClientKey, scope: string) => {
+        const res = await b.http().post('/auth/token').set('Content-Type', 'application/x-www-form-urlencoded')
+          .send(tokenForm(await signAssertion({ clientId, tokenUrl: 'http://127.0.0.1:8080/auth/token', key }), scope));
+        expect(res.status).toBe(200);
+        return `Bearer ${res.body.access_token}`;
+      };
+      const adminToken = await tokenOf('admin', admin, 'system/*.cruds');
+      const warehouseToken = await tokenOf('warehouse', warehouse, 'system/*.rs');
+      const f = path.join(importDir, 'p.ndjson');
+      writeFileSync(f, ndjson([{ resourceType: 'Patient', id: 'auth-1' }]));
+      const body = JSON.stringify(params([{ type: 'Patient', url: pathToFileURL(f).href }]));
+      const post = (token?: string) => {
+        const r = b.http().post('/fhir/$import').set('Content-Type', FHIR_JSON).set('Prefer', 'respond-async');
+        return (token ? r.set('Authorization', token) : r).send(body);
+      };
+      expect((await post()).status).toBe(401);
+      const refused = await post(warehouseToken);
+      expect(refused.status).toBe(403);
+      expect(refused.body.resourceType).toBe('OperationOutcome');
+      const res = await post(adminToken);
+      expect(res.status).toBe(202);
+      const status = pathOf(res.headers['content-location']);
+      expect((await b.http().get(status)).status).toBe(401);
+      expect((await b.http().get(status).set('Authorization', warehouseToken)).status).toBe(403);
+      let manifest: ImportManifest | undefined;
+      for (let i = 0; i < 400 && !manifest; i++) {
+        const r = await b.http().get(status).set('Authorization', adminToken);
+        if (r.status === 200) manifest = r.body;
+        else await new Promise((r2) => setTimeout(r2, 50));
+      }
+      expect(manifest!.requiresAccessToken).toBe(true);
+      expect(manifest!.output).toEqual([{ type: 'Patient', inputUrl: pathToFileURL(f).href, count: 1 }]);
+    } finally {
+      await b.close();
+      rmSync(importDir, { recursive: true, force: true });
     }
   });
 });

@@ -250,8 +250,9 @@ export async function runImport(job: ExportJob, ctx: ImportContext): Promise<Imp
         Object.assign(progress, next);
         batch = [];
       };
-      for await (const text of linesOf(input, ctx.deps.config)) {
+      for await (const raw of linesOf(input, ctx.deps.config)) {
         n++;
+        const text = n === 1 ? raw.replace(/^\uFEFF/, '') : raw; // a byte order mark is not part of the first resource
         if (n <= progress.line) continue; // committed before a restart
         if (text.trim() === '') continue;
         try {
