@@ -17,6 +17,8 @@ import { bulkMiddleware } from '../src/bulk/http';
 import { IMPORT_ERROR_FILE, ImportStopping, runImport, type ImportProgress } from '../src/bulk/import';
 import { loadDemoData } from '../src/demo';
 import { PROFILE } from '../src/prss/terminology';
+import { buildScenario } from '../src/prss/scenario';
+import type { Claim } from 'fhir/r4';
 import { makeClientKey, signAssertion, tokenForm, writeClientsFile, type ClientKey } from '../src/auth/testing';
 import { FHIR_JSON, startTestApp, type TestApp } from './support/server';
 
@@ -361,6 +363,48 @@ describe('$import jobs', () => {
   });
 });
 
+describe('$import and the claim rules', () => {
+  const s = buildScenario({ key: 'imp-rules', serviceDate: '2026-03-10' });
+  const bad: Claim = structuredClone(s.claim);
+  bad.id = 'imp-rules-bad-claim';
+  bad.identifier = [{ system: 'http://prss.example.org/fhir/sid/claim-number', value: 'CLM-imp-rules-bad' }];
+  bad.item![0].encounter = [{ reference: 'Encounter/nowhere' }];
+  const RULES = 'http://prss.example.org/fhir/CodeSystem/prss-rule';
+
+  it.each([['enforce'], ['report']] as const)('CLAIM_RULES=%s: a claim that breaks them is refused (enforce) or stored with its findings reported (report); the rest is stored', async (mode) => {
+    const importDir = mkdtempSync(path.join(tmpdir(), 'import-rules-'));
+    const b = await startBulkApp({ IMPORT_DIR: importDir, CLAIM_RULES: mode });
+    try {
+      const byType = new Map<string, unknown[]>();
+      for (const r of [...s.resources(), bad]) byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r]);
+      // Claims last, so the records they point at are there when the rules look.
+      const types = [...byType.keys()].sort((x, y) => Number(x === 'Claim') - Number(y === 'Claim'));
+      const inputs = types.map((type) => {
+        const f = path.join(importDir, `${type}.ndjson`);
+        writeFileSync(f, ndjson(byType.get(type)!));
+        return { type, url: pathToFileURL(f).href };
+      });
+      const res = await kickOff(b, params(inputs));
+      expect(res.status).toBe(202);
+      const manifest = await waitForImport(b, res.headers['content-location']);
+      const claims = manifest.output.find((o) => o.type === 'Claim')!;
+      expect(claims.count).toBe(mode === 'enforce' ? 1 : 2);
+      expect(manifest.error).toHaveLength(1);
+      const outcomes = (await text(b, manifest.error[0].url)).trim().split('\n').map((l) => JSON.parse(l));
+      expect(outcomes).toHaveLength(1);
+      const [o] = outcomes;
+      expect(o.issue[0].location).toEqual(['line 2']);
+      expect(o.issue[0].diagnostics).toMatch(mode === 'enforce' ? /line 2: not imported/ : /line 2: stored as Claim\/imp-rules-bad-claim/);
+      expect(o.issue.some((i: { details?: { coding?: { system?: string }[] } }) => i.details?.coding?.[0]?.system === RULES)).toBe(true);
+      expect((await b.http().get(`/fhir/Claim/${bad.id}`)).status).toBe(mode === 'enforce' ? 404 : 200);
+      expect((await b.http().get(`/fhir/Claim/${s.claim.id}`)).status).toBe(200);
+    } finally {
+      await b.close();
+      rmSync(importDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('$import with SMART Backend Services', () => {
   it('needs write access: a warehouse client is refused; an admin import requires its own token to poll', async () => {
     const importDir = mkdtempSync(path.join(tmpdir(), 'import-auth-'));
@@ -428,11 +472,17 @@ describe('warehouse round trip', () => {
       }
       expect(manifest!.output.length).toBeGreaterThan(5);
       const jobId = exp.headers['content-location'].split('/').pop()!;
-      const inputs = manifest!.output.map((o) => ({ type: o.type, url: pathToFileURL(path.join(source.dir, 'jobs', jobId, o.url.split('/').pop()!)).href }));
+      // Claims last: the claim rules (CLAIM_RULES=report) then see the sessions and notes they check.
+      const inputs = manifest!.output
+        .map((o) => ({ type: o.type, url: pathToFileURL(path.join(source.dir, 'jobs', jobId, o.url.split('/').pop()!)).href }))
+        .sort((x, y) => Number(x.type === 'Claim') - Number(y.type === 'Claim'));
       const imp = await kickOff(target, params(inputs));
       expect(imp.status).toBe(202);
       const result = await waitForImport(target, imp.headers['content-location']);
-      expect(result.error).toEqual([]);
+      // Nothing refused: any OperationOutcome in the error file is a rule finding on a stored claim.
+      for (const e of result.error) {
+        for (const line of (await text(target, e.url)).trim().split('\n')) expect(JSON.parse(line).issue[0]).toMatchObject({ severity: 'information', diagnostics: expect.stringMatching(/stored as Claim\//) });
+      }
       expect(result.output.reduce((n, o) => n + o.count, 0)).toBe(manifest!.output.reduce((n, o) => n + o.count, 0));
 
       const dump = async (app: BulkApp) => {

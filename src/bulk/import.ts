@@ -50,8 +50,10 @@ export interface ImportProgress {
   line: number;
   /** Resources stored, per input. */
   stored: number[];
-  /** Lines reported as errors, per input. */
+  /** Lines reported as errors (not stored), per input. */
   errors: number[];
+  /** Claims stored with claim-rule findings reported beside the errors (CLAIM_RULES=report), per input. */
+  findings: number[];
   /** Size of the error file at the last commit: a resumed job cuts it back to this. */
   errorBytes: number;
 }
@@ -60,8 +62,11 @@ export const IMPORT_ERROR_FILE = 'import-errors.ndjson';
 
 /** Progress before the first batch. */
 export const initialImportProgress = (spec: ImportSpec): ImportProgress => ({
-  input: 0, line: 0, stored: spec.inputs.map(() => 0), errors: spec.inputs.map(() => 0), errorBytes: 0,
+  input: 0, line: 0, stored: spec.inputs.map(() => 0), errors: spec.inputs.map(() => 0), findings: spec.inputs.map(() => 0), errorBytes: 0,
 });
+
+/** OperationOutcomes in a job's error file: refused lines and claims stored with rule findings. */
+export const reportedLines = (p: ImportProgress) => [...p.errors, ...p.findings].reduce((a, b) => a + b, 0);
 
 const partValue = (p: ParametersParameter): string | undefined => {
   for (const [k, v] of Object.entries(p)) if (k.startsWith('value') && typeof v === 'string') return v;
@@ -227,6 +232,13 @@ export async function runImport(job: ExportJob, ctx: ImportContext): Promise<Imp
       const report = (line: number, issues: OperationOutcomeIssue[]) => {
         pendingErrors.push(outcome(line, issues));
       };
+      /** The note for a claim stored with rule findings (CLAIM_RULES=report), as a write would report them. */
+      const findings = (line: number, stored: string, issues: OperationOutcomeIssue[]) => {
+        return JSON.stringify(operationOutcome([
+          { ...issue('information', 'informational', `${input.url} line ${line}: stored as ${stored}; the claim rules found the issues that follow`), location: [`line ${line}`] },
+          ...issues,
+        ]));
+      };
       const flush = async (upTo: number) => {
         if (ctx.stopping()) throw new ImportStopping();
         // Error lines first (cut back on resume if the commit below does not happen), then the
@@ -234,16 +246,16 @@ export async function runImport(job: ExportJob, ctx: ImportContext): Promise<Imp
         const text = pendingErrors.length ? `${pendingErrors.join('\n')}\n` : '';
         pendingErrors = [];
         const at = progress.input;
-        const commit = async (sql: SqlClient, stored: number, extraErrors: string) => {
+        const commit = async (sql: SqlClient, stored: number, extraErrors: string, noted: number) => {
           const next: ImportProgress = {
             ...progress, line: upTo, errorBytes: progress.errorBytes + Buffer.byteLength(text) + Buffer.byteLength(extraErrors),
-            stored: progress.stored.map((v, i) => (i === at ? v + stored : v)), errors: [...progress.errors],
+            stored: progress.stored.map((v, i) => (i === at ? v + stored : v)), errors: [...progress.errors], findings: progress.findings.map((v, i) => (i === at ? v + noted : v)),
           };
           if (!(await ctx.jobs.commitProgress(sql, job.id, ctx.worker, next))) throw new ImportLost();
           return next;
         };
         if (text) await errors.write(text);
-        const next = await storeBatch(deps, repo, batch, outcome, commit, async (extra) => {
+        const next = await storeBatch(deps, repo, batch, outcome, findings, commit, async (extra) => {
           if (extra) await errors.write(extra);
           await errors.sync();
         });
@@ -292,27 +304,46 @@ export async function runImport(job: ExportJob, ctx: ImportContext): Promise<Imp
 async function storeBatch(
   deps: FhirDeps, repo: Repository, batch: Pending[],
   report: (line: number, issues: OperationOutcomeIssue[]) => string,
-  commit: (sql: SqlClient, stored: number, extraErrors: string) => Promise<ImportProgress>,
+  note: (line: number, stored: string, issues: OperationOutcomeIssue[]) => string,
+  commit: (sql: SqlClient, stored: number, extraErrors: string, noted: number) => Promise<ImportProgress>,
   flushErrors: (text: string) => Promise<void>,
 ): Promise<ImportProgress> {
-  const write = (items: Pending[], tx: Repository) => tx.write(items.map((b): WriteOp => ({ kind: 'update', resource: b.resource }))).then(async (results) => {
-    // Claim rules as on any write: CLAIM_RULES=enforce throws a 422 for a claim that breaks them.
-    if (deps.claimCheck) for (const r of results) if (r.type === 'Claim') await deps.claimCheck(r.resource!, tx);
-  });
+  /** Write items in tx; returns the notes of claims stored with rule findings (CLAIM_RULES=report) and how many. */
+  const write = async (items: Pending[], tx: Repository): Promise<{ notes: string; count: number }> => {
+    const results = await tx.write(items.map((b): WriteOp => ({ kind: 'update', resource: b.resource })));
+    let notes = '';
+    let count = 0;
+    if (!deps.claimCheck) return { notes, count };
+    for (let i = 0; i < results.length; i++) {
+      if (results[i].type !== 'Claim') continue;
+      // CLAIM_RULES=enforce throws a 422 for a claim that breaks them; report returns the findings.
+      const found = (await deps.claimCheck(results[i].resource!, tx)).filter((x) => x.severity === 'error' || x.severity === 'warning' || x.severity === 'fatal');
+      if (found.length) {
+        notes += `${note(items[i].line, `Claim/${results[i].id}`, found)}\n`;
+        count++;
+      }
+    }
+    return { notes, count };
+  };
   await flushErrors('');
   try {
     return await repo.transaction(async (tx) => {
-      if (batch.length) await write(batch, tx);
-      return commit(sqlOf(tx), batch.length, '');
+      const { notes, count } = batch.length ? await write(batch, tx) : { notes: '', count: 0 };
+      // The notes go to the file before the resume point moves (a rollback leaves them past it, to be cut).
+      await flushErrors(notes);
+      return commit(sqlOf(tx), batch.length, notes, count);
     });
   } catch (e) {
     if (!batch.length || !isOutcomeError(e) || e.status >= 500) throw e;
   }
   let stored = 0;
+  let noted = 0;
   let extra = '';
   for (const b of batch) {
     try {
-      await repo.transaction((tx) => write([b], tx));
+      const { notes, count } = await repo.transaction((tx) => write([b], tx));
+      extra += notes;
+      noted += count;
       stored++;
     } catch (err) {
       if (!isOutcomeError(err) || err.status >= 500) throw err;
@@ -320,5 +351,5 @@ async function storeBatch(
     }
   }
   await flushErrors(extra);
-  return repo.transaction((tx) => commit(sqlOf(tx), stored, extra));
+  return repo.transaction((tx) => commit(sqlOf(tx), stored, extra, noted));
 }

@@ -18,7 +18,7 @@ import type { ExportJob, JobProgress, JobStore, OutputFile } from './jobs';
 import { WARNINGS_PREFIX, elementsFor, passesOf, typeFilterSearch } from './kickoff';
 import { elementsSubsetJson } from '../fhir/interactions/subset';
 import { NdjsonWriter } from './ndjson-writer';
-import { IMPORT_ERROR_FILE, ImportLost, ImportStopping, runImport } from './import';
+import { IMPORT_ERROR_FILE, ImportLost, ImportStopping, reportedLines, runImport } from './import';
 
 export interface WorkerOptions {
   sql: SqlClient;
@@ -198,11 +198,11 @@ export class ExportWorker {
         jobs, sql: this.o.sql, deps: this.o.deps, worker: this.id, dir,
         batchSize: this.o.deps.config.IMPORT_BATCH_SIZE, stopping: () => this.stopping,
       });
-      const errors = progress.errors.reduce((a, b) => a + b, 0);
+      const errors = reportedLines(progress);
       const errorFiles: OutputFile[] = errors ? [{ type: 'OperationOutcome', file: IMPORT_ERROR_FILE, count: errors }] : [];
       if (!errors) await rm(path.join(dir, IMPORT_ERROR_FILE), { force: true });
       if (!(await jobs.complete(job.id, this.id, errorFiles, this.o.ttlMinutes))) throw new ImportLost();
-      logger.info('import job completed', { job: job.id, stored: progress.stored.reduce((a, b) => a + b, 0), errors, ms: Date.now() - started });
+      logger.info('import job completed', { job: job.id, stored: progress.stored.reduce((a, b) => a + b, 0), refused: progress.errors.reduce((a, b) => a + b, 0), ms: Date.now() - started });
     } catch (e) {
       if (e instanceof ImportStopping) {
         await jobs.release(job.id, this.id);
