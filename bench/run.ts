@@ -18,7 +18,7 @@
  *   --no-validators     skip the in-process validator benchmark
  *   --render NAME       only rewrite results/NAME.md from results/NAME.json (no measuring)
  *   --out NAME          results file name (default latest: bench/results/latest.json and .md)
- *   --phases a,b        store phases after the bulk ingest: rules,read,search,validate,operations,export (default all);
+ *   --phases a,b        store phases after the bulk ingest: rules,read,search,validate,operations,export,import (default all);
  *                       with `node --cpu-prof dist/bench/run.js …` (after `npm run bench` compiled it) this
  *                       profiles one phase
  *
@@ -86,7 +86,7 @@ function parseArgs(argv: string[]): Cli {
     stores: stores as StoreKind[],
     medplum: !flag('no-medplum'),
     validators: !flag('no-validators'),
-    phases: new Set((value('phases') ?? 'rules,read,search,validate,operations,export').split(',').map((x) => x.trim())),
+    phases: new Set((value('phases') ?? 'rules,read,search,validate,operations,export,import').split(',').map((x) => x.trim())),
     out: value('out') ?? 'latest',
     databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   };
@@ -106,6 +106,20 @@ async function exportBench(o: { size: number; store: StoreKind; databaseUrl: str
   if (typeof mod.exportBench !== 'function') return { skipped: 'bench/export.ts exports no exportBench({ size, store, databaseUrl })' };
   try {
     return await mod.exportBench(o);
+  } catch (e) {
+    return { error: String(e) };
+  }
+}
+
+/** bench/import.ts (the bulk-import benchmark), optional like bench/export.ts: NDJSON files of the same generated data, one $import job, validation on. */
+async function importBench(o: { size: number; store: StoreKind; databaseUrl: string }): Promise<unknown> {
+  const file = path.join(__dirname, `import${path.extname(__filename)}`);
+  if (!existsSync(file)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(file) as { importBench?: (x: typeof o) => Promise<unknown> };
+  if (typeof mod.importBench !== 'function') return { skipped: 'bench/import.ts exports no importBench({ size, store, databaseUrl })' };
+  try {
+    return await mod.importBench(o);
   } catch (e) {
     return { error: String(e) };
   }
@@ -199,6 +213,12 @@ async function main(): Promise<void> {
       log(`  bulk $export of ${cli.size} (bench/export.ts, its own store)`);
       const exported = await exportBench({ size: cli.size, store: kind, databaseUrl: cli.databaseUrl });
       if (exported !== undefined) (results[kind] as Record<string, unknown>).export = exported;
+      collect();
+    }
+    if (cli.phases.has('import')) {
+      log(`  bulk $import of ${cli.size} (bench/import.ts, its own store)`);
+      const imported = await importBench({ size: cli.size, store: kind, databaseUrl: cli.databaseUrl });
+      if (imported !== undefined) (results[kind] as Record<string, unknown>).import = imported;
       collect();
     }
   }
@@ -322,6 +342,7 @@ function markdown(r: any): string {
     return cell(r.results[k].claimValidate?.memory, (x) => `heap ${x.heapDriftMb}, RSS ${x.rssDriftMb} over ${r.results[k].claimValidate.calls} calls`);
   });
   row('bulk $export, resources/s (bench/export.ts)', (k) => cell(r.results[k].export, (x) => (x.resourcesPerSecond ? `${x.resourcesPerSecond} (${x.resources} in ${x.exportSeconds} s, peak RSS ${x.rssPeakDuringExportMb} MB)` : String(x.error ?? x.skipped))));
+  row('bulk $import, resources/s, validation on (bench/import.ts)', (k) => cell(r.results[k].import, (x) => (x.resourcesPerSecond ? `${x.resourcesPerSecond} (${x.resources} in ${x.importSeconds} s, peak RSS ${x.rssPeakDuringImportMb} MB)` : String(x.error ?? x.skipped))));
   row('peak RSS of the process after this phase, MB', (k) => String(r.peakRssMb[k] ?? '—'));
   lines.push('');
   const ratioKinds = Object.keys(r.ratiosOursOverMedplum);

@@ -4,6 +4,7 @@
  */
 import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
 import { createAuth } from '../src/auth';
+import { TokenService } from '../src/auth/tokens';
 import { loadConfig, ConfigError } from '../src/config';
 import { makeClientKey, signAssertion, tokenForm, writeClientsFile, type ClientKey } from '../src/auth/testing';
 import { startTestApp, FHIR_JSON, type TestApp } from './support/server';
@@ -76,10 +77,48 @@ describe('token endpoint', () => {
     expect(api.status).toBe(200);
   });
 
-  it('grants the intersection of requested and registered scopes, reading v1 forms as v2', async () => {
+  it('grants the intersection of requested and registered scopes, each in the form it was asked', async () => {
     const res = await post(tokenForm(await signAssertion({ clientId: 'warehouse-rsa', tokenUrl: TOKEN_URL, key: rsa }), 'system/*.read system/Claim.rs'));
     expect(res.status).toBe(200);
-    expect(res.body.scope).toBe('system/CarePlan.rs system/Patient.rs');
+    expect(res.body.scope).toBe('system/CarePlan.read system/Patient.read');
+  });
+
+  it('grants system/*.read as system/*.read, and mixed v1 and v2 scopes each as asked', async () => {
+    const star = await post(tokenForm(await assertionFor(), 'system/*.read'));
+    expect(star.status).toBe(200);
+    expect(star.body.scope).toBe('system/*.read');
+    expect(decodeJwt(star.body.access_token).scope).toBe('system/*.read');
+    // The token works as the v2 equivalent: read and search.
+    expect((await t.http().get('/fhir/Patient').set('Authorization', `Bearer ${star.body.access_token}`)).status).toBe(200);
+    const mixed = await post(tokenForm(await assertionFor(), 'system/Patient.read system/Observation.rs'));
+    expect(mixed.body.scope).toBe('system/Patient.read system/Observation.rs');
+  });
+
+  it.each([
+    ['an empty scope', ''],
+    ['a scope naming an unknown resource type (v1)', 'system/UnknownResource.read'],
+    ['a scope naming an unknown resource type (v2)', 'system/UnknownResource.r'],
+    ['an unknown action', 'system/Patient.unknownAction'],
+    ['non-system scopes only', 'launch fhirUser'],
+    ['a granular scope', 'system/Patient.rs?a=b'],
+  ])('refuses %s with 400 invalid_scope', async (_name, scope) => {
+    const res = await post(tokenForm(await assertionFor(), scope));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_scope');
+  });
+
+  it.each(['system/Patient.write', 'system/Patient.c', 'system/Patient.cu', 'system/Patient.cud', 'system/Patient.ud', 'system/Patient.d'])(
+    'refuses the mutation-only scope %s of a read-only client with invalid_scope', async (scope) => {
+      const res = await post(tokenForm(await signAssertion({ clientId: 'warehouse-rsa', tokenUrl: TOKEN_URL, key: rsa }), scope));
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid_scope');
+    },
+  );
+
+  it('refuses an assertion whose jku header is not registered for the client', async () => {
+    const res = await post(tokenForm(await assertionFor({ header: { jku: 'test-bad-jku' } }), 'system/*.rs'));
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ error: 'invalid_client', error_description: expect.stringMatching(/jku/) });
   });
 
   it('refuses a request for scopes none of which is registered with invalid_scope', async () => {
@@ -88,12 +127,21 @@ describe('token endpoint', () => {
     expect(res.body.error).toBe('invalid_scope');
   });
 
-  it('refuses a replayed assertion (same jti)', async () => {
-    const assertion = await assertionFor({ jti: 'once-only' });
+  it('by default (AUTH_ASSERTION_REPLAY=allow) takes one assertion for several token requests within its lifetime, as the SMART test kit sends', async () => {
+    const assertion = await assertionFor({ jti: 'several-requests' });
     expect((await post(tokenForm(assertion, 'system/*.rs'))).status).toBe(200);
-    const again = await post(tokenForm(assertion, 'system/*.rs'));
-    expect(again.status).toBe(401);
-    expect(again.body).toMatchObject({ error: 'invalid_client', error_description: expect.stringMatching(/replay/) });
+    expect((await post(tokenForm(assertion, 'system/Patient.rs'))).status).toBe(200);
+  });
+
+  it('with AUTH_ASSERTION_REPLAY=refuse refuses a replayed assertion (same jti)', async () => {
+    const service = await TokenService.create({
+      clients: [{ clientId: 'ehr-ec', jwks: { keys: [ec.publicJwk as never] }, scopes: ['system/*.cruds'], role: 'admin' }],
+      tokenUrl: TOKEN_URL, issuer: 'http://127.0.0.1:8080', audience: 'http://127.0.0.1:8080/fhir', ttlSeconds: 60,
+      refuseReplay: loadConfig({ AUTH_ASSERTION_REPLAY: 'refuse' }).AUTH_ASSERTION_REPLAY === 'refuse',
+    });
+    const assertion = await assertionFor({ jti: 'once-only' });
+    await expect(service.issue(new URLSearchParams(tokenForm(assertion, 'system/*.rs')))).resolves.toMatchObject({ scope: 'system/*.rs' });
+    await expect(service.issue(new URLSearchParams(tokenForm(assertion, 'system/*.rs')))).rejects.toMatchObject({ error: 'invalid_client', description: expect.stringMatching(/replay/) });
   });
 
   const refusals: [string, () => Promise<string>, RegExp][] = [

@@ -1,6 +1,6 @@
 /** The CapabilityStatement and the served routes agree, in both directions. */
 import type { CapabilityStatement } from 'fhir/r4';
-import { registeredOperations, registeredRoutes } from '../src/fhir/registry';
+import { declaredName, registeredOperations, registeredRoutes } from '../src/fhir/registry';
 import { FHIR_JSON, startTestApp, type TestApp } from './support/server';
 
 let t: TestApp;
@@ -42,8 +42,8 @@ describe('CapabilityStatement', () => {
         expect([r.type, code, notServed(res)]).toEqual([r.type, code, false]);
       }
       for (const op of r.operation ?? []) {
-        const def = registeredOperations().find((o) => o.name === op.name && o.definition === op.definition)!;
-        const path = def.type ? `/fhir/${r.type}/$${op.name}` : `/fhir/${r.type}/cap-probe/$${op.name}`;
+        const def = registeredOperations().find((o) => declaredName(o) === op.name && o.definition === op.definition)!;
+        const path = def.type ? `/fhir/${r.type}/$${def.name}` : `/fhir/${r.type}/cap-probe/$${def.name}`;
         const res = def.methods.includes('POST')
           ? await t.http().post(path).set('Content-Type', FHIR_JSON).send('{}')
           : await t.http().get(path);
@@ -72,10 +72,19 @@ describe('CapabilityStatement', () => {
       const types = op.resourceTypes === '*' ? rest.resource!.map((r) => r.type) : op.resourceTypes;
       for (const type of types) {
         const r = rest.resource!.find((x) => x.type === type)!;
-        expect([type, op.name, (r.operation ?? []).some((o) => o.name === op.name)]).toEqual([type, op.name, true]);
+        expect([type, op.name, (r.operation ?? []).some((o) => o.name === declaredName(op))]).toEqual([type, op.name, true]);
       }
-      if (op.system) expect((rest.operation ?? []).some((o) => o.name === op.name)).toBe(true);
+      if (op.system) expect((rest.operation ?? []).some((o) => o.name === declaredName(op))).toBe(true);
     }
+  });
+
+  it('declares Bulk Data export as export (system), patient-export (Patient) and group-export (Group), each with its canonical OperationDefinition', () => {
+    const rest = cs.rest![0];
+    const of = (type: string) => rest.resource!.find((r) => r.type === type)!.operation ?? [];
+    expect(rest.operation).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' });
+    expect(of('Patient')).toContainEqual({ name: 'patient-export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' });
+    expect(of('Group')).toContainEqual({ name: 'group-export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' });
+    expect(of('Patient').some((o) => o.name === 'export')).toBe(false);
   });
 
   it('lists the official search parameters of a type, e.g. CarePlan subject/category/status/date', () => {

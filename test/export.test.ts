@@ -241,6 +241,7 @@ describe('$export', () => {
     expect(count('Patient')).toBe(3);
     expect(count('CarePlan')).toBe(await total(a, 'CarePlan'));
     expect(count('Observation')).toBe(await total(a, 'Observation'));
+    // Only types outside the compartment: nothing to give, so a 400.
     const practitioner = await kickOff(a, '/fhir/Patient/$export?_type=Practitioner');
     expect(practitioner.status).toBe(400);
   });
@@ -320,13 +321,153 @@ describe('$export', () => {
     expect((await a.http().get(pathOf(other))).status).toBe(404);
   });
 
+  it('a kick-off without Accept is a 400 OperationOutcome (GET and POST)', async () => {
+    const get = await a.http().get('/fhir/$export').set('Prefer', 'respond-async');
+    expect(get.status).toBe(400);
+    expect(get.body.resourceType).toBe('OperationOutcome');
+    expect(get.body.issue[0].diagnostics).toMatch(/Accept/);
+    const post = await a.http().post('/fhir/Patient/$export').set('Prefer', 'respond-async').set('Content-Type', FHIR_JSON)
+      .send(JSON.stringify({ resourceType: 'Parameters', parameter: [] }));
+    expect(post.status).toBe(400);
+  });
+
+  it('_since in the future is a 400 (GET and POST); a past one is accepted', async () => {
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await kickOff(a, `/fhir/$export?_since=${encodeURIComponent(future)}`)).status).toBe(400);
+    const post = await kickOff(a, '/fhir/Patient/$export', { resourceType: 'Parameters', parameter: [{ name: '_since', valueInstant: '2057-01-01T00:00:00+05:00' }] });
+    expect(post.status).toBe(400);
+    expect(post.body.issue[0].diagnostics).toMatch(/future/);
+    const past = await kickOff(a, `/fhir/$export?_type=Patient&_since=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`);
+    expect(past.status).toBe(202);
+    await waitForManifest(a, past.headers['content-location']);
+  });
+
+  it('repeated _type parameters mean the same as one comma-separated list', async () => {
+    const repeated = await exportAll(a, '/fhir/$export?_type=Patient&_type=CarePlan');
+    const listed = await exportAll(a, '/fhir/$export?_type=Patient,CarePlan');
+    expect(repeated.manifest.output.map((o) => [o.type, o.count])).toEqual(listed.manifest.output.map((o) => [o.type, o.count]));
+    expect(new Set(repeated.manifest.output.map((o) => o.type))).toEqual(new Set(['Patient', 'CarePlan']));
+  });
+
+  it('a patient-level _type naming types outside the Patient compartment exports the others and says so in the error array', async () => {
+    const { manifest, count } = await exportAll(a, '/fhir/Patient/$export?_type=Practitioner&_type=Patient');
+    expect(manifest.output.map((o) => o.type)).toEqual(['Patient']);
+    expect(count('Patient')).toBe(3);
+    expect(manifest.error).toHaveLength(1);
+    expect(JSON.stringify(manifest.error[0])).toMatch(/Practitioner is not in the Patient compartment/);
+  });
+
+  it.each([
+    ['system GET', '/fhir/$export?_type=CarePlan,Patient&_elements=id,CarePlan.meta', undefined],
+    ['system POST', '/fhir/$export', { resourceType: 'Parameters', parameter: [{ name: '_type', valueString: 'CarePlan,Patient' }, { name: '_elements', valueString: 'id,CarePlan.meta' }] }],
+    ['Patient GET, repeated _elements', '/fhir/Patient/$export?_type=CarePlan,Patient&_elements=id&_elements=CarePlan.meta', undefined],
+    ['Group POST', 'group', { resourceType: 'Parameters', parameter: [{ name: '_type', valueString: 'CarePlan,Patient' }, { name: '_elements', valueString: 'id' }, { name: '_elements', valueString: 'CarePlan.meta' }] }],
+  ])('_elements (%s): the named type keeps only id, meta and its mandatory elements, tagged SUBSETTED; others are whole', async (_name, url, body) => {
+    const { lines } = await exportAll(a, url === 'group' ? `/fhir/Group/${groupId}/$export` : url, body);
+    expect(lines.CarePlan.length).toBeGreaterThan(0);
+    for (const cp of lines.CarePlan) {
+      // CarePlan's mandatory elements in R4: status, intent, subject.
+      expect(Object.keys(cp).sort()).toEqual(['id', 'intent', 'meta', 'resourceType', 'status', 'subject']);
+      expect((cp.meta as { tag: unknown[] }).tag).toContainEqual(expect.objectContaining({ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }));
+    }
+    // `id` applies to every type, so Patients are subsetted too (name is not mandatory, so it goes).
+    for (const p of lines.Patient) {
+      expect(p.name).toBeUndefined();
+      expect(p.id).toBeDefined();
+    }
+  });
+
+  it('_elements only limits types it names: Type.name for another type leaves this one whole', async () => {
+    const { lines } = await exportAll(a, '/fhir/$export?_type=Patient&_elements=CarePlan.status');
+    for (const p of lines.Patient) {
+      expect(p.name).toBeDefined();
+      expect(JSON.stringify(p.meta)).not.toMatch(/SUBSETTED/);
+    }
+    expect((await kickOff(a, '/fhir/$export?_elements=name.family')).status).toBe(400);
+    expect((await kickOff(a, '/fhir/$export?_elements=Nonsense.id')).status).toBe(400);
+  });
+
+  it('includeAssociatedData adds the Provenance of exported resources: Relevant all of it, Latest the newest per target', async () => {
+    const target = `Patient/${patients[0]}`;
+    const prov = async (when: string, targets: string[]) => {
+      const res = await a.http().post('/fhir/Provenance').set('Content-Type', FHIR_JSON).send(JSON.stringify({
+        resourceType: 'Provenance', recorded: when, target: targets.map((reference) => ({ reference })), agent: [{ who: { display: 'EHR import' } }],
+      }));
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const older = await prov('2026-01-01T00:00:00Z', [target]);
+    const newer = await prov('2026-02-01T00:00:00Z', [target]);
+    const practitionerOnly = await prov('2026-02-01T00:00:00Z', ['Practitioner/nobody']);
+    try {
+      const relevant = await exportAll(a, `/fhir/Patient/$export?_type=Patient&includeAssociatedData=RelevantProvenanceResources`);
+      expect(relevant.lines.Provenance.map((p) => p.id).sort()).toEqual([older, newer].sort());
+      const latest = await exportAll(a, `/fhir/Group/${groupId}/$export?_type=Patient&includeAssociatedData=LatestProvenanceResources`);
+      expect(latest.lines.Provenance.map((p) => p.id)).toEqual([newer]);
+      // Comma-separated and repeated values; Relevant includes Latest.
+      const both = await exportAll(a, `/fhir/$export?_type=Patient&includeAssociatedData=LatestProvenanceResources,RelevantProvenanceResources`);
+      expect(both.lines.Provenance.map((p) => p.id).sort()).toEqual([older, newer].sort());
+      expect(both.lines.Provenance.map((p) => p.id)).not.toContain(practitionerOnly);
+      // Values the IG does not define, or custom ones this server has none of: 400, or ignored with a warning when lenient.
+      expect((await kickOff(a, '/fhir/$export?includeAssociatedData=_custom')).status).toBe(400);
+      const lenient = await a.http().get('/fhir/$export?_type=Patient&includeAssociatedData=_custom').set('Accept', FHIR_JSON).set('Prefer', 'respond-async, handling=lenient');
+      expect(lenient.status).toBe(202);
+      const manifest = await waitForManifest(a, lenient.headers['content-location']);
+      expect(JSON.stringify(manifest.error)).toMatch(/includeAssociatedData/);
+    } finally {
+      for (const id of [older, newer, practitionerOnly]) await a.http().delete(`/fhir/Provenance/${id}`);
+    }
+  });
+
+  it('an unsupported _typeFilter is a 400; under Prefer: handling=lenient it is ignored and reported in the manifest error array as OperationOutcome NDJSON', async () => {
+    const strict = await kickOff(a, '/fhir/$export?_type=Patient&_typeFilter=' + encodeURIComponent('Patient?status=active'));
+    expect(strict.status).toBe(400);
+    const res = await a.http().get('/fhir/$export?_type=Patient,CarePlan&_typeFilter=' + encodeURIComponent('Patient?status=active') + '&_typeFilter=' + encodeURIComponent('CarePlan?category=rrwp'))
+      .set('Accept', FHIR_JSON).set('Prefer', 'respond-async, handling=lenient');
+    expect(res.status).toBe(202);
+    const manifest = await waitForManifest(a, res.headers['content-location']);
+    const counts = Object.fromEntries(manifest.output.map((o) => [o.type, o.count]));
+    // The unsupported filter is dropped (all Patients), the supported one still applies.
+    expect(counts.Patient).toBe(await total(a, 'Patient'));
+    expect(counts.CarePlan).toBe(await total(a, 'CarePlan?category=rrwp'));
+    expect(manifest.error).toHaveLength(1);
+    expect(manifest.error[0]).toMatchObject({ type: 'OperationOutcome', resourceType: 'OperationOutcome', count: 1 });
+    const file = await a.http().get(pathOf(manifest.error[0].url)).buffer(true).parse((r, cb) => {
+      let s = '';
+      r.on('data', (c: Buffer) => (s += c.toString()));
+      r.on('end', () => cb(null, s));
+    });
+    const outcomes = (file.body as string).trim().split('\n').map((l) => JSON.parse(l));
+    expect(outcomes).toHaveLength(1);
+    expect(outcomes[0].resourceType).toBe('OperationOutcome');
+    expect(outcomes[0].issue[0]).toMatchObject({ severity: 'warning', code: 'not-supported' });
+    expect(outcomes[0].issue[0].diagnostics).toMatch(/_typeFilter.*Patient\?status=active/);
+  });
+
+  it('after a DELETE, the status URL answers 404 with an OperationOutcome in the JSON flavour the client accepts', async () => {
+    const res = await kickOff(a, '/fhir/$export?_type=Patient');
+    const status = pathOf(res.headers['content-location']);
+    expect((await a.http().delete(status)).status).toBe(202);
+    for (const [accept, type] of [['application/json', 'application/json'], [FHIR_JSON, FHIR_JSON], [undefined, FHIR_JSON]] as const) {
+      const req = a.http().get(status);
+      const got = await (accept ? req.set('Accept', accept) : req);
+      expect(got.status).toBe(404);
+      expect(got.headers['content-type']).toBe(`${type}; charset=utf-8`);
+      expect(got.body.resourceType).toBe('OperationOutcome');
+    }
+    const again = await a.http().delete(status).set('Accept', 'application/json');
+    expect(again.status).toBe(404);
+    expect(again.headers['content-type']).toMatch(/^application\/json/);
+    expect(JSON.parse(again.text).resourceType).toBe('OperationOutcome');
+  });
+
   it('the CapabilityStatement names the Bulk Data operation definitions', async () => {
     const cs = (await a.http().get('/fhir/metadata')).body;
     const rest = cs.rest[0];
     expect(rest.operation).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' });
     const of = (type: string) => rest.resource.find((r: { type: string }) => r.type === type).operation;
-    expect(of('Patient')).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' });
-    expect(of('Group')).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' });
+    expect(of('Patient')).toContainEqual({ name: 'patient-export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' });
+    expect(of('Group')).toContainEqual({ name: 'group-export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' });
   });
 });
 

@@ -35,6 +35,7 @@ export async function createAuth(config: Config): Promise<Auth | undefined> {
     audience: baseUrl,
     ttlSeconds: config.AUTH_TOKEN_TTL_SECONDS,
     signingKeyFile: config.AUTH_SIGNING_KEY_FILE,
+    refuseReplay: config.AUTH_ASSERTION_REPLAY === 'refuse',
   });
   const realm = `realm="${baseUrl}"`;
   const challenge = (status: 401, text: string, error?: string) =>

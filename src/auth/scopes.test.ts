@@ -1,4 +1,4 @@
-import { grantScopes, parseScope, parseScopes, scopesAllow, typesAllowed } from './scopes';
+import { ScopeError, grantScopes, parseScope, parseScopes, scopesAllow, typesAllowed } from './scopes';
 
 describe('SMART scopes', () => {
   it('reads v2 scopes and the v1 read/write/* forms as their v2 equivalents', () => {
@@ -14,12 +14,42 @@ describe('SMART scopes', () => {
     }
   });
 
-  it('grants the per-type intersection of requested and registered scopes', () => {
+  it('grants the per-type intersection of requested and registered scopes, in the form each was asked', () => {
     expect(grantScopes('system/*.cruds', ['system/Claim.rs', 'system/Patient.r'])).toEqual(['system/Claim.rs', 'system/Patient.r']);
-    expect(grantScopes('system/Claim.read system/Patient.write', ['system/*.cruds'])).toEqual(['system/Claim.rs', 'system/Patient.cud']);
-    expect(grantScopes('system/*.read', ['system/*.*'])).toEqual(['system/*.rs']);
-    expect(grantScopes('system/Encounter.rs', ['system/Claim.rs'])).toEqual([]);
-    expect(grantScopes('system/*.rs system/Claim.r', ['system/*.cruds'])).toEqual(['system/*.rs']);
+    expect(grantScopes('system/Claim.read system/Patient.write', ['system/*.cruds'])).toEqual(['system/Claim.read', 'system/Patient.write']);
+    expect(grantScopes('system/*.read', ['system/*.*'])).toEqual(['system/*.read']);
+    expect(grantScopes('system/*.read', ['system/*.rs'])).toEqual(['system/*.read']);
+    expect(grantScopes('system/*.rs system/Claim.r', ['system/*.cruds'])).toEqual(['system/*.rs', 'system/Claim.r']);
+    // Narrowed: a v1 request keeps its v1 name when the narrowed permissions have one, else becomes v2.
+    expect(grantScopes('system/*.*', ['system/*.read'])).toEqual(['system/*.read']);
+    expect(grantScopes('system/Patient.*', ['system/Patient.rs', 'system/Patient.c'])).toEqual(['system/Patient.crs']);
+    expect(grantScopes('system/*.cruds', ['system/*.read'])).toEqual(['system/*.rs']);
+    // Mixed v1 and v2: each kept as asked.
+    expect(grantScopes('system/Patient.read system/Observation.rs', ['system/*.read'])).toEqual(['system/Patient.read', 'system/Observation.rs']);
+    // Other kinds of scope are not granted, but do not spoil the request.
+    expect(grantScopes('openid system/Patient.rs', ['system/*.rs'])).toEqual(['system/Patient.rs']);
+  });
+
+  it('refuses (ScopeError → invalid_scope) empty requests, malformed or unknown-type system scopes, and requests nothing of which can be granted', () => {
+    const isType = (t: string) => ['Patient', 'Claim', 'Encounter'].includes(t);
+    for (const [asked, why] of [
+      ['', /empty/],
+      ['   ', /empty/],
+      ['system/UnknownResource.read', /not a FHIR R4 resource type/],
+      ['system/Patient.rs system/UnknownResource.r', /not a FHIR R4 resource type/],
+      ['system/Patient.unknownAction', /not a system scope/],
+      ['system/Patient.xyz', /not a system scope/],
+      ['system/Patient.rs?a=b', /not a system scope/],
+      ['launch fhirUser', /None of the requested scopes/],
+      ['system/Encounter.rs', /None of the requested scopes/],
+      // Mutation-only requests of a read-only client.
+      ['system/Patient.write', /None of the requested scopes/],
+      ['system/Patient.cu', /None of the requested scopes/],
+      ['system/Patient.d', /None of the requested scopes/],
+    ] as const) {
+      expect(() => grantScopes(asked, ['system/Claim.rs', 'system/Patient.read'], isType)).toThrow(ScopeError);
+      expect(() => grantScopes(asked, ['system/Claim.rs', 'system/Patient.read'], isType)).toThrow(why);
+    }
   });
 
   it('checks a permission on a type, with wildcards', () => {

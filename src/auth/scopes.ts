@@ -38,35 +38,63 @@ export function parseScopes(scopes: string | string[]): ScopeGrant[] {
   return list.filter(Boolean).map(parseScope).filter((g): g is ScopeGrant => g !== undefined);
 }
 
+/** Why a scope request cannot be granted (the token endpoint answers `invalid_scope`). */
+export class ScopeError extends Error {}
+
+const V1_FORMS: [string, Permission[]][] = [['read', ['r', 's']], ['write', ['c', 'u', 'd']], ['*', [...ORDER]]];
+
+/** A grant written as the request was: v1 (`.read`, `.write`, `.*`) when it was v1 and the permissions have a v1 name, v2 otherwise. */
+function formatAs(type: string, perms: Set<Permission>, v1: boolean): string {
+  if (v1) {
+    const named = V1_FORMS.find(([, p]) => p.length === perms.size && p.every((x) => perms.has(x)));
+    if (named) return `system/${type}.${named[0]}`;
+  }
+  return formatScope({ type, permissions: perms });
+}
+
 /**
- * What a client gets: the intersection of what it asked for and what it is registered for, per type
- * (`system/*.rs` asked with `system/Claim.cruds` registered gives `system/Claim.rs`). v2 strings, sorted.
+ * What a client gets for a space-separated `scope` request: each requested system scope, narrowed to
+ * what the client is registered for, in the form it was asked (`system/*.read` stays `.read`; a v1
+ * scope narrowed to permissions v1 cannot name is written as v2). A wildcard request against
+ * registrations for single types is granted per registered type. Scopes of other kinds (`launch`,
+ * `openid`, `patient/…`) are not granted. Throws ScopeError (→ `invalid_scope`) for an empty request,
+ * a malformed or granular system scope, a resource type FHIR R4 does not define, or when nothing at
+ * all can be granted (e.g. only write access asked of a read-only client).
  */
-export function grantScopes(requested: string, registered: string[]): string[] {
-  const want = parseScopes(requested);
+export function grantScopes(requested: string, registered: string[], isType: (t: string) => boolean = () => true): string[] {
+  const asked = requested.split(/\s+/).filter(Boolean);
+  if (!asked.length) throw new ScopeError('scope is empty: ask for system scopes such as system/*.read');
   const have = parseScopes(registered);
-  const byType = new Map<string, Set<Permission>>();
-  for (const r of want) {
+  const out: string[] = [];
+  const add = (s: string) => {
+    if (!out.includes(s)) out.push(s);
+  };
+  for (const scope of asked) {
+    if (!scope.startsWith('system/')) continue;
+    const want = parseScope(scope);
+    if (!want) throw new ScopeError(`'${scope}' is not a system scope this server understands (system/<Type|*>.<read|write|*> or .<cruds>)`);
+    if (want.type !== '*' && !isType(want.type)) throw new ScopeError(`'${scope}' names ${want.type}, which is not a FHIR R4 resource type`);
+    const v1 = /\.(read|write|\*)$/.test(scope);
+    const byType = new Map<string, Set<Permission>>();
     for (const g of have) {
       let type: string;
-      if (r.type === '*') type = g.type;
-      else if (g.type === '*' || g.type === r.type) type = r.type;
+      if (want.type === '*') type = g.type;
+      else if (g.type === '*' || g.type === want.type) type = want.type;
       else continue;
-      const perms = [...r.permissions].filter((x) => g.permissions.has(x));
-      if (!perms.length) continue;
       const set = byType.get(type) ?? new Set<Permission>();
-      perms.forEach((x) => set.add(x));
+      for (const x of want.permissions) if (g.permissions.has(x)) set.add(x);
       byType.set(type, set);
     }
+    const star = byType.get('*');
+    for (const [type, perms] of byType) {
+      if (!perms.size) continue;
+      // Under a wildcard grant, the same permissions on one type say nothing more.
+      if (type !== '*' && star && [...perms].every((x) => star.has(x))) continue;
+      add(formatAs(type, new Set(ORDER.filter((x) => perms.has(x))), v1));
+    }
   }
-  // A wildcard grant makes the same permissions on a single type redundant.
-  const star = byType.get('*');
-  const out: ScopeGrant[] = [];
-  for (const [type, permissions] of byType) {
-    if (type !== '*' && star && [...permissions].every((x) => star.has(x))) continue;
-    out.push({ type, permissions });
-  }
-  return out.map(formatScope).sort();
+  if (!out.length) throw new ScopeError(`None of the requested scopes (${requested.trim()}) can be granted to this client`);
+  return out;
 }
 
 /** Whether the granted scopes allow `permission` on `type` (undefined type: on some type). */

@@ -29,12 +29,14 @@ export interface AssertionOptions {
   aud?: string;
   iss?: string;
   kid?: string;
+  /** Extra protected header parameters (e.g. jku). */
+  header?: Record<string, unknown>;
 }
 
 export function signAssertion(o: AssertionOptions): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({})
-    .setProtectedHeader({ alg: o.key.alg, kid: o.kid ?? o.key.kid, typ: 'JWT' })
+    .setProtectedHeader({ ...o.header, alg: o.key.alg, kid: o.kid ?? o.key.kid, typ: 'JWT' })
     .setIssuer(o.iss ?? o.clientId)
     .setSubject(o.clientId)
     .setAudience(o.aud ?? o.tokenUrl)

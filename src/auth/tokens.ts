@@ -11,7 +11,8 @@ import {
 import { ConfigError } from '../config';
 import type { AuthContext } from '../fhir/types';
 import type { RegisteredClient } from './clients';
-import { grantScopes } from './scopes';
+import { isResourceType } from '../fhir/resource-types';
+import { ScopeError, grantScopes } from './scopes';
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const ASSERTION_ALGS = ['RS384', 'ES384'] as const;
@@ -47,6 +48,8 @@ export interface TokenServiceOptions {
   audience: string;
   ttlSeconds: number;
   signingKeyFile?: string;
+  /** Refuse an assertion whose jti was already used (AUTH_ASSERTION_REPLAY=refuse). */
+  refuseReplay?: boolean;
   now?: () => number;
 }
 
@@ -115,12 +118,16 @@ export class TokenService {
     const assertion = form.get('client_assertion');
     if (assertionType !== ASSERTION_TYPE) throw new OAuthError(400, 'invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}`);
     if (!assertion) throw new OAuthError(400, 'invalid_request', 'client_assertion is required');
-    const scope = form.get('scope');
-    if (!scope || !scope.trim()) throw new OAuthError(400, 'invalid_request', 'scope is required');
+    const scope = form.get('scope') ?? '';
 
     const client = await this.authenticateClient(assertion, form.get('client_id'));
-    const granted = grantScopes(scope, client.scopes);
-    if (granted.length === 0) throw new OAuthError(400, 'invalid_scope', `None of the requested scopes (${scope}) is granted to client '${client.clientId}'`);
+    let granted: string[];
+    try {
+      granted = grantScopes(scope, client.scopes, isResourceType);
+    } catch (e) {
+      if (e instanceof ScopeError) throw new OAuthError(400, 'invalid_scope', `${e.message} (client '${client.clientId}')`);
+      throw e;
+    }
 
     const iat = this.now();
     const ttl = this.options.ttlSeconds;
@@ -157,6 +164,8 @@ export class TokenService {
     const entry = clientId ? this.clients.get(clientId) : undefined;
     if (!clientId || !entry) throw fail('client_assertion iss does not name a registered client');
     if (clientIdField && clientIdField !== clientId) throw fail('client_id does not match the assertion iss');
+    // Keys come from the client's registration only; a jku names a key set nobody registered here.
+    if (header.jku !== undefined) throw fail(`client_assertion header jku '${String(header.jku)}' is not registered for client '${clientId}' (this server takes keys from the registration's jwks only)`);
 
     const now = this.now();
     let payload: JWTPayload;
@@ -182,6 +191,7 @@ export class TokenService {
     }
     const exp = payload.exp!;
     if (exp > now + MAX_ASSERTION_LIFETIME + SKEW) throw fail('client_assertion exp is more than five minutes in the future');
+    if (!this.options.refuseReplay) return entry.client;
     const jti = `${clientId}\u0000${payload.jti}`;
     this.pruneReplayCache(now);
     if (this.seen.has(jti)) throw fail('client_assertion jti was already used (replay)');

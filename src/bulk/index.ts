@@ -9,12 +9,15 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { OutcomeError, forbidden, issue, notFound, unauthorized } from '../outcomes';
+import type { OperationOutcome } from 'fhir/r4';
+import { OutcomeError, forbidden, issue, notFound, operationOutcome, unauthorized } from '../outcomes';
+import { parseScopes, scopesAllow } from '../auth/scopes';
 import type { AuthContext, FhirDeps } from '../fhir/types';
 import type { Logger } from '../http/logger';
 import type { SqlClient } from '../store/sql';
-import { JobStore, type ExportJob } from './jobs';
-import type { ExportSpec } from './kickoff';
+import { JobStore, type ExportJob, type JobKind } from './jobs';
+import { initialImportProgress, type ImportProgress, type ImportSpec } from './import';
+import { WARNINGS_PREFIX, type ExportSpec } from './kickoff';
 import { ExportWorker } from './worker';
 
 export interface BulkExportOptions {
@@ -46,11 +49,16 @@ export interface ExportManifest {
   request: string;
   requiresAccessToken: boolean;
   output: { type: string; url: string; count: number }[];
-  error: { type: string; url: string; count: number }[];
+  error: ({ type: string; url: string; count: number } & Partial<OperationOutcome>)[];
 }
+
+/** The OperationOutcome of ignored kick-off parameters: one warning issue per parameter. */
+export const warningsOutcome = (warnings: string[]) => operationOutcome(warnings.map((w) => issue('warning', 'not-supported', w)));
 
 export const STATUS_PATH = '$export-status';
 export const FILE_PATH = '$export-file';
+export const IMPORT_STATUS_PATH = '$import-status';
+export const IMPORT_FILE_PATH = '$import-file';
 export const NDJSON_CONTENT_TYPE = 'application/fhir+ndjson';
 /** Seconds a client is asked to wait between polls, and after a 429. */
 const RETRY_AFTER = 2;
@@ -98,12 +106,22 @@ export class BulkExport {
     return this.worker.stop();
   }
 
-  statusUrl(id: string): string {
-    return `${this.o.baseUrl}/${STATUS_PATH}/${id}`;
+  statusUrl(id: string, kind: JobKind = 'export'): string {
+    return `${this.o.baseUrl}/${kind === 'import' ? IMPORT_STATUS_PATH : STATUS_PATH}/${id}`;
   }
 
-  fileUrl(id: string, file: string): string {
-    return `${this.o.baseUrl}/${FILE_PATH}/${id}/${file}`;
+  fileUrl(id: string, file: string, kind: JobKind = 'export'): string {
+    return `${this.o.baseUrl}/${kind === 'import' ? IMPORT_FILE_PATH : FILE_PATH}/${id}/${file}`;
+  }
+
+  /** Queue an import (429 when EXPORT_MAX_CONCURRENT bulk jobs are in progress); returns the job. */
+  async importKickOff(request: string, spec: ImportSpec, auth: AuthContext | undefined): Promise<ExportJob> {
+    const job = await this.jobs.create({
+      request, spec: spec as unknown as ExportSpec, auth, kind: 'import', progress: initialImportProgress(spec),
+      maxActive: this.o.deps.config.EXPORT_MAX_CONCURRENT, retryAfterSeconds: RETRY_AFTER * 5,
+    });
+    this.worker.wake();
+    return job;
   }
 
   /** Queue an export (429 when EXPORT_MAX_CONCURRENT are in progress); returns the job. */
@@ -116,10 +134,10 @@ export class BulkExport {
   }
 
   /** A job the caller may see: unknown, cancelled and expired ones are 404; another client's are 403. */
-  private async visibleJob(id: string, auth: AuthContext | undefined): Promise<ExportJob> {
+  private async visibleJob(id: string, auth: AuthContext | undefined, kind: JobKind): Promise<ExportJob> {
     const job = /^[0-9a-f-]{36}$/.test(id) ? await this.jobs.get(id) : undefined;
-    if (!job || job.status === 'cancelled' || (job.expiresAt && Date.parse(job.expiresAt) <= Date.now())) {
-      throw notFound(`No export ${id}: it never existed, was cancelled, or its files expired`);
+    if (!job || job.kind !== kind || job.status === 'cancelled' || (job.expiresAt && Date.parse(job.expiresAt) <= Date.now())) {
+      throw notFound(`No ${kind} ${id}: it never existed, was cancelled, or its files expired`);
     }
     if (job.auth) {
       if (!auth) throw unauthorized('This export was requested with an access token; send one');
@@ -129,8 +147,9 @@ export class BulkExport {
   }
 
   /** GET on the status URL: 202 while in progress, 200 with the manifest when done, 500 when it failed. */
-  async status(id: string, auth: AuthContext | undefined): Promise<BulkAnswer> {
-    const job = await this.visibleJob(id, auth);
+  async status(id: string, auth: AuthContext | undefined, kind: JobKind = 'export'): Promise<BulkAnswer> {
+    const job = await this.visibleJob(id, auth, kind);
+    if (kind === 'import') return this.importStatus(job);
     if (job.status === 'queued' || job.status === 'running') {
       const p = job.progress;
       const progress = job.status === 'queued'
@@ -146,28 +165,64 @@ export class BulkExport {
       request: job.request,
       requiresAccessToken: job.auth !== null,
       output: job.output.map((f) => ({ type: f.type, url: this.fileUrl(job.id, f.file), count: f.count })),
-      error: job.errorFiles.map((f) => ({ type: f.type, url: this.fileUrl(job.id, f.file), count: f.count })),
+      error: job.errorFiles.map((f) => ({
+        type: f.type,
+        url: this.fileUrl(job.id, f.file),
+        count: f.count,
+        // The kick-off warnings file also carries its OperationOutcome inline, for clients (the SMART
+        // test kit among them) that look for OperationOutcomes in the array itself.
+        ...(f.file.startsWith(WARNINGS_PREFIX) && job.spec.warnings.length ? warningsOutcome(job.spec.warnings) : {}),
+      })),
     };
     return { status: 200, headers: { Expires: new Date(job.expiresAt!).toUTCString() }, body: manifest, plainJson: true };
   }
 
-  /** DELETE on the status URL: 202, after which the status is 404 and the files go. */
-  async cancel(id: string, auth: AuthContext | undefined): Promise<BulkAnswer> {
-    await this.visibleJob(id, auth);
-    if (!(await this.jobs.cancel(id))) throw notFound(`No export ${id} to cancel`);
+  /** An import's status: 202 with X-Progress while it runs; 200 with its manifest (stored counts per input, the error file) when done. */
+  private importStatus(job: ExportJob): BulkAnswer {
+    const spec = job.spec as unknown as ImportSpec;
+    const p = { ...initialImportProgress(spec), ...(job.progress as unknown as Partial<ImportProgress>) };
+    const stored = p.stored.reduce((a, b) => a + b, 0);
+    const errors = p.errors.reduce((a, b) => a + b, 0);
+    if (job.status === 'queued' || job.status === 'running') {
+      const at = spec.inputs[Math.min(p.input, spec.inputs.length - 1)];
+      const progress = job.status === 'queued' && stored + errors === 0
+        ? 'queued'
+        : `input ${Math.min(p.input + 1, spec.inputs.length)} of ${spec.inputs.length} (${at.type}), line ${p.line}: ${stored} resources stored, ${errors} lines refused`;
+      return { status: 202, headers: { 'X-Progress': progress, 'Retry-After': String(RETRY_AFTER) } };
+    }
+    if (job.status === 'failed') throw new OutcomeError(500, [issue('error', 'exception', job.error ?? 'The import failed')]);
+    const manifest = {
+      transactionTime: job.transactionTime,
+      request: job.request,
+      requiresAccessToken: job.auth !== null,
+      output: spec.inputs.map((input, i) => ({ type: input.type, inputUrl: input.url, count: p.stored[i] })),
+      error: job.errorFiles.map((f) => ({ type: f.type, url: this.fileUrl(job.id, f.file, 'import'), count: f.count })),
+    };
+    return { status: 200, headers: { Expires: new Date(job.expiresAt!).toUTCString() }, body: manifest, plainJson: true };
+  }
+
+  /** DELETE on the status URL: 202, after which the status is 404 and the files go (an import keeps the batches it committed). */
+  async cancel(id: string, auth: AuthContext | undefined, kind: JobKind = 'export'): Promise<BulkAnswer> {
+    await this.visibleJob(id, auth, kind);
+    if (!(await this.jobs.cancel(id))) throw notFound(`No ${kind} ${id} to cancel`);
     this.worker.wake();
+    const what = kind === 'import' ? 'Import' : 'Export';
     return {
       status: 202,
       headers: {},
-      body: { resourceType: 'OperationOutcome', issue: [issue('information', 'informational', `Export ${id} was cancelled`)] },
+      body: { resourceType: 'OperationOutcome', issue: [issue('information', 'informational', `${what} ${id} was cancelled${kind === 'import' ? '; the batches it had stored stay' : ''}`)] },
     };
   }
 
   /** A file of a completed export: its path on disk (404 when it is not one of the job's files). */
-  async file(id: string, name: string, auth: AuthContext | undefined): Promise<{ path: string; size: number }> {
-    const job = await this.visibleJob(id, auth);
-    const known = job.status === 'completed' && [...job.output, ...job.errorFiles].some((f) => f.file === name);
-    if (!known) throw notFound(`Export ${id} has no file ${name}`);
+  async file(id: string, name: string, auth: AuthContext | undefined, kind: JobKind = 'export'): Promise<{ path: string; size: number }> {
+    const job = await this.visibleJob(id, auth, kind);
+    const entry = job.status === 'completed' ? [...(kind === 'export' ? job.output : []), ...job.errorFiles].find((f) => f.file === name) : undefined;
+    if (!entry) throw notFound(`Export ${id} has no file ${name}`);
+    // The token downloading must still cover the file's type (it may be another, narrower one).
+    if (auth && entry.type !== 'OperationOutcome' && !scopesAllow(parseScopes(auth.scopes), 'r', entry.type)) {
+      throw forbidden(`The access token's scopes (${auth.scopes.join(' ')}) do not allow reading ${entry.type}`);
+    }
     const file = path.join(this.dir, id, name);
     try {
       return { path: file, size: (await stat(file)).size };

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { tooManyRequests } from '../outcomes';
 import type { AuthContext } from '../fhir/types';
 import type { SqlClient } from '../store/sql';
-import type { ExportSpec } from './kickoff';
+import { passesOf, type ExportSpec } from './kickoff';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -26,8 +26,12 @@ export interface JobProgress {
   written: number;
 }
 
+/** What a job does: an export writes NDJSON files, an import ($import) reads them into the store. */
+export type JobKind = 'export' | 'import';
+
 export interface ExportJob {
   id: string;
+  kind: JobKind;
   status: JobStatus;
   request: string;
   spec: ExportSpec;
@@ -47,6 +51,7 @@ export interface ExportJob {
 
 interface JobRow {
   id: string;
+  kind?: JobKind;
   status: JobStatus;
   request: string;
   spec: ExportSpec | string;
@@ -70,6 +75,7 @@ const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as
 function toJob(r: JobRow): ExportJob {
   return {
     id: r.id,
+    kind: r.kind ?? 'export',
     status: r.status,
     request: r.request,
     spec: json(r.spec),
@@ -99,19 +105,24 @@ export class JobStore {
    * time is taken from the clock that stamps lastUpdated on writes (the app's, not the database's):
    * the export includes nothing changed after it.
    */
-  async create(input: { request: string; spec: ExportSpec; auth?: AuthContext; maxActive: number; retryAfterSeconds: number }): Promise<ExportJob> {
+  async create(input: {
+    request: string; spec: ExportSpec; auth?: AuthContext; maxActive: number; retryAfterSeconds: number;
+    /** Default export; an import passes its own spec and first progress record. */
+    kind?: JobKind; progress?: object;
+  }): Promise<ExportJob> {
     return this.sql.transaction(async (tx) => {
       if (tx.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1)', [KICKOFF_LOCK]);
       const [{ n }] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM export_job WHERE status IN ('queued', 'running')`);
       if (Number(n) >= input.maxActive) {
-        throw tooManyRequests(`${n} exports are already in progress (the limit is ${input.maxActive}); try again later`, input.retryAfterSeconds);
+        throw tooManyRequests(`${n} bulk jobs (exports and imports) are already in progress (the limit is ${input.maxActive}); try again later`, input.retryAfterSeconds);
       }
+      const kind = input.kind ?? 'export';
       const rows = await tx.query<JobRow>(
-        `INSERT INTO export_job (id, status, request, spec, auth, transaction_time, progress)
-         VALUES ($1, 'queued', $2, $3::jsonb, $4::jsonb, $6::timestamptz, $5::jsonb) RETURNING *`,
+        `INSERT INTO export_job (id, status, request, spec, auth, transaction_time, progress, kind)
+         VALUES ($1, 'queued', $2, $3::jsonb, $4::jsonb, $6::timestamptz, $5::jsonb, $7) RETURNING *`,
         [randomUUID(), input.request, JSON.stringify(input.spec), input.auth ? JSON.stringify(input.auth) : null,
-          JSON.stringify({ typesDone: 0, typesTotal: input.spec.types.length, written: 0 } satisfies JobProgress),
-          new Date().toISOString()],
+          JSON.stringify(input.progress ?? ({ typesDone: 0, typesTotal: passesOf(input.spec).length, written: 0 } satisfies JobProgress)),
+          new Date().toISOString(), kind],
       );
       return toJob(rows[0]);
     });
@@ -145,6 +156,25 @@ export class JobStore {
       `UPDATE export_job SET heartbeat_at = now(), progress = $3::jsonb WHERE id = $1 AND worker = $2 AND status = 'running' RETURNING id`,
       [id, worker, JSON.stringify(progress)],
     );
+    return rows.length > 0;
+  }
+
+  /**
+   * An import batch is committed: record where the job stands, in the batch's own transaction (`tx`),
+   * so that the stored resources and the resume point commit together. False (and the caller rolls
+   * back) when the job is no longer this worker's.
+   */
+  async commitProgress(tx: SqlClient, id: string, worker: string, progress: object): Promise<boolean> {
+    const rows = await tx.query(
+      `UPDATE export_job SET progress = $3::jsonb, heartbeat_at = now() WHERE id = $1 AND worker = $2 AND status = 'running' RETURNING id`,
+      [id, worker, JSON.stringify(progress)],
+    );
+    return rows.length > 0;
+  }
+
+  /** Whether the job is still this worker's (a liveness check that writes nothing but the heartbeat). */
+  async stillMine(id: string, worker: string): Promise<boolean> {
+    const rows = await this.sql.query(`UPDATE export_job SET heartbeat_at = now() WHERE id = $1 AND worker = $2 AND status = 'running' RETURNING id`, [id, worker]);
     return rows.length > 0;
   }
 

@@ -10,7 +10,7 @@ const system = loadOperationDefinition('export');
 const group = loadOperationDefinition('group-export');
 const deps = (access?: AccessPolicy) => ({ config: loadConfig({}), readOnlyTypes: new Set(['StructureDefinition']), access }) as unknown as FhirDeps;
 const req = (query: [string, string][], extra: Partial<FhirRequest> = {}): FhirRequest => ({
-  method: 'GET', path: '/$export', query, headers: {}, prefer: { respondAsync: true }, baseUrl: 'http://x/fhir', requestId: 't', ...extra,
+  method: 'GET', path: '/$export', query, headers: { accept: 'application/fhir+json' }, prefer: { respondAsync: true }, baseUrl: 'http://x/fhir', requestId: 't', ...extra,
 });
 const status = (fn: () => unknown) => {
   try {
@@ -25,6 +25,32 @@ const status = (fn: () => unknown) => {
 describe('parseKickOff', () => {
   it('needs Prefer: respond-async', () => {
     expect(status(() => parseKickOff(system, 'system', req([], { prefer: {} }), deps()))).toBe(400);
+  });
+
+  it('needs Accept: application/fhir+json (missing, or naming only other types, is a 400)', () => {
+    for (const accept of [undefined, '', 'application/json', '*/*', 'text/html']) {
+      expect([accept, status(() => parseKickOff(system, 'system', req([], { headers: { accept } }), deps()))]).toEqual([accept, 400]);
+    }
+    expect(status(() => parseKickOff(system, 'system', req([], { headers: { accept: 'application/json, application/fhir+json;q=0.9' } }), deps()))).toBe(200);
+  });
+
+  it('_since in the future is a 400', () => {
+    expect(status(() => parseKickOff(system, 'system', req([['_since', '2057-01-01T00:00:00+05:00']]), deps()))).toBe(400);
+    expect(status(() => parseKickOff(system, 'system', req([['_since', new Date(Date.now() - 1000).toISOString()]]), deps()))).toBe(200);
+  });
+
+  it('_elements: names or Type.name, repeated or comma-separated; anything else is a 400', () => {
+    expect(parseKickOff(system, 'system', req([['_elements', 'id,Patient.name'], ['_elements', 'status']]), deps()).elements).toEqual(['id', 'Patient.name', 'status']);
+    for (const e of ['name.family', 'Bogus.id', 'Patient.', '1abc']) expect([e, status(() => parseKickOff(system, 'system', req([['_elements', e]]), deps()))]).toEqual([e, 400]);
+  });
+
+  it('includeAssociatedData: the IG values, repeated or comma-separated; others are 400 (ignored with a warning when lenient)', () => {
+    const spec = parseKickOff(system, 'system', req([['includeAssociatedData', 'LatestProvenanceResources,RelevantProvenanceResources'], ['includeAssociatedData', 'LatestProvenanceResources']]), deps());
+    expect(spec.associated).toEqual(['LatestProvenanceResources', 'RelevantProvenanceResources']);
+    expect(status(() => parseKickOff(system, 'system', req([['includeAssociatedData', '_custom']]), deps()))).toBe(400);
+    const lenient = parseKickOff(system, 'system', req([['includeAssociatedData', '_custom']], { prefer: { respondAsync: true, handling: 'lenient' } }), deps());
+    expect(lenient.associated).toBeUndefined();
+    expect(lenient.warnings).toEqual([expect.stringMatching(/includeAssociatedData.*_custom/)]);
   });
 
   it('takes the three ndjson spellings of _outputFormat (an unencoded + arrives as a space) and nothing else', () => {
@@ -57,10 +83,12 @@ describe('parseKickOff', () => {
   });
 
   it('unsupported parameters are 400, or ignored with a warning under Prefer: handling=lenient', () => {
-    expect(status(() => parseKickOff(system, 'system', req([['_elements', 'id']]), deps()))).toBe(400);
+    expect(status(() => parseKickOff(system, 'system', req([['_typeFilter', 'Patient?status=active']]), deps()))).toBe(400);
     expect(status(() => parseKickOff(system, 'system', req([['whatever', '1']]), deps()))).toBe(400);
-    const lenient = parseKickOff(system, 'system', req([['_elements', 'id'], ['whatever', '1']], { prefer: { respondAsync: true, handling: 'lenient' } }), deps());
-    expect(lenient.warnings).toHaveLength(2);
+    const lenient = parseKickOff(system, 'system', req([['_typeFilter', 'Patient?status=active'], ['_typeFilter', 'CarePlan?status=active'], ['whatever', '1']], { prefer: { respondAsync: true, handling: 'lenient' } }), deps());
+    expect(lenient.warnings).toEqual([expect.stringMatching(/'whatever'/), expect.stringMatching(/_typeFilter.*Patient\?status=active/)]);
+    // The supported filter still applies; the unsupported one is gone.
+    expect(lenient.typeFilters).toEqual({ CarePlan: ['status=active'] });
   });
 
   it('a group export takes patient references from a POST body and only compartment types', () => {
@@ -69,6 +97,10 @@ describe('parseKickOff', () => {
     expect(spec.patients).toEqual(['a']);
     expect(spec.types).toEqual(['CarePlan']);
     expect(status(() => parseKickOff(group, 'group', req([['_type', 'Practitioner']]), deps()))).toBe(400);
+    // Types outside the compartment beside ones in it: the others are exported, with a warning.
+    const mixed = parseKickOff(group, 'group', req([['_type', 'Practitioner'], ['_type', 'CarePlan']]), deps());
+    expect(mixed.types).toEqual(['CarePlan']);
+    expect(mixed.warnings).toEqual([expect.stringMatching(/Practitioner is not in the Patient compartment/)]);
     expect(parseKickOff(group, 'group', req([]), deps()).types).toEqual([...PATIENT_COMPARTMENT_TYPES]);
   });
 

@@ -26,9 +26,37 @@ export interface ExportSpec {
   typeFilters: Record<string, string[]>;
   /** Patient ids whose compartments are exported (Group members, the `patient` parameter); all when absent. */
   patients?: string[];
+  /**
+   * `_elements`: `name` (every type) or `Type.name` (one type). A type with elements that apply to it
+   * is exported with only those, its mandatory elements, id and meta, and tagged SUBSETTED.
+   */
+  elements?: string[];
+  /** `includeAssociatedData`: Provenance of the exported resources, added as its own type. */
+  associated?: AssociatedData[];
   /** Parameters ignored under `Prefer: handling=lenient`, reported in the manifest's error files. */
   warnings: string[];
 }
+
+/** The includeAssociatedData values of Bulk Data 2.0.0 this server honours. */
+export const ASSOCIATED_DATA = ['LatestProvenanceResources', 'RelevantProvenanceResources'] as const;
+export type AssociatedData = (typeof ASSOCIATED_DATA)[number];
+
+/** The types a job writes, in order: the requested ones, then Provenance when associated data adds it. */
+export function passesOf(spec: ExportSpec): string[] {
+  return spec.associated?.length && !spec.types.includes('Provenance') ? [...spec.types, 'Provenance'] : spec.types;
+}
+
+/** The `_elements` that apply to a type: unqualified names and `Type.name` for this type. */
+export function elementsFor(spec: ExportSpec, type: string): string[] {
+  return (spec.elements ?? []).flatMap((e) => {
+    const dot = e.indexOf('.');
+    if (dot < 0) return [e];
+    return e.slice(0, dot) === type ? [e.slice(dot + 1)] : [];
+  });
+}
+
+/** Name prefix of the error file holding a job's kick-off warnings (Prefer: handling=lenient). */
+export const WARNINGS_PREFIX = 'error-';
 
 export const NDJSON_FORMATS = ['application/fhir+ndjson', 'application/ndjson', 'ndjson'];
 
@@ -75,6 +103,12 @@ export function parseKickOff(def: OperationDefinition, level: ExportLevel, req: 
   if (!req.prefer.respondAsync) {
     throw badRequest('$export is asynchronous: send the header Prefer: respond-async', 'Prefer', 'required');
   }
+  deps.access?.assertAllowed(req.auth, 'export');
+  // Accept names the format of the kick-off's OperationOutcome: Bulk Data 2.0.0 requires it, and only application/fhir+json is defined.
+  const accepted = (req.headers.accept ?? '').split(',').map((t) => t.split(';')[0].trim().toLowerCase());
+  if (!accepted.includes('application/fhir+json')) {
+    throw badRequest(`$export needs the header Accept: application/fhir+json (the format of its OperationOutcome)${req.headers.accept ? `, not '${req.headers.accept}'` : ''}`, 'Accept', 'required');
+  }
   const lenient = req.prefer.handling === 'lenient';
   const warnings: string[] = [];
   const known = new Set((def.parameter ?? []).filter((p) => p.use === 'in').map((p) => p.name));
@@ -118,33 +152,62 @@ export function parseKickOff(def: OperationDefinition, level: ExportLevel, req: 
   if (since !== undefined && !INSTANT.test(since)) {
     throw badRequest(`_since must be an instant (e.g. 2024-01-01T00:00:00Z), not '${since}'`, '_since');
   }
-
-  for (const name of ['_elements', 'includeAssociatedData'] as const) {
-    if (!input.values.has(name)) continue;
-    if (!lenient) throw badRequest(`Parameter '${name}' is not supported by this server (send Prefer: handling=lenient to have it ignored)`, name, 'not-supported');
-    warnings.push(`Parameter '${name}' is not supported and was ignored`);
+  if (since !== undefined && Date.parse(since) > Date.now()) {
+    throw badRequest(`_since '${since}' is in the future: nothing can have changed after it yet`, '_since');
   }
 
-  const requested = [...new Set(all('_type').flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean))];
+  // Repeated parameters and comma-separated lists mean the same (Bulk Data 2.0.0).
+  const list = (name: string) => [...new Set(all(name).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean))];
+
+  const elements = list('_elements');
+  for (const e of elements) {
+    const m = /^(?:([A-Z][A-Za-z]+)\.)?([a-z][A-Za-z0-9]*)$/.exec(e);
+    if (!m || (m[1] !== undefined && !isResourceType(m[1]))) {
+      throw badRequest(`_elements '${e}' is not an element name (name or Type.name, top-level elements only)`, '_elements');
+    }
+  }
+
+  const associated: AssociatedData[] = [];
+  for (const v of list('includeAssociatedData')) {
+    if ((ASSOCIATED_DATA as readonly string[]).includes(v)) associated.push(v as AssociatedData);
+    else if (lenient) warnings.push(`Parameter 'includeAssociatedData' value '${v}' is not supported here and was ignored`);
+    else throw badRequest(`includeAssociatedData '${v}' is not supported; this server offers ${ASSOCIATED_DATA.join(', ')}`, 'includeAssociatedData', 'not-supported');
+  }
+
+  let requested = list('_type');
   for (const t of requested) {
     if (!isResourceType(t)) throw badRequest(`_type: '${t}' is not a resource type`, '_type');
-    if (level !== 'system' && !inPatientCompartment(t)) {
-      throw badRequest(`_type: ${t} is not in the Patient compartment, so a ${level} export has none to give`, '_type');
+  }
+  if (level !== 'system' && requested.length) {
+    const outside = requested.filter((t) => !inPatientCompartment(t));
+    if (outside.length === requested.length) {
+      throw badRequest(`_type: ${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in the Patient compartment, so a ${level} export has none to give`, '_type');
     }
+    for (const t of outside) warnings.push(`Parameter '_type': ${t} is not in the Patient compartment, so a ${level} export has none to give`);
+    requested = requested.filter(inPatientCompartment);
   }
 
   const typeFilters: Record<string, string[]> = {};
   for (const v of all('_typeFilter')) {
-    const { type, query: q } = splitTypeFilter(v);
-    if (requested.length && !requested.includes(type)) throw badRequest(`_typeFilter '${v}' names ${type}, which _type does not include`, '_typeFilter');
-    if (level !== 'system' && !inPatientCompartment(type)) throw badRequest(`_typeFilter '${v}': ${type} is not in the Patient compartment`, '_typeFilter');
-    const canonical = new URLSearchParams(q).toString();
-    typeFilterSearch(type, canonical, deps); // throws 400 on a filter the search would reject
+    let type: string;
+    let canonical: string;
+    try {
+      const split = splitTypeFilter(v);
+      type = split.type;
+      canonical = new URLSearchParams(split.query).toString();
+      if (requested.length && !requested.includes(type)) throw badRequest(`_typeFilter '${v}' names ${type}, which _type does not include`, '_typeFilter');
+      if (level !== 'system' && !inPatientCompartment(type)) throw badRequest(`_typeFilter '${v}': ${type} is not in the Patient compartment`, '_typeFilter');
+      typeFilterSearch(type, canonical, deps); // throws 400 on a filter the search would reject
+    } catch (e) {
+      // Lenient: a filter this server cannot apply is dropped (its type is then exported unfiltered), and said so.
+      if (!lenient || !isOutcomeError(e) || e.status !== 400) throw e;
+      warnings.push(`Parameter '_typeFilter' value '${v}' was ignored: ${e.issues.map((i) => i.diagnostics).join('; ')}`);
+      continue;
+    }
     (typeFilters[type] ??= []).push(canonical);
   }
 
-  // Access: named types must each be allowed; otherwise export what the client may export.
-  deps.access?.assertAllowed(req.auth, 'export');
+  // Access (export itself is checked above): named types must each be allowed; otherwise export what the client may export.
   let types: string[];
   if (requested.length) {
     for (const t of requested) deps.access?.assertAllowed(req.auth, 'export', t);
@@ -162,6 +225,16 @@ export function parseKickOff(def: OperationDefinition, level: ExportLevel, req: 
     });
   }
 
+  if (associated.length && !types.includes('Provenance')) {
+    try {
+      deps.access?.assertAllowed(req.auth, 'export', 'Provenance');
+    } catch (e) {
+      if (!lenient || !isOutcomeError(e) || e.status !== 403) throw e;
+      warnings.push(`Parameter 'includeAssociatedData' was ignored: this client may not export Provenance`);
+      associated.length = 0;
+    }
+  }
+
   for (const ref of all('patient')) {
     const id = patientIdOf(ref);
     if (!id) throw badRequest(`Parameter 'patient' must be a reference to a Patient (Patient/[id]), not '${ref}'`, 'patient');
@@ -173,6 +246,8 @@ export function parseKickOff(def: OperationDefinition, level: ExportLevel, req: 
   }
   const spec: ExportSpec = { level, types, typeFilters, warnings };
   if (since) spec.since = since;
+  if (elements.length) spec.elements = elements;
+  if (associated.length) spec.associated = associated;
   if (patientRefs.length && level !== 'system') spec.patients = [...new Set(patientRefs)];
   return spec;
 }

@@ -15,8 +15,10 @@ import type { Logger } from '../http/logger';
 import { SqlParams, type SqlClient } from '../store/sql';
 import { compartmentCondition } from './compartment';
 import type { ExportJob, JobProgress, JobStore, OutputFile } from './jobs';
-import { typeFilterSearch } from './kickoff';
+import { WARNINGS_PREFIX, elementsFor, passesOf, typeFilterSearch } from './kickoff';
+import { elementsSubsetJson } from '../fhir/interactions/subset';
 import { NdjsonWriter } from './ndjson-writer';
+import { IMPORT_ERROR_FILE, ImportLost, ImportStopping, reportedLines, runImport } from './import';
 
 export interface WorkerOptions {
   sql: SqlClient;
@@ -43,6 +45,8 @@ export interface WorkerOptions {
 class Stopping extends Error {}
 /** The job is no longer ours (cancelled, or reclaimed after a stale heartbeat): drop it. */
 class Lost extends Error {}
+
+const isAssociatedPass = (job: ExportJob, type: string) => type === 'Provenance' && !job.spec.types.includes('Provenance') && !!job.spec.associated?.length;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -135,10 +139,11 @@ export class ExportWorker {
     const { jobs, logger } = this.o;
     const started = Date.now();
     if (job.attempts > (this.o.maxAttempts ?? 3)) {
-      await jobs.fail(job.id, this.id, `The export was interrupted ${job.attempts - 1} times and was abandoned`);
-      logger.warn('export job abandoned', { job: job.id, attempts: job.attempts });
+      await jobs.fail(job.id, this.id, `The ${job.kind} was interrupted ${job.attempts - 1} times and was abandoned`);
+      logger.warn(`${job.kind} job abandoned`, { job: job.id, attempts: job.attempts });
       return;
     }
+    if (job.kind === 'import') return this.runImportJob(job);
     const dir = this.jobDir(job.id);
     let writer: NdjsonWriter | undefined;
     try {
@@ -149,10 +154,10 @@ export class ExportWorker {
 
       const progress: JobProgress = {
         typesDone: job.doneTypes.length,
-        typesTotal: job.spec.types.length,
+        typesTotal: passesOf(job.spec).length,
         written: job.output.reduce((n, f) => n + f.count, 0),
       };
-      for (const type of job.spec.types) {
+      for (const type of passesOf(job.spec)) {
         if (job.doneTypes.includes(type)) continue;
         progress.type = type;
         writer = new NdjsonWriter(dir, type, this.o.maxFileBytes);
@@ -182,22 +187,75 @@ export class ExportWorker {
     }
   }
 
-  /** The SQL conditions selecting one type's rows for this job (everything but the keyset). */
-  whereOf(job: ExportJob, type: string, p: SqlParams): string[] {
+  /** An import job (src/bulk/import.ts): resumes from its committed progress; its error file lives in the job's directory. */
+  private async runImportJob(job: ExportJob): Promise<void> {
+    const { jobs, logger } = this.o;
+    const started = Date.now();
+    const dir = this.jobDir(job.id);
+    try {
+      await mkdir(dir, { recursive: true });
+      const progress = await runImport(job, {
+        jobs, sql: this.o.sql, deps: this.o.deps, worker: this.id, dir,
+        batchSize: this.o.deps.config.IMPORT_BATCH_SIZE, stopping: () => this.stopping,
+      });
+      const errors = reportedLines(progress);
+      const errorFiles: OutputFile[] = errors ? [{ type: 'OperationOutcome', file: IMPORT_ERROR_FILE, count: errors }] : [];
+      if (!errors) await rm(path.join(dir, IMPORT_ERROR_FILE), { force: true });
+      if (!(await jobs.complete(job.id, this.id, errorFiles, this.o.ttlMinutes))) throw new ImportLost();
+      logger.info('import job completed', { job: job.id, stored: progress.stored.reduce((a, b) => a + b, 0), refused: progress.errors.reduce((a, b) => a + b, 0), ms: Date.now() - started });
+    } catch (e) {
+      if (e instanceof ImportStopping) {
+        await jobs.release(job.id, this.id);
+        logger.info('import job released for resumption', { job: job.id });
+      } else if (e instanceof ImportLost) {
+        const now = await jobs.get(job.id);
+        if (!now || now.status === 'cancelled') await rm(dir, { recursive: true, force: true });
+      } else {
+        logger.error('import job failed', { job: job.id, error: (e as Error).message, stack: (e as Error).stack?.split('\n').slice(0, 6).join('\n') });
+        await jobs.fail(job.id, this.id, `The import failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** The SQL conditions selecting one type's rows for this job over alias `a` (everything but the keyset). */
+  whereOf(job: ExportJob, type: string, p: SqlParams, a = 'r'): string[] {
     const { spec } = job;
-    const where = [`r.type = ${p.add(type)}`, 'NOT r.deleted', `r.last_updated <= ${p.add(job.transactionTime)}::timestamptz`];
-    if (spec.since) where.push(`r.last_updated > ${p.add(spec.since)}::timestamptz`);
-    if (spec.level !== 'system') where.push(compartmentCondition(type, spec.patients, p, 'r'));
+    if (isAssociatedPass(job, type)) return this.provenanceWhere(job, p, a);
+    const where = [`${a}.type = ${p.add(type)}`, `NOT ${a}.deleted`, `${a}.last_updated <= ${p.add(job.transactionTime)}::timestamptz`];
+    if (spec.since) where.push(`${a}.last_updated > ${p.add(spec.since)}::timestamptz`);
+    if (spec.level !== 'system') where.push(compartmentCondition(type, spec.patients, p, a));
     const filters = spec.typeFilters[type];
     if (filters?.length) {
       const alternatives = filters.map((q) => {
-        const conds = searchModule.criteriaSql(typeFilterSearch(type, q, this.o.deps), p, 'r');
+        const conds = searchModule.criteriaSql(typeFilterSearch(type, q, this.o.deps), p, a);
         return conds.length ? `(${conds.join(' AND ')})` : 'true';
       });
       where.push(`(${alternatives.join(' OR ')})`);
     }
-    where.push(...(this.o.deps.access?.searchFilter(job.auth ?? undefined, type, p, 'r') ?? []));
+    where.push(...(this.o.deps.access?.searchFilter(job.auth ?? undefined, type, p, a) ?? []));
     return where;
+  }
+
+  /**
+   * includeAssociatedData: Provenance whose `target` is a resource this job exports (any of its
+   * types, under the same conditions). With only LatestProvenanceResources, a Provenance is kept
+   * for a target only when no later one (by lastUpdated) names the same target.
+   */
+  private provenanceWhere(job: ExportJob, p: SqlParams, a: string): string[] {
+    const tt = p.add(job.transactionTime);
+    const exported = job.spec.types.map((t) => `(${this.whereOf(job, t, p, 't').join(' AND ')})`).join(' OR ');
+    const latestOnly = !job.spec.associated!.includes('RelevantProvenanceResources');
+    const later = latestOnly
+      ? ` AND NOT EXISTS (SELECT 1 FROM sp_reference s2 JOIN resource p2 ON p2.rid = s2.rid
+           WHERE s2.type = 'Provenance' AND s2.param = 'target' AND s2.target_type = s.target_type AND s2.target_id = s.target_id
+             AND NOT p2.deleted AND p2.last_updated <= ${tt}::timestamptz AND (p2.last_updated, p2.rid) > (${a}.last_updated, ${a}.rid))`
+      : '';
+    return [
+      `${a}.type = 'Provenance'`, `NOT ${a}.deleted`, `${a}.last_updated <= ${tt}::timestamptz`,
+      `EXISTS (SELECT 1 FROM sp_reference s JOIN resource t ON t.type = s.target_type AND t.id = s.target_id
+         WHERE s.rid = ${a}.rid AND s.type = 'Provenance' AND s.param = 'target' AND (${exported || 'false'})${later})`,
+      ...(this.o.deps.access?.searchFilter(job.auth ?? undefined, 'Provenance', p, a) ?? []),
+    ];
   }
 
   /**
@@ -208,6 +266,7 @@ export class ExportWorker {
   private async exportType(job: ExportJob, type: string, writer: NdjsonWriter, progress: JobProgress): Promise<void> {
     const p = new SqlParams();
     const where = this.whereOf(job, type, p).join(' AND ');
+    const elements = elementsFor(job.spec, type);
     const typeParam = p.add(type);
     const after = `$${p.values.length + 1}`;
     const sql = `WITH page AS (
@@ -218,7 +277,8 @@ export class ExportWorker {
     for (;;) {
       if (this.stopping) throw new Stopping();
       const rows = await this.o.sql.query<{ rid: number | string; content: string | null }>(sql, [...p.values, last]);
-      const lines = rows.flatMap((r) => (r.content === null ? [] : [r.content]));
+      let lines = rows.flatMap((r) => (r.content === null ? [] : [r.content]));
+      if (elements.length) lines = lines.map((l) => elementsSubsetJson(l, elements));
       if (lines.length) {
         await writer.write(lines);
         progress.written += lines.length;
@@ -230,10 +290,10 @@ export class ExportWorker {
     }
   }
 
-  /** Ignored parameters (Prefer: handling=lenient) become OperationOutcomes in the manifest's `error`. */
+  /** Ignored parameters (Prefer: handling=lenient) become OperationOutcomes in the error files the manifest's `error` lists. */
   private async writeWarnings(job: ExportJob, dir: string): Promise<OutputFile[]> {
     if (!job.spec.warnings.length) return [];
-    const writer = new NdjsonWriter(dir, 'OperationOutcome', this.o.maxFileBytes, 'error-');
+    const writer = new NdjsonWriter(dir, 'OperationOutcome', this.o.maxFileBytes, WARNINGS_PREFIX);
     await writer.write(job.spec.warnings.map((w) => JSON.stringify(operationOutcome([issue('warning', 'not-supported', w)]))));
     return writer.finish();
   }

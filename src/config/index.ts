@@ -68,6 +68,23 @@ export const configSchema = z
     EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(50_000).default(1000),
     /** Run the export worker in this process (turn off on instances that should only serve requests). */
     EXPORT_WORKER: onOff.default('on'),
+    /** Bulk $import: the folder `file:` input URLs must lie under (unset: no file inputs). */
+    IMPORT_DIR: z.string().min(1).optional(),
+    /** Bulk $import: origins (scheme://host[:port], comma separated) http(s) input URLs may come from; no other host is fetched. */
+    IMPORT_ALLOWED_ORIGINS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.string().refine((o) => {
+        try {
+          const u = new URL(o);
+          return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o.replace(/\/$/, '');
+        } catch {
+          return false;
+        }
+      }, 'origins such as https://files.example.org (scheme, host and port only)').transform((o) => o.replace(/\/$/, '')))),
+    /** Bulk $import: resources validated and stored per database transaction (the resume point after a restart). */
+    IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
     /** SMART Backend Services. Default: off on a loopback HOST, on anywhere else (where off is refused). */
     AUTH: onOff.optional(),
     /** JSON list of registered clients (see docs/auth.md); required when AUTH is on. */
@@ -78,6 +95,12 @@ export const configSchema = z
     AUTH_ISSUER: z.string().url().optional(),
     /** A private JWK (ES384 or RS384, with kid) to sign access tokens, shared by several instances; default: a key generated at start. */
     AUTH_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    /**
+     * A client assertion presented again (same jti) within its lifetime: `refuse` it (RFC 7523 replay
+     * protection), or `allow` it, as the SMART Bulk Data test kit needs (it sends one assertion for
+     * several token requests). Assertions are short-lived (exp ≤ 5 min) and bound to this token URL.
+     */
+    AUTH_ASSERTION_REPLAY: z.enum(['refuse', 'allow']).default('allow'),
     /** Record an AuditEvent for every FHIR request. */
     AUDIT: onOff.default('on'),
     /**

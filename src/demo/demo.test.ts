@@ -94,14 +94,15 @@ describe('demo data', () => {
     expect(count('PractitionerRole')).toBe(4);
     expect(count('Organization')).toBe(2);
     expect(count('CarePlan')).toBe(5);
+    expect(count('Group')).toBe(1);
     expect(count('Claim')).toBeGreaterThanOrEqual(35);
     const months = new Set(resources.filter((r) => r.resourceType === 'Encounter').map((e) => (e as { period?: { start?: string } }).period?.start?.slice(0, 7)));
     expect([...months].sort()).toEqual(['2026-01', '2026-02', '2026-03', '2026-04']);
   });
 
-  it('gives every resource our profile for its type, except the payer organization, which no profile describes', () => {
+  it('gives every resource our profile for its type, except the payer organization and the members Group, which no profile describes', () => {
     const unprofiled = resources.filter((r) => !r.meta?.profile?.length).map(key);
-    expect(unprofiled).toEqual(['Organization/payer-demo']);
+    expect(unprofiled).toEqual(['Organization/payer-demo', 'Group/demo-members']);
     for (const r of resources.filter((x) => x.meta?.profile?.length)) {
       for (const url of r.meta!.profile!) {
         expect([key(r), url.startsWith(CANONICAL)]).toEqual([key(r), true]);

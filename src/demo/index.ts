@@ -9,7 +9,7 @@
  * extended here. Every id is stable, so the transaction (PUT per resource) is idempotent.
  */
 import type {
-  Bundle, BundleEntry, CarePlan, Claim, ClaimItem, CodeableConcept, Coding, Encounter, EpisodeOfCare, Extension, FhirResource,
+  Bundle, BundleEntry, CarePlan, Group, Claim, ClaimItem, CodeableConcept, Coding, Encounter, EpisodeOfCare, Extension, FhirResource,
   HumanName, Patient, Practitioner, PractitionerRole, Reference, RelatedPerson, ServiceRequest,
 } from 'fhir/r4';
 import { addMinutes, buildScenario, dayAfter, npiFrom, progressNote, ref, round2, sessionEncounter, signature, type Scenario } from '../prss/scenario';
@@ -271,6 +271,16 @@ export function demoResources(): FhirResource[] {
     staff.supervisorRole, staff.prsRole, prsB.role, staff.assessorRole,
   ];
   MEMBERS.forEach((m, i) => out.push(...memberResources(m, i, prsB)));
+  // The provider's roster as a Group, so Group/[id]/$export has members to export (e.g. BDT_GROUP_ID=demo-members).
+  const members = out.filter((r): r is Patient => r.resourceType === 'Patient');
+  const roster: Group = {
+    resourceType: 'Group', id: 'demo-members', type: 'person', actual: true,
+    name: `${staff.provider.name ?? 'Provider'}: PRSS members`,
+    managingEntity: ref(staff.provider),
+    quantity: members.length,
+    member: members.map((p) => ({ entity: ref(p) })),
+  };
+  out.push(roster);
   // Supervision: the experienced PRS monthly, the new PRS twice a month (both at least 30 minutes, face to face).
   for (const day of ['2026-01-08', '2026-02-12', '2026-03-12', '2026-04-09']) out.push(supervisionMeeting(staff.prsRole, staff.supervisorRole, day, 'in-person'));
   for (const day of ['2026-01-06', '2026-01-20', '2026-02-03', '2026-02-17', '2026-03-03', '2026-03-17', '2026-04-07', '2026-04-21']) {

@@ -5,7 +5,7 @@
 import { projectPath } from '../paths';
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
 import { readFileSync } from 'node:fs';
-import { operationsFor, registeredRoutes, type InteractionCode } from './registry';
+import { declaredName, operationsFor, registeredRoutes, type InteractionCode } from './registry';
 import { RESOURCE_TYPES } from './resource-types';
 import { search as searchModule } from './search';
 import type { SearchParamDef } from './search/types';
@@ -49,8 +49,8 @@ export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes' | 
           .map((p: SearchParamDef) => ({ name: p.code, type: p.type, definition: p.url })),
       ],
       operation: [...operationsFor('type', type), ...operationsFor('instance', type)]
-        .filter((o, i, all) => all.findIndex((x) => x.name === o.name) === i)
-        .map((o) => ({ name: o.name, definition: o.definition })),
+        .filter((o, i, all) => all.findIndex((x) => declaredName(x) === declaredName(o)) === i)
+        .map((o) => ({ name: declaredName(o), definition: o.definition })),
     };
   }).map((r) => (r.operation!.length ? r : { ...r, operation: undefined }));
   const rest = template.rest![0];
@@ -72,7 +72,7 @@ export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes' | 
       security,
       resource: resources,
       interaction: (['transaction', 'batch', 'history-system'] as const).filter((c) => served.has(c)).map((code) => ({ code })),
-      operation: operationsFor('system').map((o) => ({ name: o.name, definition: o.definition })),
+      operation: operationsFor('system').map((o) => ({ name: declaredName(o), definition: o.definition })),
     }],
   };
 }

@@ -19,8 +19,13 @@ export interface Route {
 }
 
 export interface OperationDef {
-  /** Without the `$`. */
+  /** Without the `$`: the name in the URL. */
   name: string;
+  /**
+   * The name the CapabilityStatement declares it under, when it differs from the URL name (Bulk Data:
+   * `$export` on Patient and Group is declared as `patient-export` and `group-export`).
+   */
+  capabilityName?: string;
   /** Canonical URL of its OperationDefinition. */
   definition: string;
   system?: boolean;
@@ -52,3 +57,6 @@ export const registeredOperations = (): readonly OperationDef[] => operations;
 export function operationsFor(level: 'system' | 'type' | 'instance', type?: string): OperationDef[] {
   return operations.filter((o) => o[level] && (level === 'system' || o.resourceTypes === '*' || (type !== undefined && o.resourceTypes.includes(type))));
 }
+
+/** The name an operation is declared under in the CapabilityStatement. */
+export const declaredName = (o: Pick<OperationDef, 'name' | 'capabilityName'>): string => o.capabilityName ?? o.name;

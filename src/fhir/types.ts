@@ -46,6 +46,8 @@ export interface FhirRequest {
     ifNoneExist?: string;
     ifModifiedSince?: string;
     contentType?: string;
+    /** The Accept header as sent (negotiation already refused what this server cannot answer in). */
+    accept?: string;
   };
   prefer: Prefer;
   /** Parsed JSON body. */

@@ -229,6 +229,7 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
           ifMatch: req.headers['if-match'],
           ifNoneMatch: req.headers['if-none-match'],
           ifNoneExist: req.headers['if-none-exist'] as string | undefined,
+          accept: req.headers.accept,
           ifModifiedSince: req.headers['if-modified-since'],
           contentType: req.headers['content-type'],
         },

@@ -210,6 +210,14 @@ ALTER TABLE resource_version ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xa
 CREATE INDEX resource_version_txid ON resource_version (txid);
 `,
   },
+  {
+    // Numbered after its issue (20), so that migrations added on other branches meanwhile do not collide.
+    version: 20,
+    name: 'bulk import jobs share the export job table',
+    sql: `
+ALTER TABLE export_job ADD COLUMN kind text NOT NULL DEFAULT 'export';  -- export | import
+`,
+  },
 ];
 
 export async function migrate(db: SqlClient): Promise<number[]> {

@@ -64,6 +64,7 @@ defineOperation({
 
 defineOperation({
   name: 'export',
+  capabilityName: 'patient-export',
   definition: definitions.patient.url!,
   type: true,
   resourceTypes: ['Patient'],
@@ -74,6 +75,7 @@ defineOperation({
 
 defineOperation({
   name: 'export',
+  capabilityName: 'group-export',
   definition: definitions.group.url!,
   instance: true,
   resourceTypes: ['Group'],

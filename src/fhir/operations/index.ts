@@ -2,6 +2,7 @@
 import './validate';
 import './claim-submit';
 import './export';
+import './import';
 import './careplan-compliance';
 import './patient-utilization';
 import './practitionerrole-caseload';
