@@ -9,7 +9,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CodeSystem, FhirResource, StructureDefinition, ValueSet } from 'fhir/r4';
+import type { CodeSystem, FhirResource, Questionnaire, StructureDefinition, ValueSet } from 'fhir/r4';
 import { coreResources } from '../fhir/core-definitions';
 
 export const FHIR_SD = 'http://hl7.org/fhir/StructureDefinition/';
@@ -108,11 +108,18 @@ export function baseTypeInfo() {
 export class DefinitionRegistry {
   private readonly extraStructures = new Map<string, StructureDefinition>();
   private readonly extraTerminology = new Map<string, CodeSystem | ValueSet>();
+  /** Questionnaires by url and by `url|version` (QuestionnaireResponse.questionnaire may carry either). */
+  private readonly questionnaires = new Map<string, Questionnaire>();
   /** URL prefixes (before `/StructureDefinition/`, `/CodeSystem/`, `/ValueSet/`) of the extra definitions. */
   readonly ownedCanonicals = new Set<string>();
 
   constructor(extra: readonly FhirResource[] = []) {
     for (const r of extra) {
+      if (r.resourceType === 'Questionnaire' && r.url) {
+        if (!this.questionnaires.has(r.url)) this.questionnaires.set(r.url, r);
+        if (r.version) this.questionnaires.set(`${r.url}|${r.version}`, r);
+        continue;
+      }
       if (r.resourceType === 'StructureDefinition' && r.url) this.extraStructures.set(r.url, r);
       else if ((r.resourceType === 'CodeSystem' || r.resourceType === 'ValueSet') && r.url) this.extraTerminology.set(r.url, r);
       else continue;
@@ -140,6 +147,11 @@ export class DefinitionRegistry {
   codeSystem(url: string): CodeSystem | undefined {
     const r = this.terminology(url);
     return r?.resourceType === 'CodeSystem' ? r : undefined;
+  }
+
+  /** A Questionnaire by canonical (`url` or `url|version`; a version we do not hold falls back to the url). */
+  questionnaire(canonical: string): Questionnaire | undefined {
+    return this.questionnaires.get(canonical) ?? this.questionnaires.get(stripVersion(canonical));
   }
 
   /** True when the URL lies in a namespace one of our extra definitions lives in. */

@@ -14,6 +14,7 @@ import * as fhirpath from 'fhirpath';
 import * as r4model from 'fhirpath/fhir-context/r4';
 import { baseTypeInfo, DefinitionRegistry, FHIR_SD, stripVersion } from './definitions';
 import { compileStructure, type CompiledStructure, type ConstraintDef, type ElementNode, type TypeRef } from './profile-model';
+import { checkQuestionnaireResponse } from './questionnaire-response';
 import { canonicalSystem, Terminology } from './terminology';
 
 export interface ProfileValidatorOptions {
@@ -110,6 +111,9 @@ const JSON_KIND: Record<string, 'boolean' | 'integer' | 'number'> = {
 };
 const REFERENCE = /^(?:(?:https?:\/\/[^?#]*\/)?)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 const model = r4model as unknown as fhirpath.Model;
+/** The reference validator's limit on any string value (base64 data aside). */
+const MAX_STRING = 1024 * 1024;
+const UUID = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 class StructureValidator implements ProfileValidator {
   private readonly compiled = new Map<string, CompiledStructure | null>();
@@ -151,6 +155,7 @@ class StructureValidator implements ProfileValidator {
     run.basePass = true;
     this.walkObject(run, base.root, resource, path, host);
     this.checkConstraints(run, base.root, resource, path);
+    if (type === 'QuestionnaireResponse') this.checkAgainstQuestionnaire(run, resource, String(path));
     run.basePass = false;
     for (const profile of this.profilesOf(run, resource, type, path, explicit)) {
       this.walkObject(run, profile.root, resource, path, host);
@@ -159,6 +164,23 @@ class StructureValidator implements ProfileValidator {
 
     run.scope = outer.scope;
     run.basePass = outer.basePass;
+  }
+
+  /** A QuestionnaireResponse against the Questionnaire it claims, when that Questionnaire is loaded. */
+  private checkAgainstQuestionnaire(run: Run, qr: Json, path: string) {
+    if (typeof qr.questionnaire !== 'string') return;
+    const q = this.registry.questionnaire(qr.questionnaire);
+    if (!q) {
+      this.report(run, 'information', 'not-found', `${path}.questionnaire`, 'qr-questionnaire',
+        `${path}.questionnaire: the Questionnaire ${qr.questionnaire} is not loaded, so the answers were not checked against it`);
+      return;
+    }
+    checkQuestionnaireResponse(qr, path, q, {
+      terminology: this.terminology,
+      hasValueSet: (url) => this.registry.valueSet(url) !== undefined,
+      isResourceType: (t) => baseTypeInfo().resourceTypes.has(t),
+      report: (severity, code, at, rule, diagnostics) => this.report(run, severity, code, at, rule, diagnostics),
+    });
   }
 
   /** The compiled profiles to walk, reporting the ones that are unknown or for another type. */
@@ -371,6 +393,7 @@ class StructureValidator implements ProfileValidator {
         this.report(run, 'error', 'structure', valuePath, 'type', `${valuePath}: expected a ${type} value but found ${describe(value)}`);
         return;
       }
+      if (run.basePass && typeof value === 'string') this.checkStringValue(run, type, value, valuePath);
       this.checkFixedPattern(run, node, value, valuePath);
       if (type === 'code' || type === 'string' || type === 'uri' || type === 'canonical') this.checkCodeBinding(run, node, String(value), valuePath);
       this.checkConstraints(run, node, value, valuePath);
@@ -393,7 +416,27 @@ class StructureValidator implements ProfileValidator {
     if (type === 'Coding' || type === 'CodeableConcept' || type === 'Quantity') this.checkBinding(run, node, type, value, valuePath);
     if (type === 'Coding' && run.basePass) this.checkCodeInSystem(run, value, valuePath);
     if (type === 'Reference') this.checkReference(run, node, value, valuePath);
+    if (type === 'Attachment' && run.basePass) this.checkAttachmentSize(run, value, valuePath);
     this.checkConstraints(run, node, value, valuePath);
+  }
+
+  /** Rules of the reference validator on string values beyond their type's regex: size, and well-formed urn:uuid URIs. */
+  private checkStringValue(run: Run, type: string, value: string, path: Path) {
+    if (value.length > MAX_STRING && type !== 'base64Binary') {
+      this.report(run, 'error', 'too-long', path, 'string-size', `${path}: the value is longer than the maximum allowed size of 1 MB (${value.length} characters)`);
+    }
+    if ((type === 'uri' || type === 'url' || type === 'canonical') && value.startsWith('urn:uuid:') && !UUID.test(value)) {
+      this.report(run, 'error', 'value', path, 'uuid', `${path}: '${value}' is not a valid UUID URI: UUIDs must be valid and lowercase`);
+    }
+  }
+
+  /** An Attachment's stated size must be the size of its (base64-decoded) data. */
+  private checkAttachmentSize(run: Run, a: Json, path: Path) {
+    if (typeof a.data !== 'string' || typeof a.size !== 'number') return;
+    const actual = base64Size(a.data);
+    if (actual !== a.size) {
+      this.report(run, 'error', 'value', path, 'attachment-size', `${path}: the stated attachment size ${a.size} does not match the size of its data (${actual} bytes)`);
+    }
   }
 
   private validateExtension(run: Run, node: ElementNode, ext: Json, path: Path, parent: Host) {
@@ -721,6 +764,13 @@ function bundleTypes(bundle: Json): Map<string, string> {
     }
   }
   return out;
+}
+
+/** Bytes encoded by base64 text (whitespace ignored, padding honoured). */
+function base64Size(data: string): number {
+  const s = data.replace(/\s+/g, '');
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  return Math.floor((s.length * 3) / 4) - pad;
 }
 
 /** Values reached by following a dotted path through objects and arrays. */
