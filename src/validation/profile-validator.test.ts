@@ -300,7 +300,7 @@ describe('profiles', () => {
   it('extension: value outside the required binding of its definition', () => {
     const e = goodEncounter();
     e.extension = [{ url: EXT_PROGRAM, valueCode: 'dental' }];
-    expect(summary(validator.validate(e))).toEqual(['error code-invalid Encounter.extension[0].value']);
+    expect(summary(validator.validate(e))).toEqual(['error code-invalid Encounter.extension[0].valueCode']);
   });
 
   it('extension: used outside its context', () => {

@@ -14,7 +14,8 @@ import * as fhirpath from 'fhirpath';
 import * as r4model from 'fhirpath/fhir-context/r4';
 import { baseTypeInfo, DefinitionRegistry, FHIR_SD, stripVersion } from './definitions';
 import { compileStructure, type CompiledStructure, type ConstraintDef, type ElementNode, type TypeRef } from './profile-model';
-import { checkQuestionnaireResponse } from './questionnaire-response';
+import { checkQuestionnaireResponse, compareUcum } from './questionnaire-response';
+import { generateSnapshot } from './snapshot';
 import { canonicalSystem, Terminology } from './terminology';
 
 export interface ProfileValidatorOptions {
@@ -54,6 +55,8 @@ interface Host {
    * the path it refers to (`Questionnaire.item`). Extension contexts name either path.
    */
   defPath?: string;
+  /** The path of the definition the element derives from, when it differs (see ElementNode.basePath). */
+  inheritedPath?: string;
   type: string;
   isResourceRoot: boolean;
   /** URL of the extension this object is (for `extension`-type contexts of sub-extensions). */
@@ -100,7 +103,8 @@ type Path = string | Loc;
 class ChildHost implements Host {
   readonly isResourceRoot = false;
   private spelled: string | undefined;
-  constructor(private readonly parent: Host, private readonly name: string, readonly defPath: string | undefined, readonly type: string) {}
+  constructor(private readonly parent: Host, private readonly name: string, readonly defPath: string | undefined, readonly type: string,
+    readonly inheritedPath?: string) {}
   get basePath(): string {
     return (this.spelled ??= `${this.parent.basePath}.${this.name}`);
   }
@@ -214,7 +218,8 @@ class StructureValidator implements ProfileValidator {
       }
       const compiled = this.structure(url);
       if (!compiled) {
-        this.report(run, 'error', 'processing', c.path, `profile:${url}`, `Profile ${url} has no snapshot and cannot be checked`);
+        const why = this.snapshotErrors.get(url);
+        this.report(run, 'error', 'processing', c.path, `profile:${url}`, `Profile ${url} has no snapshot and cannot be checked${why ? `: ${why}` : ''}`);
         continue;
       }
       out.push(compiled);
@@ -232,6 +237,8 @@ class StructureValidator implements ProfileValidator {
     return hit ?? undefined;
   }
   private readonly baseByType = new Map<string, CompiledStructure | null>();
+  /** Why a differential-only definition has no snapshot (reported with "cannot be checked"). */
+  private readonly snapshotErrors = new Map<string, string>();
 
   private structure(url: string): CompiledStructure | undefined {
     const key = stripVersion(url);
@@ -242,6 +249,14 @@ class StructureValidator implements ProfileValidator {
       if (sd?.snapshot?.element?.length) {
         const isBase = sd.derivation !== 'constraint';
         hit = compileStructure(sd, isBase);
+      } else if (sd?.differential?.element?.length) {
+        // Differential only (an IG's or a caller's profile): generated once, as the reference validator does.
+        try {
+          const element = generateSnapshot(sd, (u) => this.registry.structureDefinition(u));
+          hit = compileStructure({ ...sd, snapshot: { element } }, sd.derivation !== 'constraint');
+        } catch (e) {
+          this.snapshotErrors.set(key, (e as Error).message);
+        }
       }
       this.compiled.set(key, hit);
     }
@@ -255,7 +270,9 @@ class StructureValidator implements ProfileValidator {
     if (node.children.size > 0) return node;
     if (node.contentReference) {
       const id = node.contentReference.slice(node.contentReference.indexOf('#') + 1);
-      return node.sd.byId.get(id) ?? this.baseStructure(node.sd.type)?.byId.get(id);
+      // As the reference validator reads it: the element of the base definition (a profile's
+      // constraints on the referenced element do not apply to the recursion).
+      return this.baseStructure(node.sd.type)?.byId.get(id) ?? node.sd.byId.get(id);
     }
     if (node.sliceOf && (type === 'BackboneElement' || type === 'Element') && node.sliceOf.children.size > 0) return node.sliceOf;
     const ref = node.types.find((t) => t.code === type);
@@ -334,7 +351,8 @@ class StructureValidator implements ProfileValidator {
     for (const child of owner.children.values()) {
       const entry = found.get(child);
       if (!entry && child.min === 0 && !child.slices.length) continue;
-      const items = entry ? this.items(run, child, entry.value, entry.ext, path) : NO_ITEMS;
+      // A choice element's items are located by their JSON key (`valueQuantity`), as the reference validator spells them.
+      const items = entry ? this.items(run, child, entry.value, entry.ext, path, child.choice ? entry.key.replace(/^_/, '') : child.name) : NO_ITEMS;
       if (items.length < child.min && !mistyped?.has(child)) {
         this.report(run, 'error', 'required', `${path}.${child.name}`, 'min',
           `${path}.${child.name}: minimum required = ${child.min}, but only found ${items.length}${from(child)}`);
@@ -348,26 +366,26 @@ class StructureValidator implements ProfileValidator {
         continue;
       }
       const defs = child.slices.length ? this.checkSlices(run, child, items, new Loc(path, child.name, -1)) : undefined;
-      const elementHost = new ChildHost(host, child.name, child.defPath, entry.type);
+      const elementHost = new ChildHost(host, child.name, child.defPath, entry.type, child.basePath);
       for (let i = 0; i < items.length; i++) this.validateItem(run, defs?.[i] ?? child, entry.type, items[i], elementHost, host);
     }
   }
 
   /** Values of the element `node` of the object at `parent` as items (arrays and `_name` companions aligned), reporting array misuse. */
-  private items(run: Run, node: ElementNode, value: unknown, ext: unknown, parent: Path): readonly Item[] {
+  private items(run: Run, node: ElementNode, value: unknown, ext: unknown, parent: Path, name: string): readonly Item[] {
     const arrayGiven = Array.isArray(value) || Array.isArray(ext);
     if (arrayGiven !== node.isArray && !(value === undefined && ext === undefined)) {
-      const path = `${String(parent)}.${node.name}`;
+      const path = `${String(parent)}.${name}`;
       this.report(run, 'error', 'structure', path, 'array',
         node.isArray ? `${path}: this element repeats and must be a JSON array` : `${path}: this element does not repeat and must not be a JSON array`);
     }
-    if (!arrayGiven) return value == null && ext == null ? NO_ITEMS : [{ value, ext, path: new Loc(parent, node.name, -1) }];
+    if (!arrayGiven) return value == null && ext == null ? NO_ITEMS : [{ value, ext, path: new Loc(parent, name, -1) }];
     const vs = Array.isArray(value) ? value : NO_VALUES;
     const es = Array.isArray(ext) ? ext : NO_VALUES;
     const out: Item[] = [];
     for (let i = 0; i < Math.max(vs.length, es.length); i++) {
       if (vs[i] == null && es[i] == null) continue;
-      out.push({ value: vs[i] ?? undefined, ext: es[i] ?? undefined, path: new Loc(parent, node.name, i) });
+      out.push({ value: vs[i] ?? undefined, ext: es[i] ?? undefined, path: new Loc(parent, name, i) });
     }
     return out;
   }
@@ -395,6 +413,7 @@ class StructureValidator implements ProfileValidator {
       }
       if (run.basePass && typeof value === 'string') this.checkStringValue(run, type, value, valuePath);
       this.checkFixedPattern(run, node, value, valuePath);
+      if (node.minValue || node.maxValue) this.checkMinMax(run, node, value, valuePath);
       if (type === 'code' || type === 'string' || type === 'uri' || type === 'canonical') this.checkCodeBinding(run, node, String(value), valuePath);
       this.checkConstraints(run, node, value, valuePath);
       return;
@@ -413,6 +432,7 @@ class StructureValidator implements ProfileValidator {
       this.walkObject(run, node, value, valuePath, host);
     }
     this.checkFixedPattern(run, node, value, valuePath);
+    if ((node.minValue || node.maxValue) && type === 'Quantity') this.checkMinMax(run, node, value, valuePath);
     if (type === 'Coding' || type === 'CodeableConcept' || type === 'Quantity') this.checkBinding(run, node, type, value, valuePath);
     if (type === 'Coding' && run.basePass) this.checkCodeInSystem(run, value, valuePath);
     if (type === 'Reference') this.checkReference(run, node, value, valuePath);
@@ -428,6 +448,22 @@ class StructureValidator implements ProfileValidator {
     if ((type === 'uri' || type === 'url' || type === 'canonical') && value.startsWith('urn:uuid:') && !UUID.test(value)) {
       this.report(run, 'error', 'value', path, 'uuid', `${path}: '${value}' is not a valid UUID URI: UUIDs must be valid and lowercase`);
     }
+  }
+
+  /** ElementDefinition.minValue[x]/maxValue[x]: numbers, dates and times, Quantities (with UCUM conversion), and Durations relative to today for dates. */
+  private checkMinMax(run: Run, node: ElementNode, value: unknown, path: Path) {
+    const check = (limit: { type: string; value: unknown }, side: 'minimum' | 'maximum') => {
+      const c = compareToLimit(value, limit, side);
+      if (c === undefined) return;
+      if (c === 'incomparable') {
+        this.report(run, 'error', 'value', path, `${side}-value`, `${path}: the value cannot be compared to the ${side} ${JSON.stringify(limit.value)}${from(node)}`);
+      } else if ((side === 'minimum' && c < 0) || (side === 'maximum' && c > 0)) {
+        this.report(run, 'error', 'value', path, `${side}-value`,
+          `${path}: the value ${JSON.stringify(value)} is ${side === 'minimum' ? 'less' : 'greater'} than the ${side} ${JSON.stringify(limit.value)}${from(node)}`);
+      }
+    };
+    if (node.minValue) check(node.minValue, 'minimum');
+    if (node.maxValue) check(node.maxValue, 'maximum');
   }
 
   /** An Attachment's stated size must be the size of its (base64-decoded) data. */
@@ -471,14 +507,21 @@ class StructureValidator implements ProfileValidator {
     this.checkConstraints(run, def.root, ext, path);
   }
 
+  private isCanonicalResource(type: string): boolean {
+    const root = this.baseStructure(type)?.root;
+    return root !== undefined && root.children.has('url') && root.children.has('version') && root.children.has('status');
+  }
+
   private contextAllows(def: CompiledStructure, parent: Host): boolean {
     if (def.contexts.length === 0) return true;
     return def.contexts.some((c) => {
       if (c.type === 'extension') return parent.extensionUrl === c.expression;
       if (c.type !== 'element') return true; // FHIRPath contexts are not evaluated here
       const e = c.expression;
-      return e === 'Element' || e === 'Base' || e === parent.basePath || e === parent.defPath || e === parent.type
+      return e === 'Element' || e === 'Base' || e === parent.basePath || e === parent.defPath || e === parent.type || e === parent.inheritedPath
         || (parent.isResourceRoot && (e === 'Resource' || e === 'DomainResource'))
+        // R5's abstract CanonicalResource/MetadataResource, used by extensions R4 validators load: any R4 canonical resource.
+        || (parent.isResourceRoot && (e === 'CanonicalResource' || e === 'MetadataResource') && this.isCanonicalResource(parent.type))
         || (parent.extensionUrl !== undefined && e === 'Extension');
     });
   }
@@ -665,7 +708,8 @@ class StructureValidator implements ProfileValidator {
   private targetTypes(ref: TypeRef): Set<string> {
     let set = this.targetCache.get(ref);
     if (!set) {
-      set = new Set(ref.targetProfiles.map((u) => this.registry.structureDefinition(u)?.type ?? u.slice(u.lastIndexOf('/') + 1)));
+      // A target profile we cannot resolve says nothing we can check: treated as any resource.
+      set = new Set(ref.targetProfiles.map((u) => this.registry.structureDefinition(u)?.type ?? (u.startsWith(FHIR_SD) ? u.slice(FHIR_SD.length) : 'Resource')));
       this.targetCache.set(ref, set);
     }
     return set;
@@ -764,6 +808,38 @@ function bundleTypes(bundle: Json): Map<string, string> {
     }
   }
   return out;
+}
+
+const DURATION_UNITS: Record<string, (d: Date, n: number) => void> = {
+  a: (d, n) => d.setUTCFullYear(d.getUTCFullYear() + n), mo: (d, n) => d.setUTCMonth(d.getUTCMonth() + n),
+  wk: (d, n) => d.setUTCDate(d.getUTCDate() + 7 * n), d: (d, n) => d.setUTCDate(d.getUTCDate() + n),
+  h: (d, n) => d.setTime(d.getTime() + n * 3_600_000), min: (d, n) => d.setTime(d.getTime() + n * 60_000), s: (d, n) => d.setTime(d.getTime() + n * 1000),
+};
+
+/**
+ * A value against a minValue/maxValue: a number (sign of value - limit), 'incomparable', or undefined
+ * when the limit does not apply to this kind of value. A Duration limit on a date means "at least/at
+ * most that long ago/ahead of today": minValueDuration 100 a is today minus 100 years, maxValueDuration
+ * 10 a today plus 10 years.
+ */
+function compareToLimit(value: unknown, limit: { type: string; value: unknown }, side: 'minimum' | 'maximum'): number | 'incomparable' | undefined {
+  const l = limit.value;
+  if (typeof value === 'number' && typeof l === 'number') return value - l;
+  if (typeof value === 'string' && typeof l === 'string') return value < l ? -1 : value > l ? 1 : 0;
+  if (typeof value === 'string' && (limit.type === 'Duration' || limit.type === 'Age') && isObject(l) && typeof l.value === 'number') {
+    const shift = DURATION_UNITS[String(l.code ?? l.unit ?? '')];
+    if (!shift) return 'incomparable';
+    const bound = new Date();
+    shift(bound, side === 'minimum' ? -l.value : l.value);
+    const at = bound.toISOString().slice(0, value.length);
+    return value < at ? -1 : value > at ? 1 : 0;
+  }
+  if (isObject(value) && isObject(l) && typeof value.value === 'number' && typeof l.value === 'number') {
+    if (value.code === l.code && value.system === l.system) return value.value - l.value;
+    if (typeof value.code !== 'string' || typeof l.code !== 'string') return 'incomparable';
+    return compareUcum(value.value, value.code, l.value, l.code) ?? 'incomparable';
+  }
+  return undefined;
 }
 
 /** Bytes encoded by base64 text (whitespace ignored, padding honoured). */

@@ -437,7 +437,7 @@ function compareAnswer(a: { type: string; value: unknown }, b: { type: string; v
 }
 
 /** Two UCUM quantities compared with unit conversion (FHIRPath's quantity semantics); undefined when incompatible. */
-function compareUcum(v1: number, u1: string, v2: number, u2: string): number | undefined {
+export function compareUcum(v1: number, u1: string, v2: number, u2: string): number | undefined {
   if (u1 === u2) return Math.sign(v1 - v2);
   const lit = (v: number, u: string) => `${v} '${u.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   try {
