@@ -13,6 +13,7 @@ import type { CodeSystem, FhirResource, Questionnaire, StructureDefinition, Valu
 import { coreResources } from '../fhir/core-definitions';
 
 export const FHIR_SD = 'http://hl7.org/fhir/StructureDefinition/';
+const NONE: string[] = [];
 
 type Conformance = StructureDefinition | CodeSystem | ValueSet;
 
@@ -110,11 +111,17 @@ export class DefinitionRegistry {
   private readonly extraTerminology = new Map<string, CodeSystem | ValueSet>();
   /** Questionnaires by url and by `url|version` (QuestionnaireResponse.questionnaire may carry either). */
   private readonly questionnaires = new Map<string, Questionnaire>();
+  /** Resource type → profiles that loaded ImplementationGuides declare global (ImplementationGuide.global). */
+  private readonly globals = new Map<string, string[]>();
   /** URL prefixes (before `/StructureDefinition/`, `/CodeSystem/`, `/ValueSet/`) of the extra definitions. */
   readonly ownedCanonicals = new Set<string>();
 
   constructor(extra: readonly FhirResource[] = []) {
     for (const r of extra) {
+      if (r.resourceType === 'ImplementationGuide') {
+        for (const g of r.global ?? []) this.globals.set(g.type, [...(this.globals.get(g.type) ?? []), g.profile]);
+        continue;
+      }
       if (r.resourceType === 'Questionnaire' && r.url) {
         if (!this.questionnaires.has(r.url)) this.questionnaires.set(r.url, r);
         if (r.version) this.questionnaires.set(`${r.url}|${r.version}`, r);
@@ -147,6 +154,11 @@ export class DefinitionRegistry {
   codeSystem(url: string): CodeSystem | undefined {
     const r = this.terminology(url);
     return r?.resourceType === 'CodeSystem' ? r : undefined;
+  }
+
+  /** Profiles every resource of the type must meet, by the `global` declarations of loaded ImplementationGuides. */
+  globalProfiles(type: string): string[] {
+    return this.globals.get(type) ?? NONE;
   }
 
   /** A Questionnaire by canonical (`url` or `url|version`; a version we do not hold falls back to the url). */

@@ -9,13 +9,13 @@
  * Definitions are compiled lazily, once per URL, into element trees (profile-model.ts); a
  * validation is then a pure walk with no I/O.
  */
-import type { FhirResource, OperationOutcomeIssue } from 'fhir/r4';
+import type { FhirResource, OperationOutcomeIssue, StructureDefinition } from 'fhir/r4';
 import * as fhirpath from 'fhirpath';
 import * as r4model from 'fhirpath/fhir-context/r4';
 import { baseTypeInfo, DefinitionRegistry, FHIR_SD, stripVersion } from './definitions';
 import { compileStructure, type CompiledStructure, type ConstraintDef, type ElementNode, type TypeRef } from './profile-model';
 import { checkQuestionnaireResponse, compareUcum } from './questionnaire-response';
-import { generateSnapshot } from './snapshot';
+import { generateSnapshot, SnapshotError, type SnapshotProblem, UnknownBaseError } from './snapshot';
 import { canonicalSystem, Terminology } from './terminology';
 
 export interface ProfileValidatorOptions {
@@ -66,9 +66,10 @@ interface Host {
 /** What a reference can resolve to inside the resource being validated. */
 interface Scope {
   root: Json;
-  contained: Map<string, string>;
-  /** fullUrl → resource type, for references inside a Bundle. */
-  bundle?: Map<string, string>;
+  /** id → contained resource. */
+  contained: Map<string, Json>;
+  /** fullUrl (and `Type/id`) → entry resource, for references inside a Bundle. */
+  bundle?: Map<string, Json>;
 }
 
 interface Run {
@@ -115,6 +116,15 @@ const JSON_KIND: Record<string, 'boolean' | 'integer' | 'number'> = {
 };
 const REFERENCE = /^(?:(?:https?:\/\/[^?#]*\/)?)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 const model = r4model as unknown as fhirpath.Model;
+/**
+ * Places where the core specification itself uses an extension outside the contexts the extension
+ * declares; the reference validator accepts them there, and so do we (element paths or type names).
+ */
+const CORE_EXTENSION_PLACES: Record<string, readonly string[]> = {
+  [`${FHIR_SD}structuredefinition-fhir-type`]: ['ElementDefinition.type'],
+  [`${FHIR_SD}structuredefinition-normative-version`]: ['ElementDefinition', 'CanonicalResource'],
+};
+
 /** The reference validator's limit on any string value (base64 data aside). */
 const MAX_STRING = 1024 * 1024;
 const UUID = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -141,7 +151,7 @@ class StructureValidator implements ProfileValidator {
 
   // ---------------------------------------------------------------- resources and profiles
 
-  private validateResource(run: Run, resource: unknown, path: Path, explicit: string[], bundle: Map<string, string> | undefined) {
+  private validateResource(run: Run, resource: unknown, path: Path, explicit: string[], bundle: Map<string, Json> | undefined) {
     if (!isObject(resource) || typeof resource.resourceType !== 'string') {
       this.report(run, 'error', 'structure', path, 'resource', `${path}: a resource must be a JSON object with a resourceType`);
       return;
@@ -153,13 +163,14 @@ class StructureValidator implements ProfileValidator {
       return;
     }
     const outer = { scope: run.scope, basePass: run.basePass };
-    run.scope = { root: resource, contained: containedTypes(resource), bundle: type === 'Bundle' ? bundleTypes(resource) : bundle };
+    run.scope = { root: resource, contained: containedResources(resource), bundle: type === 'Bundle' ? bundleResources(resource) : bundle };
     const host: Host = { basePath: type, type, isResourceRoot: true };
 
     run.basePass = true;
     this.walkObject(run, base.root, resource, path, host);
     this.checkConstraints(run, base.root, resource, path);
     if (type === 'QuestionnaireResponse') this.checkAgainstQuestionnaire(run, resource, String(path));
+    if (type === 'StructureDefinition') this.checkDifferential(run, resource, String(path));
     run.basePass = false;
     for (const profile of this.profilesOf(run, resource, type, path, explicit)) {
       this.walkObject(run, profile.root, resource, path, host);
@@ -168,6 +179,31 @@ class StructureValidator implements ProfileValidator {
 
     run.scope = outer.scope;
     run.basePass = outer.basePass;
+  }
+
+  /**
+   * A StructureDefinition's differential against its base: every element it names must exist there
+   * (or in the datatypes and slices it opens), no fixed value of the base is changed, and the base
+   * chain resolves without a cycle. Checked by generating its snapshot, as the reference validator does.
+   */
+  private checkDifferential(run: Run, sd: Json, path: string) {
+    const def = sd as unknown as StructureDefinition;
+    if (def.derivation !== 'constraint' || !def.baseDefinition || !def.differential?.element?.length) return;
+    const problems: SnapshotProblem[] = [];
+    try {
+      generateSnapshot(def, (u) => (stripVersion(u) === def.url ? def : this.registry.structureDefinition(u)), [], problems);
+    } catch (e) {
+      if (!(e instanceof SnapshotError)) throw e;
+      // A base we do not hold may well exist (another IG): the differential is not checked, and says so.
+      const unknown = e instanceof UnknownBaseError;
+      this.report(run, unknown ? 'warning' : 'error', unknown ? 'not-found' : 'invalid', `${path}.baseDefinition`, 'sd-base',
+        `${path}.baseDefinition: ${e.message}${unknown ? '; the differential was not checked' : ''}`);
+      return;
+    }
+    for (const p of problems) {
+      const at = `${path}.differential.element[${p.element}]`;
+      this.report(run, 'error', 'invalid', at, `sd-differential:${p.message}`, `${at}: ${p.message}`);
+    }
   }
 
   /** A QuestionnaireResponse against the Questionnaire it claims, when that Questionnaire is loaded. */
@@ -195,6 +231,8 @@ class StructureValidator implements ProfileValidator {
     const candidates: { url: string; path: Path; explicit: boolean }[] = [
       ...claimed.map((u, i) => ({ url: String(u), path: `${path}.meta.profile[${i}]`, explicit: false })),
       ...explicit.map((u) => ({ url: u, path, explicit: true })),
+      // Profiles a loaded ImplementationGuide declares global for the type apply to every instance of it.
+      ...this.registry.globalProfiles(type).map((u) => ({ url: u, path, explicit: true })),
     ];
     for (const c of candidates) {
       const url = stripVersion(c.url);
@@ -252,7 +290,8 @@ class StructureValidator implements ProfileValidator {
       } else if (sd?.differential?.element?.length) {
         // Differential only (an IG's or a caller's profile): generated once, as the reference validator does.
         try {
-          const element = generateSnapshot(sd, (u) => this.registry.structureDefinition(u));
+          // Differential elements naming nothing are skipped, as the reference validator's generator does.
+          const element = generateSnapshot(sd, (u) => this.registry.structureDefinition(u), [], []);
           hit = compileStructure({ ...sd, snapshot: { element } }, sd.derivation !== 'constraint');
         } catch (e) {
           this.snapshotErrors.set(key, (e as Error).message);
@@ -423,7 +462,16 @@ class StructureValidator implements ProfileValidator {
       return;
     }
     if (type === 'Resource' || resourceTypes.has(type)) {
-      if (run.basePass) this.validateResource(run, value, valuePath, [], run.scope.bundle);
+      if (run.basePass) {
+        this.validateResource(run, value, valuePath, [], run.scope.bundle);
+      } else {
+        // A profile's element may require its resource to meet profiles of its own (Bundle.entry.resource, Parameters.parameter.resource).
+        // Several profiles are alternatives: meeting one is enough; meeting none reports against all.
+        const profiles = node.types.filter((t) => t.code === value.resourceType || t.code === 'Resource').flatMap((t) => t.profiles);
+        if (profiles.length && !(profiles.length > 1 && profiles.some((p) => this.conformsTo(value, p)))) {
+          this.validateResource(run, value, valuePath, profiles, run.scope.bundle);
+        }
+      }
       return;
     }
     if (type === 'Extension') {
@@ -514,6 +562,9 @@ class StructureValidator implements ProfileValidator {
 
   private contextAllows(def: CompiledStructure, parent: Host): boolean {
     if (def.contexts.length === 0) return true;
+    const extra = CORE_EXTENSION_PLACES[def.url];
+    if (extra && (extra.includes(parent.type) || (parent.defPath !== undefined && extra.includes(parent.defPath))
+      || (extra.includes('CanonicalResource') && parent.isResourceRoot && this.isCanonicalResource(parent.type)))) return true;
     return def.contexts.some((c) => {
       if (c.type === 'extension') return parent.extensionUrl === c.expression;
       if (c.type !== 'element') return true; // FHIRPath contexts are not evaluated here
@@ -591,6 +642,20 @@ class StructureValidator implements ProfileValidator {
         } else if (d.type === 'type' && d.path === '$this') {
           const types = new Set(slice.types.map((t) => t.code));
           tests.push((v) => isObject(v) && typeof v.resourceType === 'string' && types.has(v.resourceType));
+        } else if ((d.type === 'type' || d.type === 'profile') && /^[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)*$/.test(d.path)) {
+          // The slice's element at the path says which resource types (or profiles) belong to it.
+          const at = this.elementAt(slice, d.path);
+          const segs = d.path.split('.');
+          if (!at) { ok = false; break; }
+          if (d.type === 'type') {
+            const types = new Set(at.types.map((t) => t.code));
+            tests.push((v) => valuesAt(v, segs).some((x) => isObject(x) && typeof x.resourceType === 'string' && types.has(x.resourceType)));
+          } else {
+            const profiles = at.types.flatMap((t) => t.profiles);
+            // A profile we do not hold cannot tell members from non-members: the slice is not judged.
+            if (!profiles.length || profiles.some((p) => !this.registry.structureDefinition(p))) { ok = false; break; }
+            tests.push((v) => valuesAt(v, segs).some((x) => profiles.some((p) => this.conformsTo(x, p))));
+          }
         } else {
           ok = false;
           break;
@@ -600,6 +665,27 @@ class StructureValidator implements ProfileValidator {
       this.matcherCache.set(slice, m);
     }
     return m ?? undefined;
+  }
+
+  /** The element a slice defines at a dotted path below it (its own, or its slicing entry's). */
+  private elementAt(slice: ElementNode, path: string): ElementNode | undefined {
+    let node: ElementNode | undefined = slice;
+    for (const seg of path.split('.')) {
+      if (!node) return undefined;
+      const type: string = node.types[0]?.code ?? 'BackboneElement';
+      node = this.childrenOf(node, type)?.children.get(seg);
+    }
+    return node;
+  }
+
+  /** Whether a value (a resource) meets a profile with no errors: for profile discriminators. */
+  private conformsTo(value: unknown, profile: string): boolean {
+    if (!isObject(value)) return false;
+    const sd = this.registry.structureDefinition(profile);
+    if (!sd || sd.type !== value.resourceType) return false;
+    const run: Run = { issues: new Map(), basePass: true, scope: { root: {}, contained: new Map() } };
+    this.validateResource(run, value, String(value.resourceType), [profile], undefined);
+    return ![...run.issues.values()].some((i) => i.severity === 'error' || i.severity === 'fatal');
   }
 
   /** The fixed or pattern value a slice sets at a discriminator path. */
@@ -691,17 +777,32 @@ class StructureValidator implements ProfileValidator {
     const ref = node.types.find((t) => t.code === 'Reference');
     if (!ref || ref.targetProfiles.length === 0) return;
     const allowed = this.targetTypes(ref);
-    if (allowed.has('Resource')) return;
     let target: string | undefined;
+    let resolved: Json | undefined;
     const literal = value.reference;
     if (typeof literal === 'string') {
-      if (literal.startsWith('#')) target = literal === '#' ? String(run.scope.root.resourceType) : run.scope.contained.get(literal.slice(1));
-      else target = run.scope.bundle?.get(literal) ?? REFERENCE.exec(literal)?.[1];
+      if (literal.startsWith('#')) resolved = literal === '#' ? run.scope.root : run.scope.contained.get(literal.slice(1));
+      else resolved = run.scope.bundle?.get(literal);
+      target = resolved ? String(resolved.resourceType) : literal.startsWith('#') ? undefined : REFERENCE.exec(literal)?.[1];
     }
     if (target === undefined && typeof value.type === 'string') target = value.type;
-    if (target === undefined || !baseTypeInfo().resourceTypes.has(target) || allowed.has(target)) return;
-    this.report(run, 'error', 'structure', path, 'target',
-      `${path}: the reference${typeof literal === 'string' ? ` '${literal}'` : ''} points to a ${target}, which is not a valid target here (must be ${[...allowed].join(' or ')})${from(node)}`);
+    if (target === undefined || !baseTypeInfo().resourceTypes.has(target)) return;
+    if (!allowed.has('Resource') && !allowed.has(target)) {
+      this.report(run, 'error', 'structure', path, 'target',
+        `${path}: the reference${typeof literal === 'string' ? ` '${literal}'` : ''} points to a ${target}, which is not a valid target here (must be ${[...allowed].join(' or ')})${from(node)}`);
+      return;
+    }
+    // A target resolved inside the resource or its Bundle must meet one of the target profiles a profile
+    // names. A target that claims one of them is validated against it where it stands: its own
+    // findings are not repeated at every reference to it.
+    if (resolved && !run.basePass) {
+      const profiles = ref.targetProfiles.filter((u) => !u.startsWith(FHIR_SD) && this.registry.structureDefinition(u)?.type === target);
+      const claims = isObject(resolved.meta) && Array.isArray(resolved.meta.profile) ? resolved.meta.profile.map((u) => stripVersion(String(u))) : [];
+      if (profiles.length && !profiles.some((p) => claims.includes(p)) && !profiles.some((p) => this.conformsTo(resolved, p))) {
+        this.report(run, 'error', 'structure', path, 'target-profile',
+          `${path}: the resource the reference '${String(literal)}' points to does not conform to ${profiles.join(' or ')}${from(node)}`);
+      }
+    }
   }
 
   private readonly targetCache = new WeakMap<TypeRef, Set<string>>();
@@ -787,24 +888,24 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
 }
 
-function containedTypes(resource: Json): Map<string, string> {
-  const out = new Map<string, string>();
+function containedResources(resource: Json): Map<string, Json> {
+  const out = new Map<string, Json>();
   if (Array.isArray(resource.contained)) {
     for (const c of resource.contained) {
-      if (isObject(c) && typeof c.id === 'string' && typeof c.resourceType === 'string') out.set(c.id, c.resourceType);
+      if (isObject(c) && typeof c.id === 'string' && typeof c.resourceType === 'string') out.set(c.id, c);
     }
   }
   return out;
 }
 
-function bundleTypes(bundle: Json): Map<string, string> {
-  const out = new Map<string, string>();
+function bundleResources(bundle: Json): Map<string, Json> {
+  const out = new Map<string, Json>();
   if (Array.isArray(bundle.entry)) {
     for (const e of bundle.entry) {
       if (!isObject(e) || !isObject(e.resource) || typeof e.resource.resourceType !== 'string') continue;
       const type = e.resource.resourceType;
-      if (typeof e.fullUrl === 'string') out.set(e.fullUrl, type);
-      if (typeof e.resource.id === 'string') out.set(`${type}/${e.resource.id}`, type);
+      if (typeof e.fullUrl === 'string') out.set(e.fullUrl, e.resource);
+      if (typeof e.resource.id === 'string') out.set(`${type}/${e.resource.id}`, e.resource);
     }
   }
   return out;

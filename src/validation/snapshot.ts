@@ -19,27 +19,50 @@ import type { ElementDefinition, StructureDefinition } from 'fhir/r4';
 import { FHIR_SD, stripVersion } from './definitions';
 
 export class SnapshotError extends Error {}
+/** The base definition cannot be found: nothing can be said about the differential. */
+export class UnknownBaseError extends SnapshotError {}
 
 type Resolve = (url: string) => StructureDefinition | undefined;
 
 const MAX_DEPTH = 20;
 
 /** The snapshot elements of `sd`: its own when it has them, else generated from its base. */
-export function snapshotOf(sd: StructureDefinition, resolve: Resolve, seen: string[] = []): ElementDefinition[] {
-  if (sd.snapshot?.element?.length) return sd.snapshot.element;
-  return generateSnapshot(sd, resolve, seen);
+/** A differential element the generator could not apply: its index in differential.element and why. */
+export interface SnapshotProblem {
+  element: number;
+  message: string;
 }
 
-export function generateSnapshot(sd: StructureDefinition, resolve: Resolve, seen: string[] = []): ElementDefinition[] {
+export function snapshotOf(sd: StructureDefinition, resolve: Resolve, seen: string[] = [], problems?: SnapshotProblem[]): ElementDefinition[] {
+  if (sd.snapshot?.element?.length) return sd.snapshot.element;
+  return generateSnapshot(sd, resolve, seen, problems);
+}
+
+/**
+ * Generates the snapshot. A differential element that names nothing in the base is skipped and
+ * described in `problems` when given (the reference validator generates the rest and validates
+ * with it); without `problems` it throws, for callers that must reject such a definition.
+ */
+export function generateSnapshot(sd: StructureDefinition, resolve: Resolve, seen: string[] = [], problems?: SnapshotProblem[]): ElementDefinition[] {
   if (!sd.baseDefinition) throw new SnapshotError(`${sd.url} has no snapshot and no baseDefinition to generate one from`);
   const baseUrl = stripVersion(sd.baseDefinition);
   if (seen.includes(baseUrl) || baseUrl === sd.url || seen.length > MAX_DEPTH) {
-    throw new SnapshotError(`${sd.url} derives from itself (${[...seen, sd.url, baseUrl].join(' → ')})`);
+    // The reference validator reports a cycle as a base it cannot find.
+    throw new UnknownBaseError(`${sd.url} derives from itself (${[...seen, sd.url, baseUrl].join(' → ')})`);
   }
   const base = resolve(baseUrl);
-  if (!base) throw new SnapshotError(`${sd.url}: its base ${baseUrl} is unknown`);
-  const builder = new Builder(snapshotOf(base, resolve, [...seen, sd.url]), resolve, [...seen, sd.url]);
-  for (const d of sd.differential?.element ?? []) builder.apply(d, sd.url);
+  if (!base) throw new UnknownBaseError(`${sd.url}: its base ${baseUrl} is unknown`);
+  const builder = new Builder(snapshotOf(base, resolve, [...seen, sd.url], problems), resolve, [...seen, sd.url]);
+  // Problems of a generated base are the base's, not this definition's.
+  const own = problems && seen.length === 0 ? problems : undefined;
+  (sd.differential?.element ?? []).forEach((d, element) => {
+    try {
+      builder.apply(d, sd.url);
+    } catch (e) {
+      if (!problems || !(e instanceof SnapshotError)) throw e;
+      own?.push({ element, message: e.message });
+    }
+  });
   return builder.elements;
 }
 
@@ -53,6 +76,15 @@ class Builder {
   apply(diff: ElementDefinition, url: string) {
     const id = this.normalizeId(diff);
     const target = this.ensure(id, url);
+    for (const k of Object.keys(diff)) {
+      // A value the base fixes cannot be fixed to another value by a derived definition.
+      if (!k.startsWith('fixed')) continue;
+      const was = (target as unknown as Record<string, unknown>)[k];
+      const now = (diff as unknown as Record<string, unknown>)[k];
+      if (was !== undefined && JSON.stringify(was) !== JSON.stringify(now)) {
+        throw new SnapshotError(`${url}: ${id} is fixed to ${JSON.stringify(now)} but its base fixes it to ${JSON.stringify(was)}`);
+      }
+    }
     const merged = merge(target, diff);
     merged.id = id;
     this.elements[this.elements.indexOf(target)] = merged;
@@ -119,10 +151,8 @@ class Builder {
       root.id = id;
       root.sliceName = sliceName.includes('/') ? sliceName.slice(sliceName.lastIndexOf('/') + 1) : sliceName;
       delete root.slicing;
-      if (entry.slicing === undefined && !entry.type?.some((t) => t.code === 'Extension')) {
-        // Extensions are sliced by url implicitly; anything else needs a slicing entry.
-        throw new SnapshotError(`${url}: slice ${id} is defined on ${entryId}, which is not sliced`);
-      }
+      // A slice of an element without slicing (core itself publishes some) is kept as a named constraint.
+      void entry;
       this.insertAfter(this.lastOf(entryId), copies);
       return root;
     }
