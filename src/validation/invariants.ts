@@ -141,8 +141,11 @@ export function checkInvariants(resource: Json, options: InvariantOptions = {}, 
           out.push(issue('warning', 'processing', `${c.key}: could not be evaluated (${e instanceof Error ? e.message : String(e)})`, node.path));
           continue;
         }
-        // An invariant fails only when it evaluates to false; empty means "not applicable".
-        if (result.length === 1 && result[0] === false) {
+        // As the reference validator evaluates them: false fails, and so does an empty result (per-1
+        // comparing a date with a dateTime of another precision gives no answer: not shown to hold) —
+        // except through `implies`, whose empty antecedent (`probability is decimal` with no
+        // probability) means the rule does not apply.
+        if ((result.length === 0 && !c.expression.includes(' implies ')) || (result.length === 1 && result[0] === false)) {
           out.push(issue(c.severity, 'invariant', `${c.key}: ${c.human}`, node.path));
         }
       }
