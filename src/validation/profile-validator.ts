@@ -14,6 +14,7 @@ import * as fhirpath from 'fhirpath';
 import * as r4model from 'fhirpath/fhir-context/r4';
 import { baseTypeInfo, DefinitionRegistry, FHIR_SD, stripVersion } from './definitions';
 import { compileStructure, type CompiledStructure, type ConstraintDef, type ElementNode, type TypeRef } from './profile-model';
+import { type BundleIndex, checkBundle, checkBundleReference, indexBundle, resolveInBundle } from './bundle-rules';
 import { checkQuestionnaireResponse, compareUcum } from './questionnaire-response';
 import { generateSnapshot, SnapshotError, type SnapshotProblem, UnknownBaseError } from './snapshot';
 import { canonicalSystem, Terminology } from './terminology';
@@ -68,8 +69,10 @@ interface Scope {
   root: Json;
   /** id → contained resource. */
   contained: Map<string, Json>;
-  /** fullUrl (and `Type/id`) → entry resource, for references inside a Bundle. */
-  bundle?: Map<string, Json>;
+  /** The enclosing Bundle's entries, for references inside it. */
+  bundle?: BundleIndex;
+  /** The fullUrl of the Bundle entry the current resource sits in (relative references resolve against it). */
+  entryUrl?: string;
 }
 
 interface Run {
@@ -151,7 +154,7 @@ class StructureValidator implements ProfileValidator {
 
   // ---------------------------------------------------------------- resources and profiles
 
-  private validateResource(run: Run, resource: unknown, path: Path, explicit: string[], bundle: Map<string, Json> | undefined) {
+  private validateResource(run: Run, resource: unknown, path: Path, explicit: string[], bundle: BundleIndex | undefined) {
     if (!isObject(resource) || typeof resource.resourceType !== 'string') {
       this.report(run, 'error', 'structure', path, 'resource', `${path}: a resource must be a JSON object with a resourceType`);
       return;
@@ -163,7 +166,11 @@ class StructureValidator implements ProfileValidator {
       return;
     }
     const outer = { scope: run.scope, basePass: run.basePass };
-    run.scope = { root: resource, contained: containedResources(resource), bundle: type === 'Bundle' ? bundleResources(resource) : bundle };
+    run.scope = {
+      root: resource, contained: containedResources(resource),
+      bundle: type === 'Bundle' ? indexBundle(resource) : bundle,
+      entryUrl: type === 'Bundle' ? undefined : bundle?.fullUrlOf.get(resource) ?? outer.scope.entryUrl,
+    };
     const host: Host = { basePath: type, type, isResourceRoot: true };
 
     run.basePass = true;
@@ -171,6 +178,7 @@ class StructureValidator implements ProfileValidator {
     this.checkConstraints(run, base.root, resource, path);
     if (type === 'QuestionnaireResponse') this.checkAgainstQuestionnaire(run, resource, String(path));
     if (type === 'StructureDefinition') this.checkDifferential(run, resource, String(path));
+    if (type === 'Bundle') checkBundle(resource, String(path), (severity, code, at, rule, text) => this.report(run, severity, code, at, rule, text));
     run.basePass = false;
     for (const profile of this.profilesOf(run, resource, type, path, explicit)) {
       this.walkObject(run, profile.root, resource, path, host);
@@ -483,7 +491,14 @@ class StructureValidator implements ProfileValidator {
     if ((node.minValue || node.maxValue) && type === 'Quantity') this.checkMinMax(run, node, value, valuePath);
     if (type === 'Coding' || type === 'CodeableConcept' || type === 'Quantity') this.checkBinding(run, node, type, value, valuePath);
     if (type === 'Coding' && run.basePass) this.checkCodeInSystem(run, value, valuePath);
-    if (type === 'Reference') this.checkReference(run, node, value, valuePath);
+    if (type === 'Reference') {
+      this.checkReference(run, node, value, valuePath);
+      // References in the entries (not the Bundle's own, e.g. Bundle.signature) are judged by the Bundle.
+      if (run.basePass && run.scope.bundle && run.scope.root.resourceType !== 'Bundle' && typeof value.reference === 'string') {
+        checkBundleReference(run.scope.bundle, value.reference, run.scope.entryUrl, String(valuePath),
+          (severity, code, at, rule, text) => this.report(run, severity, code, at, rule, text));
+      }
+    }
     if (type === 'Attachment' && run.basePass) this.checkAttachmentSize(run, value, valuePath);
     this.checkConstraints(run, node, value, valuePath);
   }
@@ -782,7 +797,10 @@ class StructureValidator implements ProfileValidator {
     const literal = value.reference;
     if (typeof literal === 'string') {
       if (literal.startsWith('#')) resolved = literal === '#' ? run.scope.root : run.scope.contained.get(literal.slice(1));
-      else resolved = run.scope.bundle?.get(literal);
+      else if (run.scope.bundle) {
+        const found = resolveInBundle(run.scope.bundle, literal, run.scope.entryUrl);
+        resolved = found.length === 1 ? found[0] : undefined;
+      }
       target = resolved ? String(resolved.resourceType) : literal.startsWith('#') ? undefined : REFERENCE.exec(literal)?.[1];
     }
     if (target === undefined && typeof value.type === 'string') target = value.type;
@@ -898,18 +916,6 @@ function containedResources(resource: Json): Map<string, Json> {
   return out;
 }
 
-function bundleResources(bundle: Json): Map<string, Json> {
-  const out = new Map<string, Json>();
-  if (Array.isArray(bundle.entry)) {
-    for (const e of bundle.entry) {
-      if (!isObject(e) || !isObject(e.resource) || typeof e.resource.resourceType !== 'string') continue;
-      const type = e.resource.resourceType;
-      if (typeof e.fullUrl === 'string') out.set(e.fullUrl, e.resource);
-      if (typeof e.resource.id === 'string') out.set(`${type}/${e.resource.id}`, e.resource);
-    }
-  }
-  return out;
-}
 
 const DURATION_UNITS: Record<string, (d: Date, n: number) => void> = {
   a: (d, n) => d.setUTCFullYear(d.getUTCFullYear() + n), mo: (d, n) => d.setUTCMonth(d.getUTCMonth() + n),
