@@ -80,6 +80,16 @@ const MAY_FAIL: Record<string, (value: unknown) => boolean> = {
   'per-1': (v) => has(v, 'start') && has(v, 'end'),
 };
 
+const XML_ATTRIBUTE = /\sxml:(?:lang|space)\s*=\s*(?:"[^"]*"|'[^']*')/g;
+
+/**
+ * Narrative XHTML may carry `xml:lang` and `xml:space` (the reference validator accepts them);
+ * fhirpath.js's htmlChecks() knows unprefixed attributes only, so they are set aside for txt-1/txt-2.
+ */
+function withoutXmlAttributes(value: unknown): unknown {
+  return typeof value === 'string' && value.includes('xml:') ? value.replace(XML_ATTRIBUTE, '') : value;
+}
+
 export interface InvariantOptions {
   /** Also evaluate warning-level (best practice) constraints such as dom-6. Default false. */
   warnings?: boolean;
@@ -136,7 +146,7 @@ export function checkInvariants(resource: Json, options: InvariantOptions = {}, 
         if (fn instanceof Error) continue; // every base expression compiles (tested); keep a bad one from failing all validation
         let result: unknown[];
         try {
-          result = fn(node.value, env);
+          result = fn(c.key === 'txt-1' || c.key === 'txt-2' ? withoutXmlAttributes(node.value) : node.value, env);
         } catch (e) {
           out.push(issue('warning', 'processing', `${c.key}: could not be evaluated (${e instanceof Error ? e.message : String(e)})`, node.path));
           continue;
