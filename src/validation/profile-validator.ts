@@ -117,6 +117,7 @@ class ChildHost implements Host {
 const JSON_KIND: Record<string, 'boolean' | 'integer' | 'number'> = {
   boolean: 'boolean', integer: 'integer', positiveInt: 'integer', unsignedInt: 'integer', integer64: 'integer', decimal: 'number',
 };
+const CANONICAL_URL = /^https?:\/\/[^?#]*\/([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}$/;
 const REFERENCE = /^(?:(?:https?:\/\/[^?#]*\/)?)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 const model = r4model as unknown as fhirpath.Model;
 /**
@@ -462,6 +463,7 @@ class StructureValidator implements ProfileValidator {
       this.checkFixedPattern(run, node, value, valuePath);
       if (node.minValue || node.maxValue) this.checkMinMax(run, node, value, valuePath);
       if (type === 'code' || type === 'string' || type === 'uri' || type === 'canonical') this.checkCodeBinding(run, node, String(value), valuePath);
+      if (type === 'canonical' && run.basePass) this.checkCanonical(run, node, String(value), valuePath);
       this.checkConstraints(run, node, value, valuePath);
       return;
     }
@@ -548,6 +550,7 @@ class StructureValidator implements ProfileValidator {
     if (!def || def.type !== 'Extension') {
       if (url !== undefined && absolute) {
         const modifier = node.name === 'modifierExtension';
+        // Not the core namespace: HL7 publishes more extensions there (the extensions pack) than R4 holds.
         if (modifier || this.registry.isOwned(url)) {
           this.report(run, 'error', 'extension', path, 'ext-unknown', `${path}: the extension ${url} is unknown`);
         } else {
@@ -821,6 +824,26 @@ class StructureValidator implements ProfileValidator {
           `${path}: the resource the reference '${String(literal)}' points to does not conform to ${profiles.join(' or ')}${from(node)}`);
       }
     }
+  }
+
+  /**
+   * A canonical must point to a resource of a type the element allows: judged when it resolves to a
+   * definition we hold, or when it is spelled `[base]/[Type]/[id]` with a resource type.
+   */
+  private checkCanonical(run: Run, node: ElementNode, value: string, path: Path) {
+    const ref = node.types.find((t) => t.code === 'canonical');
+    if (!ref || ref.targetProfiles.length === 0) return;
+    const allowed = this.targetTypes(ref);
+    if (allowed.has('Resource')) return;
+    const url = stripVersion(value);
+    const target = this.registry.structureDefinition(url) ? 'StructureDefinition'
+      : this.registry.valueSet(url) ? 'ValueSet'
+        : this.registry.codeSystem(url) ? 'CodeSystem'
+          : this.registry.questionnaire(url) ? 'Questionnaire'
+            : CANONICAL_URL.exec(url)?.[1];
+    if (target === undefined || !baseTypeInfo().resourceTypes.has(target) || allowed.has(target)) return;
+    this.report(run, 'error', 'structure', path, 'canonical-target',
+      `${path}: the canonical '${value}' refers to a ${target}, which is not a valid target here (must be ${[...allowed].join(' or ')})${from(node)}`);
   }
 
   private readonly targetCache = new WeakMap<TypeRef, Set<string>>();

@@ -26,3 +26,29 @@ describe('reference validator policies', () => {
     expect(errors({ resourceType: 'Patient', gender: 'xx' })).toEqual(['Patient.gender Invalid code a string (\'xx\')']);
   });
 });
+
+describe('reference validator rules in the profile stage', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createProfileValidator } = require('./profile-validator') as typeof import('./profile-validator');
+  const profiles = createProfileValidator();
+  const errs = (r: unknown) => profiles.validate(r).filter((i) => i.severity === 'error').map((i) => i.expression?.[0]);
+
+  it('a canonical must refer to a resource of a type the element allows', () => {
+    expect(errs({ resourceType: 'Questionnaire', status: 'draft', derivedFrom: ['http://hl7.org/fhir/ValueSet/administrative-gender'] })).toEqual(['Questionnaire.derivedFrom[0]']);
+    expect(errs({ resourceType: 'Questionnaire', status: 'draft', derivedFrom: ['http://example.org/fhir/Questionnaire/intake|2'] })).toEqual([]);
+  });
+
+  it('an unknown extension is only a note (the default policy), even in the core namespace, which HL7 extends outside R4', () => {
+    const ext = (url: string) => ({ resourceType: 'Patient', extension: [{ url, valueString: 'x' }] });
+    expect(errs(ext('http://hl7.org/fhir/StructureDefinition/organization-brand'))).toEqual([]);
+    expect(errs(ext('http://example.org/fhir/StructureDefinition/local'))).toEqual([]);
+    expect(errs({ resourceType: 'Patient', modifierExtension: [{ url: 'http://example.org/fhir/StructureDefinition/local', valueString: 'x' }] }))
+      .toEqual(['Patient.modifierExtension[0]']);
+  });
+
+  it('strings over 1 MB are errors (boundary: exactly 1 MB passes)', () => {
+    const mb = 1024 * 1024;
+    expect(errs({ resourceType: 'Basic', code: { text: 'a'.repeat(mb) } })).toEqual([]);
+    expect(errs({ resourceType: 'Basic', code: { text: 'a'.repeat(mb + 1) } })).toEqual(['Basic.code.text']);
+  });
+});
