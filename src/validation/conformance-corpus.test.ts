@@ -7,7 +7,7 @@
 import { describeDisagreements, describeSummary, normalizeLocation, runCorpus } from './conformance-corpus';
 
 /** Steps that agree, out of 119 base steps and 28 profile steps; reference errors found at their location. */
-const RATCHET = { base: 114, profile: 25, sameElement: 119 };
+const RATCHET = { base: 115, profile: 25, sameElement: 151 };
 
 describe('agreement with the HL7 reference validator on the fhir-test-cases corpus', () => {
   const result = runCorpus();

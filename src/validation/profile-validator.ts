@@ -179,6 +179,9 @@ class StructureValidator implements ProfileValidator {
     this.checkConstraints(run, base.root, resource, path);
     if (type === 'QuestionnaireResponse') this.checkAgainstQuestionnaire(run, resource, String(path));
     if (type === 'StructureDefinition') this.checkDifferential(run, resource, String(path));
+    if (isObject(resource.text) && typeof resource.text.div === 'string' && resource.text.div.includes('#')) {
+      this.checkNarrativeLinks(run, resource, resource.text.div, `${String(path)}.text.div`);
+    }
     if (type === 'Bundle') checkBundle(resource, String(path), (severity, code, at, rule, text) => this.report(run, severity, code, at, rule, text));
     run.basePass = false;
     for (const profile of this.profilesOf(run, resource, type, path, explicit)) {
@@ -212,6 +215,23 @@ class StructureValidator implements ProfileValidator {
     for (const p of problems) {
       const at = `${path}.differential.element[${p.element}]`;
       this.report(run, 'error', 'invalid', at, `sd-differential:${p.message}`, `${at}: ${p.message}`);
+    }
+  }
+
+  /**
+   * Internal hyperlinks of the narrative (`<a href="#x">`) must resolve to an element of the
+   * narrative with that id or name, or to a contained resource, as the reference validator checks.
+   */
+  private checkNarrativeLinks(run: Run, resource: Json, div: string, path: string) {
+    const targets = new Set<string>();
+    for (const m of div.matchAll(/\s(?:id|name)\s*=\s*["']([^"']*)["']/g)) targets.add(m[1]);
+    for (const id of run.scope.contained.keys()) targets.add(id);
+    for (const m of div.matchAll(/<a\b[^>]*?\shref\s*=\s*["']#([^"']*)["']/g)) {
+      const target = decodeEntities(m[1]);
+      if (target !== '' && !targets.has(target) && !targets.has(m[1])) {
+        this.report(run, 'error', 'value', path, `narrative-link:${target}`,
+          `${path}: the hyperlink '#${target}' does not resolve to an element of the narrative or a contained resource of ${String(resource.resourceType)}`);
+      }
     }
   }
 
@@ -970,6 +990,10 @@ function compareToLimit(value: unknown, limit: { type: string; value: unknown },
     return compareUcum(value.value, value.code, l.value, l.code) ?? 'incomparable';
   }
   return undefined;
+}
+
+function decodeEntities(s: string): string {
+  return s.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;|&apos;/g, "'");
 }
 
 /** Bytes encoded by base64 text (whitespace ignored, padding honoured). */

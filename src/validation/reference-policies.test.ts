@@ -52,3 +52,20 @@ describe('reference validator rules in the profile stage', () => {
     expect(errs({ resourceType: 'Basic', code: { text: 'a'.repeat(mb + 1) } })).toEqual(['Basic.code.text']);
   });
 });
+
+describe('narrative hyperlinks', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createProfileValidator } = require('./profile-validator') as typeof import('./profile-validator');
+  const profiles = createProfileValidator();
+  const errs = (r: unknown) => profiles.validate(r).filter((i) => i.severity === 'error').map((i) => i.expression?.[0]);
+  const withDiv = (body: string, extra: Record<string, unknown> = {}) =>
+    ({ resourceType: 'Patient', text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${body}</div>` }, ...extra });
+
+  it('an internal link must reach an id or name in the narrative, or a contained resource', () => {
+    expect(errs(withDiv('<p id="top">x</p><a href="#top">up</a>'))).toEqual([]);
+    expect(errs(withDiv('<a name="n1">x</a><a href="#n1">again</a>'))).toEqual([]);
+    expect(errs(withDiv('<a href="#org">clinic</a>', { managingOrganization: { reference: '#org' }, contained: [{ resourceType: 'Organization', id: 'org' }] }))).toEqual([]);
+    expect(errs(withDiv('<a href="#nowhere">x</a>'))).toEqual(['Patient.text.div']);
+    expect(errs(withDiv('<a href="http://example.org/#x">external</a>'))).toEqual([]);
+  });
+});
