@@ -9,7 +9,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CodeSystem, FhirResource, Questionnaire, StructureDefinition, ValueSet } from 'fhir/r4';
+import type { CodeSystem, FhirResource, Questionnaire, SearchParameter, StructureDefinition, ValueSet } from 'fhir/r4';
 import { coreResources } from '../fhir/core-definitions';
 
 export const FHIR_SD = 'http://hl7.org/fhir/StructureDefinition/';
@@ -111,6 +111,7 @@ export class DefinitionRegistry {
   private readonly extraTerminology = new Map<string, CodeSystem | ValueSet>();
   /** Questionnaires by url and by `url|version` (QuestionnaireResponse.questionnaire may carry either). */
   private readonly questionnaires = new Map<string, Questionnaire>();
+  private readonly searchParameters = new Map<string, SearchParameter>();
   /** Resource type → profiles that loaded ImplementationGuides declare global (ImplementationGuide.global). */
   private readonly globals = new Map<string, string[]>();
   /** URL prefixes (before `/StructureDefinition/`, `/CodeSystem/`, `/ValueSet/`) of the extra definitions. */
@@ -120,6 +121,10 @@ export class DefinitionRegistry {
     for (const r of extra) {
       if (r.resourceType === 'ImplementationGuide') {
         for (const g of r.global ?? []) this.globals.set(g.type, [...(this.globals.get(g.type) ?? []), g.profile]);
+        continue;
+      }
+      if (r.resourceType === 'SearchParameter' && r.url) {
+        this.searchParameters.set(r.url, r);
         continue;
       }
       if (r.resourceType === 'Questionnaire' && r.url) {
@@ -159,6 +164,11 @@ export class DefinitionRegistry {
   /** Profiles every resource of the type must meet, by the `global` declarations of loaded ImplementationGuides. */
   globalProfiles(type: string): string[] {
     return this.globals.get(type) ?? NONE;
+  }
+
+  /** A SearchParameter among the extra definitions (the core ones are looked up by conformance-rules.ts). */
+  searchParameter(url: string): SearchParameter | undefined {
+    return this.searchParameters.get(stripVersion(url));
   }
 
   /** A Questionnaire by canonical (`url` or `url|version`; a version we do not hold falls back to the url). */

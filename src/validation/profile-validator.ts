@@ -15,6 +15,7 @@ import * as r4model from 'fhirpath/fhir-context/r4';
 import { baseTypeInfo, DefinitionRegistry, FHIR_SD, stripVersion } from './definitions';
 import { compileStructure, type CompiledStructure, type ConstraintDef, type ElementNode, type TypeRef } from './profile-model';
 import { type BundleIndex, checkBundle, checkBundleReference, indexBundle, resolveInBundle } from './bundle-rules';
+import { checkCapabilityStatement, checkSearchParameter, SearchParameterIndex } from './conformance-rules';
 import { checkQuestionnaireResponse, compareUcum } from './questionnaire-response';
 import { generateSnapshot, SnapshotError, type SnapshotProblem, UnknownBaseError } from './snapshot';
 import { canonicalSystem, Terminology } from './terminology';
@@ -138,8 +139,11 @@ class StructureValidator implements ProfileValidator {
   private readonly fhirpathCache = new WeakMap<ConstraintDef, (node: unknown, env: Record<string, unknown>) => unknown[]>();
   private readonly terminology: Terminology;
 
+  private readonly searchParameters: SearchParameterIndex;
+
   constructor(private readonly registry: DefinitionRegistry) {
     this.terminology = new Terminology(registry);
+    this.searchParameters = new SearchParameterIndex((u) => registry.searchParameter(u));
   }
 
   knowsProfile(url: string): boolean {
@@ -182,6 +186,8 @@ class StructureValidator implements ProfileValidator {
     if (isObject(resource.text) && typeof resource.text.div === 'string' && resource.text.div.includes('#')) {
       this.checkNarrativeLinks(run, resource, resource.text.div, `${String(path)}.text.div`);
     }
+    if (type === 'SearchParameter') checkSearchParameter(resource, String(path), this.searchParameters, (sev, code, at, rule, text) => this.report(run, sev, code, at, rule, text));
+    if (type === 'CapabilityStatement') checkCapabilityStatement(resource, String(path), this.searchParameters, (sev, code, at, rule, text) => this.report(run, sev, code, at, rule, text));
     if (type === 'Bundle') checkBundle(resource, String(path), (severity, code, at, rule, text) => this.report(run, severity, code, at, rule, text));
     run.basePass = false;
     for (const profile of this.profilesOf(run, resource, type, path, explicit)) {

@@ -69,3 +69,27 @@ describe('narrative hyperlinks', () => {
     expect(errs(withDiv('<a href="http://example.org/#x">external</a>'))).toEqual([]);
   });
 });
+
+describe('conformance resources against the definitions they name', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createProfileValidator } = require('./profile-validator') as typeof import('./profile-validator');
+  const profiles = createProfileValidator();
+  const found = (r: unknown) => profiles.validate(r).filter((i) => i.severity === 'error' || i.severity === 'warning').map((i) => `${i.severity} ${i.expression?.[0]}`);
+  const sp = (o: Record<string, unknown>) => ({ resourceType: 'SearchParameter', url: 'http://example.org/fhir/SearchParameter/g', name: 'g', status: 'active', description: 'd', code: 'g', base: ['Patient'], type: 'token', ...o });
+  const GENDER = 'http://hl7.org/fhir/SearchParameter/individual-gender';
+
+  it('a SearchParameter derived from another keeps its type and resource types; an unknown parent is a warning', () => {
+    expect(found(sp({ derivedFrom: GENDER }))).toEqual([]);
+    expect(found(sp({ derivedFrom: GENDER, type: 'string' }))).toEqual(['error SearchParameter.type']);
+    expect(found(sp({ derivedFrom: GENDER, base: ['Observation'] }))).toEqual(['error SearchParameter.base[0]']);
+    expect(found(sp({ derivedFrom: 'http://example.org/fhir/SearchParameter/none' }))).toEqual(['warning SearchParameter.derivedFrom']);
+  });
+
+  it('a CapabilityStatement search parameter declares the type of the definition it names', () => {
+    const cs = (type: string) => ({ resourceType: 'CapabilityStatement', status: 'active', date: '2026-01-01', kind: 'instance', fhirVersion: '4.0.1', format: ['json'],
+      implementation: { description: 'x' },
+      rest: [{ mode: 'server', resource: [{ type: 'Patient', searchParam: [{ name: 'gender', definition: GENDER, type }] }] }] });
+    expect(found(cs('token'))).toEqual([]);
+    expect(found(cs('string'))).toEqual(['error CapabilityStatement.rest[0].resource[0].searchParam[0].type']);
+  });
+});
