@@ -727,10 +727,22 @@ class StructureValidator implements ProfileValidator {
     if (!isObject(value)) return false;
     const sd = this.registry.structureDefinition(profile);
     if (!sd || sd.type !== value.resourceType) return false;
-    const run: Run = { issues: new Map(), basePass: true, scope: { root: {}, contained: new Map() } };
-    this.validateResource(run, value, String(value.resourceType), [profile], undefined);
-    return ![...run.issues.values()].some((i) => i.severity === 'error' || i.severity === 'fatal');
+    // Resources that refer to each other (through target profiles) would check each other forever:
+    // a check already under way is taken to hold.
+    const pending = this.conforming.get(value);
+    if (pending?.has(profile)) return true;
+    const mark = pending ?? new Set<string>();
+    mark.add(profile);
+    this.conforming.set(value, mark);
+    try {
+      const run: Run = { issues: new Map(), basePass: true, scope: { root: {}, contained: new Map() } };
+      this.validateResource(run, value, String(value.resourceType), [profile], undefined);
+      return ![...run.issues.values()].some((i) => i.severity === 'error' || i.severity === 'fatal');
+    } finally {
+      mark.delete(profile);
+    }
   }
+  private readonly conforming = new WeakMap<Json, Set<string>>();
 
   /** The fixed or pattern value a slice sets at a discriminator path. */
   private expectedAt(slice: ElementNode, path: string): unknown {

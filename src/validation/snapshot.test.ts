@@ -74,3 +74,17 @@ describe('the profile validator with differential-only profiles', () => {
     expect(errors(validator.validate(BORN))).toEqual([]);
   });
 });
+
+describe('target profiles between resources that refer to each other', () => {
+  it('terminates, judging each resource once per profile', () => {
+    const orgProfile = diffOnly('http://example.org/sd/org', `${FHIR_SD}Organization`, [
+      { id: 'Organization.partOf', path: 'Organization.partOf', type: [{ code: 'Reference', targetProfile: ['http://example.org/sd/org'] }] },
+    ], 'Organization');
+    const validator = createProfileValidator({ extraDefinitions: [orgProfile] });
+    const org = {
+      resourceType: 'Organization', id: 'a', meta: { profile: ['http://example.org/sd/org'] }, partOf: { reference: '#b' },
+      contained: [{ resourceType: 'Organization', id: 'b', partOf: { reference: '#' } }],
+    };
+    expect(errors(validator.validate(org))).toEqual([]);
+  });
+});
