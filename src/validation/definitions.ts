@@ -9,10 +9,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CodeSystem, FhirResource, StructureDefinition, ValueSet } from 'fhir/r4';
+import type { CodeSystem, FhirResource, Questionnaire, SearchParameter, StructureDefinition, ValueSet } from 'fhir/r4';
 import { coreResources } from '../fhir/core-definitions';
 
 export const FHIR_SD = 'http://hl7.org/fhir/StructureDefinition/';
+const NONE: string[] = [];
 
 type Conformance = StructureDefinition | CodeSystem | ValueSet;
 
@@ -108,11 +109,29 @@ export function baseTypeInfo() {
 export class DefinitionRegistry {
   private readonly extraStructures = new Map<string, StructureDefinition>();
   private readonly extraTerminology = new Map<string, CodeSystem | ValueSet>();
+  /** Questionnaires by url and by `url|version` (QuestionnaireResponse.questionnaire may carry either). */
+  private readonly questionnaires = new Map<string, Questionnaire>();
+  private readonly searchParameters = new Map<string, SearchParameter>();
+  /** Resource type → profiles that loaded ImplementationGuides declare global (ImplementationGuide.global). */
+  private readonly globals = new Map<string, string[]>();
   /** URL prefixes (before `/StructureDefinition/`, `/CodeSystem/`, `/ValueSet/`) of the extra definitions. */
   readonly ownedCanonicals = new Set<string>();
 
   constructor(extra: readonly FhirResource[] = []) {
     for (const r of extra) {
+      if (r.resourceType === 'ImplementationGuide') {
+        for (const g of r.global ?? []) this.globals.set(g.type, [...(this.globals.get(g.type) ?? []), g.profile]);
+        continue;
+      }
+      if (r.resourceType === 'SearchParameter' && r.url) {
+        this.searchParameters.set(r.url, r);
+        continue;
+      }
+      if (r.resourceType === 'Questionnaire' && r.url) {
+        if (!this.questionnaires.has(r.url)) this.questionnaires.set(r.url, r);
+        if (r.version) this.questionnaires.set(`${r.url}|${r.version}`, r);
+        continue;
+      }
       if (r.resourceType === 'StructureDefinition' && r.url) this.extraStructures.set(r.url, r);
       else if ((r.resourceType === 'CodeSystem' || r.resourceType === 'ValueSet') && r.url) this.extraTerminology.set(r.url, r);
       else continue;
@@ -140,6 +159,21 @@ export class DefinitionRegistry {
   codeSystem(url: string): CodeSystem | undefined {
     const r = this.terminology(url);
     return r?.resourceType === 'CodeSystem' ? r : undefined;
+  }
+
+  /** Profiles every resource of the type must meet, by the `global` declarations of loaded ImplementationGuides. */
+  globalProfiles(type: string): string[] {
+    return this.globals.get(type) ?? NONE;
+  }
+
+  /** A SearchParameter among the extra definitions (the core ones are looked up by conformance-rules.ts). */
+  searchParameter(url: string): SearchParameter | undefined {
+    return this.searchParameters.get(stripVersion(url));
+  }
+
+  /** A Questionnaire by canonical (`url` or `url|version`; a version we do not hold falls back to the url). */
+  questionnaire(canonical: string): Questionnaire | undefined {
+    return this.questionnaires.get(canonical) ?? this.questionnaires.get(stripVersion(canonical));
   }
 
   /** True when the URL lies in a namespace one of our extra definitions lives in. */

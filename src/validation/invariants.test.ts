@@ -35,6 +35,25 @@ describe('base R4 invariants', () => {
       .toEqual([{ severity: 'error', code: 'invariant', key: 'per-1', expression: 'Encounter.period' }]);
   });
 
+  it('per-1: a start and end whose comparison has no answer (a date against a dateTime) fails, as the reference validator counts it', () => {
+    const enc = (start: string, end: string) => ({ resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' }, period: { start, end } });
+    expect(found(enc('2026-03-10', '2026-03-10T15:30:00Z')))
+      .toEqual([{ severity: 'error', code: 'invariant', key: 'per-1', expression: 'Encounter.period' }]);
+    expect(found(enc('2026-03-10', '2026-03-11'))).toEqual([]);
+  });
+
+  it('an empty antecedent of `implies` does not fail the rule (ras-2 with no probability)', () => {
+    expect(found({ resourceType: 'RiskAssessment', status: 'final', subject: { reference: 'Patient/p' }, prediction: [{ outcome: { text: 'x' } }] })).toEqual([]);
+  });
+
+  it('%rootResource of a Bundle entry resource is that resource: its contained resources resolve (dom-3, ref-1)', () => {
+    const patient = { resourceType: 'Patient', managingOrganization: { reference: '#org' }, contained: [{ resourceType: 'Organization', id: 'org', name: 'Clinic' }] };
+    const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: 'urn:uuid:c757873d-ec9a-4326-a141-556f43239520', resource: patient }] };
+    expect(found(bundle)).toEqual([]);
+    const orphan = { ...patient, managingOrganization: undefined };
+    expect(found({ ...bundle, entry: [{ ...bundle.entry[0], resource: orphan }] }).map((i) => [i.key, i.expression])).toEqual([['dom-3', 'Bundle.entry[0].resource']]);
+  });
+
   it('pat-1 on each Patient.contact instance', () => {
     expect(found({ resourceType: 'Patient', contact: [{ name: { family: 'Doe' } }, { gender: 'male' }] }))
       .toEqual([{ severity: 'error', code: 'invariant', key: 'pat-1', expression: 'Patient.contact[1]' }]);

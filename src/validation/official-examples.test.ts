@@ -31,6 +31,9 @@ const INVALID_AS_PUBLISHED: Record<string, string> = {
   'DeviceUseStatement-example.json': 'reasonReference to a Procedure, not an allowed target',
   'MedicationRequest-medrx0301.json': 'dispenseRequest.performer refers to a Practitioner; R4 allows only Organization',
   'Observation-clinical-gender.json': 'performer refers to an Encounter, not an allowed target',
+  'Bundle-10bb101f-a121-4264-a920-67be9cb82c74.json': "a RESTful fullUrl …/Patient/pat12 on the entry Patient/pat2",
+  'Bundle-3a0707d3-549e-4467-b8b8-5a2ab3800efe.json': "a RESTful fullUrl …/Patient/pat12 on the entry Patient/pat2",
+  'Bundle-lri-example.json': "RESTful fullUrls (…/Observation/lri-gramstain1) that do not end with the entry's type and id (Observation/gramstain1)",
 };
 
 describe('the official R4 examples', () => {

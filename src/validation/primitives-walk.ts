@@ -126,7 +126,10 @@ function walkObject(model: FhirModel, node: WalkNode, hooks: WalkHooks): void {
         if (typeof rt === 'string' && model.isResourceType(rt)) {
           // A nested resource is walked as its own type, at the location of the element holding it.
           const holder = new Walked(value, type, node.resource, node.root, def, undefined, node, index);
-          walkObject(model, new Walked(value, rt, value, node.root, undefined, undefined, undefined, -1, holder.path), hooks);
+          // %rootResource: a contained resource's is its container's; a resource in a Bundle entry or
+          // a Parameters part is its own root (as the reference validator evaluates it).
+          const root = key === 'contained' ? node.root : value;
+          walkObject(model, new Walked(value, rt, value, root, undefined, undefined, undefined, -1, holder.path), hooks);
         }
         continue;
       }

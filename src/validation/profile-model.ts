@@ -45,9 +45,17 @@ export interface ElementNode {
   readonly contentReference?: string;
   /** The path of the definition the element's content follows: its contentReference's, else its own. */
   readonly defPath: string;
+  /**
+   * The path of the definition the element was derived from (`base.path`): inside a datatype a
+   * generated snapshot expands, `Address.line` for `Patient.address.line` (extension contexts name either).
+   */
+  readonly basePath?: string;
   readonly fixed?: unknown;
   readonly pattern?: unknown;
   readonly binding?: { strength: string; valueSet?: string };
+  /** minValue[x]/maxValue[x]: the type suffix (`Quantity`, `Date`, `Duration`…) and the value. */
+  readonly minValue?: { type: string; value: unknown };
+  readonly maxValue?: { type: string; value: unknown };
   readonly constraints: ConstraintDef[];
   readonly slicing?: { discriminators: Discriminator[]; rules: 'open' | 'closed' | 'openAtEnd'; ordered: boolean };
   readonly children: Map<string, ElementNode>;
@@ -91,6 +99,16 @@ function prefixed(el: ElementDefinition, prefix: 'fixed' | 'pattern'): unknown {
   return undefined;
 }
 
+/** The first `<prefix>[Type]` key of an element definition with its type suffix (minValue, maxValue). */
+function prefixedTyped(el: ElementDefinition, prefix: 'minValue' | 'maxValue'): { type: string; value: unknown } | undefined {
+  for (const k in el) {
+    if (k.startsWith(prefix) && k.length > prefix.length && k[prefix.length] >= 'A' && k[prefix.length] <= 'Z') {
+      return { type: k.slice(prefix.length), value: (el as unknown as Record<string, unknown>)[k] };
+    }
+  }
+  return undefined;
+}
+
 /** `Patient.extension:race.value[x]` → last segment split into name and slice name. */
 function lastSegment(id: string): { parentId: string; name: string; sliceName?: string } {
   // Slice names may contain dots only inside the `:` part; split at the last dot before the last colon-free tail.
@@ -127,8 +145,11 @@ export function compileStructure(sd: StructureDefinition, isBase: boolean): Comp
       })),
       contentReference: el.contentReference,
       defPath: el.contentReference?.replace(/^.*#/, '') ?? el.path,
+      basePath: el.base?.path !== el.path ? el.base?.path : undefined,
       fixed: prefixed(el, 'fixed'),
       pattern: prefixed(el, 'pattern'),
+      minValue: prefixedTyped(el, 'minValue'),
+      maxValue: prefixedTyped(el, 'maxValue'),
       binding: el.binding ? { strength: el.binding.strength, valueSet: el.binding.valueSet && stripVersion(el.binding.valueSet) } : undefined,
       // Constraints the base definitions carry are the invariant stage's job; we run the profile's own.
       constraints: (el.constraint ?? [])

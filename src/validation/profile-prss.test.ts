@@ -96,7 +96,7 @@ describe('PRSS profiles: one broken instance per key constraint', () => {
     e.extension[0] = { url: EXT.program, valueString: 'arts' };
     check(e, ['error structure Encounter.extension[0].value']);
     e.extension[0] = { url: EXT.program, valueCode: 'dental' };
-    check(e, ['error code-invalid Encounter.extension[0].value']);
+    check(e, ['error code-invalid Encounter.extension[0].valueCode']);
   });
 
   it('prss-encounter: the kind type must come from prss-encounter-kind', () => {
@@ -148,7 +148,7 @@ describe('PRSS profiles: one broken instance per key constraint', () => {
     const c = copy(scenario.plan);
     c.extension[1].extension[0].valueCode = 'notary';
     c.extension[2].extension.splice(1, 1);
-    check(c, ['error code-invalid CarePlan.extension[1].extension[0].value', 'error required CarePlan.extension[2].extension']);
+    check(c, ['error code-invalid CarePlan.extension[1].extension[0].valueCode', 'error required CarePlan.extension[2].extension']);
   });
 
   it('prss-rrwp: planned-intensity parts have their declared types', () => {

@@ -189,8 +189,8 @@ describe('base R4 definitions', () => {
     const bundle = core.validate({
       resourceType: 'Bundle', type: 'collection',
       entry: [
-        { fullUrl: 'urn:uuid:9d1b', resource: { resourceType: 'Practitioner' } },
-        { fullUrl: 'urn:uuid:77aa', resource: { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: 'urn:uuid:9d1b' } } },
+        { fullUrl: 'urn:uuid:9d1b0c5e-2f0a-4c43-9b1e-1f2d3c4b5a69', resource: { resourceType: 'Practitioner' } },
+        { fullUrl: 'urn:uuid:77aa1f3c-5b2d-4e6f-8a9b-0c1d2e3f4a5b', resource: { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: 'urn:uuid:9d1b0c5e-2f0a-4c43-9b1e-1f2d3c4b5a69' } } },
       ],
     });
     expect(summary(bundle)).toEqual(['error structure Bundle.entry[1].resource.subject']);
@@ -300,7 +300,7 @@ describe('profiles', () => {
   it('extension: value outside the required binding of its definition', () => {
     const e = goodEncounter();
     e.extension = [{ url: EXT_PROGRAM, valueCode: 'dental' }];
-    expect(summary(validator.validate(e))).toEqual(['error code-invalid Encounter.extension[0].value']);
+    expect(summary(validator.validate(e))).toEqual(['error code-invalid Encounter.extension[0].valueCode']);
   });
 
   it('extension: used outside its context', () => {

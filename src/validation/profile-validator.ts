@@ -9,11 +9,15 @@
  * Definitions are compiled lazily, once per URL, into element trees (profile-model.ts); a
  * validation is then a pure walk with no I/O.
  */
-import type { FhirResource, OperationOutcomeIssue } from 'fhir/r4';
+import type { FhirResource, OperationOutcomeIssue, StructureDefinition } from 'fhir/r4';
 import * as fhirpath from 'fhirpath';
 import * as r4model from 'fhirpath/fhir-context/r4';
 import { baseTypeInfo, DefinitionRegistry, FHIR_SD, stripVersion } from './definitions';
 import { compileStructure, type CompiledStructure, type ConstraintDef, type ElementNode, type TypeRef } from './profile-model';
+import { type BundleIndex, checkBundle, checkBundleReference, indexBundle, resolveInBundle } from './bundle-rules';
+import { checkCapabilityStatement, checkSearchParameter, SearchParameterIndex } from './conformance-rules';
+import { checkQuestionnaireResponse, compareUcum } from './questionnaire-response';
+import { generateSnapshot, SnapshotError, type SnapshotProblem, UnknownBaseError } from './snapshot';
 import { canonicalSystem, Terminology } from './terminology';
 
 export interface ProfileValidatorOptions {
@@ -53,6 +57,8 @@ interface Host {
    * the path it refers to (`Questionnaire.item`). Extension contexts name either path.
    */
   defPath?: string;
+  /** The path of the definition the element derives from, when it differs (see ElementNode.basePath). */
+  inheritedPath?: string;
   type: string;
   isResourceRoot: boolean;
   /** URL of the extension this object is (for `extension`-type contexts of sub-extensions). */
@@ -62,9 +68,12 @@ interface Host {
 /** What a reference can resolve to inside the resource being validated. */
 interface Scope {
   root: Json;
-  contained: Map<string, string>;
-  /** fullUrl → resource type, for references inside a Bundle. */
-  bundle?: Map<string, string>;
+  /** id → contained resource. */
+  contained: Map<string, Json>;
+  /** The enclosing Bundle's entries, for references inside it. */
+  bundle?: BundleIndex;
+  /** The fullUrl of the Bundle entry the current resource sits in (relative references resolve against it). */
+  entryUrl?: string;
 }
 
 interface Run {
@@ -99,7 +108,8 @@ type Path = string | Loc;
 class ChildHost implements Host {
   readonly isResourceRoot = false;
   private spelled: string | undefined;
-  constructor(private readonly parent: Host, private readonly name: string, readonly defPath: string | undefined, readonly type: string) {}
+  constructor(private readonly parent: Host, private readonly name: string, readonly defPath: string | undefined, readonly type: string,
+    readonly inheritedPath?: string) {}
   get basePath(): string {
     return (this.spelled ??= `${this.parent.basePath}.${this.name}`);
   }
@@ -108,16 +118,32 @@ class ChildHost implements Host {
 const JSON_KIND: Record<string, 'boolean' | 'integer' | 'number'> = {
   boolean: 'boolean', integer: 'integer', positiveInt: 'integer', unsignedInt: 'integer', integer64: 'integer', decimal: 'number',
 };
+const CANONICAL_URL = /^https?:\/\/[^?#]*\/([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}$/;
 const REFERENCE = /^(?:(?:https?:\/\/[^?#]*\/)?)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 const model = r4model as unknown as fhirpath.Model;
+/**
+ * Places where the core specification itself uses an extension outside the contexts the extension
+ * declares; the reference validator accepts them there, and so do we (element paths or type names).
+ */
+const CORE_EXTENSION_PLACES: Record<string, readonly string[]> = {
+  [`${FHIR_SD}structuredefinition-fhir-type`]: ['ElementDefinition.type'],
+  [`${FHIR_SD}structuredefinition-normative-version`]: ['ElementDefinition', 'CanonicalResource'],
+};
+
+/** The reference validator's limit on any string value (base64 data aside). */
+const MAX_STRING = 1024 * 1024;
+const UUID = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 class StructureValidator implements ProfileValidator {
   private readonly compiled = new Map<string, CompiledStructure | null>();
   private readonly fhirpathCache = new WeakMap<ConstraintDef, (node: unknown, env: Record<string, unknown>) => unknown[]>();
   private readonly terminology: Terminology;
 
+  private readonly searchParameters: SearchParameterIndex;
+
   constructor(private readonly registry: DefinitionRegistry) {
     this.terminology = new Terminology(registry);
+    this.searchParameters = new SearchParameterIndex((u) => registry.searchParameter(u));
   }
 
   knowsProfile(url: string): boolean {
@@ -133,7 +159,7 @@ class StructureValidator implements ProfileValidator {
 
   // ---------------------------------------------------------------- resources and profiles
 
-  private validateResource(run: Run, resource: unknown, path: Path, explicit: string[], bundle: Map<string, string> | undefined) {
+  private validateResource(run: Run, resource: unknown, path: Path, explicit: string[], bundle: BundleIndex | undefined) {
     if (!isObject(resource) || typeof resource.resourceType !== 'string') {
       this.report(run, 'error', 'structure', path, 'resource', `${path}: a resource must be a JSON object with a resourceType`);
       return;
@@ -145,12 +171,24 @@ class StructureValidator implements ProfileValidator {
       return;
     }
     const outer = { scope: run.scope, basePass: run.basePass };
-    run.scope = { root: resource, contained: containedTypes(resource), bundle: type === 'Bundle' ? bundleTypes(resource) : bundle };
+    run.scope = {
+      root: resource, contained: containedResources(resource),
+      bundle: type === 'Bundle' ? indexBundle(resource) : bundle,
+      entryUrl: type === 'Bundle' ? undefined : bundle?.fullUrlOf.get(resource) ?? outer.scope.entryUrl,
+    };
     const host: Host = { basePath: type, type, isResourceRoot: true };
 
     run.basePass = true;
     this.walkObject(run, base.root, resource, path, host);
     this.checkConstraints(run, base.root, resource, path);
+    if (type === 'QuestionnaireResponse') this.checkAgainstQuestionnaire(run, resource, String(path));
+    if (type === 'StructureDefinition') this.checkDifferential(run, resource, String(path));
+    if (isObject(resource.text) && typeof resource.text.div === 'string' && resource.text.div.includes('#')) {
+      this.checkNarrativeLinks(run, resource, resource.text.div, `${String(path)}.text.div`);
+    }
+    if (type === 'SearchParameter') checkSearchParameter(resource, String(path), this.searchParameters, (sev, code, at, rule, text) => this.report(run, sev, code, at, rule, text));
+    if (type === 'CapabilityStatement') checkCapabilityStatement(resource, String(path), this.searchParameters, (sev, code, at, rule, text) => this.report(run, sev, code, at, rule, text));
+    if (type === 'Bundle') checkBundle(resource, String(path), (severity, code, at, rule, text) => this.report(run, severity, code, at, rule, text));
     run.basePass = false;
     for (const profile of this.profilesOf(run, resource, type, path, explicit)) {
       this.walkObject(run, profile.root, resource, path, host);
@@ -161,6 +199,65 @@ class StructureValidator implements ProfileValidator {
     run.basePass = outer.basePass;
   }
 
+  /**
+   * A StructureDefinition's differential against its base: every element it names must exist there
+   * (or in the datatypes and slices it opens), no fixed value of the base is changed, and the base
+   * chain resolves without a cycle. Checked by generating its snapshot, as the reference validator does.
+   */
+  private checkDifferential(run: Run, sd: Json, path: string) {
+    const def = sd as unknown as StructureDefinition;
+    if (def.derivation !== 'constraint' || !def.baseDefinition || !def.differential?.element?.length) return;
+    const problems: SnapshotProblem[] = [];
+    try {
+      generateSnapshot(def, (u) => (stripVersion(u) === def.url ? def : this.registry.structureDefinition(u)), [], problems);
+    } catch (e) {
+      if (!(e instanceof SnapshotError)) throw e;
+      // A base we do not hold may well exist (another IG): the differential is not checked, and says so.
+      const unknown = e instanceof UnknownBaseError;
+      this.report(run, unknown ? 'warning' : 'error', unknown ? 'not-found' : 'invalid', `${path}.baseDefinition`, 'sd-base',
+        `${path}.baseDefinition: ${e.message}${unknown ? '; the differential was not checked' : ''}`);
+      return;
+    }
+    for (const p of problems) {
+      const at = `${path}.differential.element[${p.element}]`;
+      this.report(run, 'error', 'invalid', at, `sd-differential:${p.message}`, `${at}: ${p.message}`);
+    }
+  }
+
+  /**
+   * Internal hyperlinks of the narrative (`<a href="#x">`) must resolve to an element of the
+   * narrative with that id or name, or to a contained resource, as the reference validator checks.
+   */
+  private checkNarrativeLinks(run: Run, resource: Json, div: string, path: string) {
+    const targets = new Set<string>();
+    for (const m of div.matchAll(/\s(?:id|name)\s*=\s*["']([^"']*)["']/g)) targets.add(m[1]);
+    for (const id of run.scope.contained.keys()) targets.add(id);
+    for (const m of div.matchAll(/<a\b[^>]*?\shref\s*=\s*["']#([^"']*)["']/g)) {
+      const target = decodeEntities(m[1]);
+      if (target !== '' && !targets.has(target) && !targets.has(m[1])) {
+        this.report(run, 'error', 'value', path, `narrative-link:${target}`,
+          `${path}: the hyperlink '#${target}' does not resolve to an element of the narrative or a contained resource of ${String(resource.resourceType)}`);
+      }
+    }
+  }
+
+  /** A QuestionnaireResponse against the Questionnaire it claims, when that Questionnaire is loaded. */
+  private checkAgainstQuestionnaire(run: Run, qr: Json, path: string) {
+    if (typeof qr.questionnaire !== 'string') return;
+    const q = this.registry.questionnaire(qr.questionnaire);
+    if (!q) {
+      this.report(run, 'information', 'not-found', `${path}.questionnaire`, 'qr-questionnaire',
+        `${path}.questionnaire: the Questionnaire ${qr.questionnaire} is not loaded, so the answers were not checked against it`);
+      return;
+    }
+    checkQuestionnaireResponse(qr, path, q, {
+      terminology: this.terminology,
+      hasValueSet: (url) => this.registry.valueSet(url) !== undefined,
+      isResourceType: (t) => baseTypeInfo().resourceTypes.has(t),
+      report: (severity, code, at, rule, diagnostics) => this.report(run, severity, code, at, rule, diagnostics),
+    });
+  }
+
   /** The compiled profiles to walk, reporting the ones that are unknown or for another type. */
   private profilesOf(run: Run, resource: Json, type: string, path: Path, explicit: string[]): CompiledStructure[] {
     const out: CompiledStructure[] = [];
@@ -169,6 +266,8 @@ class StructureValidator implements ProfileValidator {
     const candidates: { url: string; path: Path; explicit: boolean }[] = [
       ...claimed.map((u, i) => ({ url: String(u), path: `${path}.meta.profile[${i}]`, explicit: false })),
       ...explicit.map((u) => ({ url: u, path, explicit: true })),
+      // Profiles a loaded ImplementationGuide declares global for the type apply to every instance of it.
+      ...this.registry.globalProfiles(type).map((u) => ({ url: u, path, explicit: true })),
     ];
     for (const c of candidates) {
       const url = stripVersion(c.url);
@@ -192,7 +291,8 @@ class StructureValidator implements ProfileValidator {
       }
       const compiled = this.structure(url);
       if (!compiled) {
-        this.report(run, 'error', 'processing', c.path, `profile:${url}`, `Profile ${url} has no snapshot and cannot be checked`);
+        const why = this.snapshotErrors.get(url);
+        this.report(run, 'error', 'processing', c.path, `profile:${url}`, `Profile ${url} has no snapshot and cannot be checked${why ? `: ${why}` : ''}`);
         continue;
       }
       out.push(compiled);
@@ -210,6 +310,8 @@ class StructureValidator implements ProfileValidator {
     return hit ?? undefined;
   }
   private readonly baseByType = new Map<string, CompiledStructure | null>();
+  /** Why a differential-only definition has no snapshot (reported with "cannot be checked"). */
+  private readonly snapshotErrors = new Map<string, string>();
 
   private structure(url: string): CompiledStructure | undefined {
     const key = stripVersion(url);
@@ -220,6 +322,15 @@ class StructureValidator implements ProfileValidator {
       if (sd?.snapshot?.element?.length) {
         const isBase = sd.derivation !== 'constraint';
         hit = compileStructure(sd, isBase);
+      } else if (sd?.differential?.element?.length) {
+        // Differential only (an IG's or a caller's profile): generated once, as the reference validator does.
+        try {
+          // Differential elements naming nothing are skipped, as the reference validator's generator does.
+          const element = generateSnapshot(sd, (u) => this.registry.structureDefinition(u), [], []);
+          hit = compileStructure({ ...sd, snapshot: { element } }, sd.derivation !== 'constraint');
+        } catch (e) {
+          this.snapshotErrors.set(key, (e as Error).message);
+        }
       }
       this.compiled.set(key, hit);
     }
@@ -233,7 +344,9 @@ class StructureValidator implements ProfileValidator {
     if (node.children.size > 0) return node;
     if (node.contentReference) {
       const id = node.contentReference.slice(node.contentReference.indexOf('#') + 1);
-      return node.sd.byId.get(id) ?? this.baseStructure(node.sd.type)?.byId.get(id);
+      // As the reference validator reads it: the element of the base definition (a profile's
+      // constraints on the referenced element do not apply to the recursion).
+      return this.baseStructure(node.sd.type)?.byId.get(id) ?? node.sd.byId.get(id);
     }
     if (node.sliceOf && (type === 'BackboneElement' || type === 'Element') && node.sliceOf.children.size > 0) return node.sliceOf;
     const ref = node.types.find((t) => t.code === type);
@@ -312,7 +425,8 @@ class StructureValidator implements ProfileValidator {
     for (const child of owner.children.values()) {
       const entry = found.get(child);
       if (!entry && child.min === 0 && !child.slices.length) continue;
-      const items = entry ? this.items(run, child, entry.value, entry.ext, path) : NO_ITEMS;
+      // A choice element's items are located by their JSON key (`valueQuantity`), as the reference validator spells them.
+      const items = entry ? this.items(run, child, entry.value, entry.ext, path, child.choice ? entry.key.replace(/^_/, '') : child.name) : NO_ITEMS;
       if (items.length < child.min && !mistyped?.has(child)) {
         this.report(run, 'error', 'required', `${path}.${child.name}`, 'min',
           `${path}.${child.name}: minimum required = ${child.min}, but only found ${items.length}${from(child)}`);
@@ -326,26 +440,26 @@ class StructureValidator implements ProfileValidator {
         continue;
       }
       const defs = child.slices.length ? this.checkSlices(run, child, items, new Loc(path, child.name, -1)) : undefined;
-      const elementHost = new ChildHost(host, child.name, child.defPath, entry.type);
+      const elementHost = new ChildHost(host, child.name, child.defPath, entry.type, child.basePath);
       for (let i = 0; i < items.length; i++) this.validateItem(run, defs?.[i] ?? child, entry.type, items[i], elementHost, host);
     }
   }
 
   /** Values of the element `node` of the object at `parent` as items (arrays and `_name` companions aligned), reporting array misuse. */
-  private items(run: Run, node: ElementNode, value: unknown, ext: unknown, parent: Path): readonly Item[] {
+  private items(run: Run, node: ElementNode, value: unknown, ext: unknown, parent: Path, name: string): readonly Item[] {
     const arrayGiven = Array.isArray(value) || Array.isArray(ext);
     if (arrayGiven !== node.isArray && !(value === undefined && ext === undefined)) {
-      const path = `${String(parent)}.${node.name}`;
+      const path = `${String(parent)}.${name}`;
       this.report(run, 'error', 'structure', path, 'array',
         node.isArray ? `${path}: this element repeats and must be a JSON array` : `${path}: this element does not repeat and must not be a JSON array`);
     }
-    if (!arrayGiven) return value == null && ext == null ? NO_ITEMS : [{ value, ext, path: new Loc(parent, node.name, -1) }];
+    if (!arrayGiven) return value == null && ext == null ? NO_ITEMS : [{ value, ext, path: new Loc(parent, name, -1) }];
     const vs = Array.isArray(value) ? value : NO_VALUES;
     const es = Array.isArray(ext) ? ext : NO_VALUES;
     const out: Item[] = [];
     for (let i = 0; i < Math.max(vs.length, es.length); i++) {
       if (vs[i] == null && es[i] == null) continue;
-      out.push({ value: vs[i] ?? undefined, ext: es[i] ?? undefined, path: new Loc(parent, node.name, i) });
+      out.push({ value: vs[i] ?? undefined, ext: es[i] ?? undefined, path: new Loc(parent, name, i) });
     }
     return out;
   }
@@ -371,8 +485,11 @@ class StructureValidator implements ProfileValidator {
         this.report(run, 'error', 'structure', valuePath, 'type', `${valuePath}: expected a ${type} value but found ${describe(value)}`);
         return;
       }
+      if (run.basePass && typeof value === 'string') this.checkStringValue(run, type, value, valuePath);
       this.checkFixedPattern(run, node, value, valuePath);
+      if (node.minValue || node.maxValue) this.checkMinMax(run, node, value, valuePath);
       if (type === 'code' || type === 'string' || type === 'uri' || type === 'canonical') this.checkCodeBinding(run, node, String(value), valuePath);
+      if (type === 'canonical' && run.basePass) this.checkCanonical(run, node, String(value), valuePath);
       this.checkConstraints(run, node, value, valuePath);
       return;
     }
@@ -381,7 +498,16 @@ class StructureValidator implements ProfileValidator {
       return;
     }
     if (type === 'Resource' || resourceTypes.has(type)) {
-      if (run.basePass) this.validateResource(run, value, valuePath, [], run.scope.bundle);
+      if (run.basePass) {
+        this.validateResource(run, value, valuePath, [], run.scope.bundle);
+      } else {
+        // A profile's element may require its resource to meet profiles of its own (Bundle.entry.resource, Parameters.parameter.resource).
+        // Several profiles are alternatives: meeting one is enough; meeting none reports against all.
+        const profiles = node.types.filter((t) => t.code === value.resourceType || t.code === 'Resource').flatMap((t) => t.profiles);
+        if (profiles.length && !(profiles.length > 1 && profiles.some((p) => this.conformsTo(value, p)))) {
+          this.validateResource(run, value, valuePath, profiles, run.scope.bundle);
+        }
+      }
       return;
     }
     if (type === 'Extension') {
@@ -390,10 +516,54 @@ class StructureValidator implements ProfileValidator {
       this.walkObject(run, node, value, valuePath, host);
     }
     this.checkFixedPattern(run, node, value, valuePath);
+    if ((node.minValue || node.maxValue) && type === 'Quantity') this.checkMinMax(run, node, value, valuePath);
     if (type === 'Coding' || type === 'CodeableConcept' || type === 'Quantity') this.checkBinding(run, node, type, value, valuePath);
     if (type === 'Coding' && run.basePass) this.checkCodeInSystem(run, value, valuePath);
-    if (type === 'Reference') this.checkReference(run, node, value, valuePath);
+    if (type === 'Reference') {
+      this.checkReference(run, node, value, valuePath);
+      // References in the entries (not the Bundle's own, e.g. Bundle.signature) are judged by the Bundle.
+      if (run.basePass && run.scope.bundle && run.scope.root.resourceType !== 'Bundle' && typeof value.reference === 'string') {
+        checkBundleReference(run.scope.bundle, value.reference, run.scope.entryUrl, String(valuePath),
+          (severity, code, at, rule, text) => this.report(run, severity, code, at, rule, text));
+      }
+    }
+    if (type === 'Attachment' && run.basePass) this.checkAttachmentSize(run, value, valuePath);
     this.checkConstraints(run, node, value, valuePath);
+  }
+
+  /** Rules of the reference validator on string values beyond their type's regex: size, and well-formed urn:uuid URIs. */
+  private checkStringValue(run: Run, type: string, value: string, path: Path) {
+    if (value.length > MAX_STRING && type !== 'base64Binary') {
+      this.report(run, 'error', 'too-long', path, 'string-size', `${path}: the value is longer than the maximum allowed size of 1 MB (${value.length} characters)`);
+    }
+    if ((type === 'uri' || type === 'url' || type === 'canonical') && value.startsWith('urn:uuid:') && !UUID.test(value)) {
+      this.report(run, 'error', 'value', path, 'uuid', `${path}: '${value}' is not a valid UUID URI: UUIDs must be valid and lowercase`);
+    }
+  }
+
+  /** ElementDefinition.minValue[x]/maxValue[x]: numbers, dates and times, Quantities (with UCUM conversion), and Durations relative to today for dates. */
+  private checkMinMax(run: Run, node: ElementNode, value: unknown, path: Path) {
+    const check = (limit: { type: string; value: unknown }, side: 'minimum' | 'maximum') => {
+      const c = compareToLimit(value, limit, side);
+      if (c === undefined) return;
+      if (c === 'incomparable') {
+        this.report(run, 'error', 'value', path, `${side}-value`, `${path}: the value cannot be compared to the ${side} ${JSON.stringify(limit.value)}${from(node)}`);
+      } else if ((side === 'minimum' && c < 0) || (side === 'maximum' && c > 0)) {
+        this.report(run, 'error', 'value', path, `${side}-value`,
+          `${path}: the value ${JSON.stringify(value)} is ${side === 'minimum' ? 'less' : 'greater'} than the ${side} ${JSON.stringify(limit.value)}${from(node)}`);
+      }
+    };
+    if (node.minValue) check(node.minValue, 'minimum');
+    if (node.maxValue) check(node.maxValue, 'maximum');
+  }
+
+  /** An Attachment's stated size must be the size of its (base64-decoded) data. */
+  private checkAttachmentSize(run: Run, a: Json, path: Path) {
+    if (typeof a.data !== 'string' || typeof a.size !== 'number') return;
+    const actual = base64Size(a.data);
+    if (actual !== a.size) {
+      this.report(run, 'error', 'value', path, 'attachment-size', `${path}: the stated attachment size ${a.size} does not match the size of its data (${actual} bytes)`);
+    }
   }
 
   private validateExtension(run: Run, node: ElementNode, ext: Json, path: Path, parent: Host) {
@@ -406,6 +576,7 @@ class StructureValidator implements ProfileValidator {
     if (!def || def.type !== 'Extension') {
       if (url !== undefined && absolute) {
         const modifier = node.name === 'modifierExtension';
+        // Not the core namespace: HL7 publishes more extensions there (the extensions pack) than R4 holds.
         if (modifier || this.registry.isOwned(url)) {
           this.report(run, 'error', 'extension', path, 'ext-unknown', `${path}: the extension ${url} is unknown`);
         } else {
@@ -428,14 +599,24 @@ class StructureValidator implements ProfileValidator {
     this.checkConstraints(run, def.root, ext, path);
   }
 
+  private isCanonicalResource(type: string): boolean {
+    const root = this.baseStructure(type)?.root;
+    return root !== undefined && root.children.has('url') && root.children.has('version') && root.children.has('status');
+  }
+
   private contextAllows(def: CompiledStructure, parent: Host): boolean {
     if (def.contexts.length === 0) return true;
+    const extra = CORE_EXTENSION_PLACES[def.url];
+    if (extra && (extra.includes(parent.type) || (parent.defPath !== undefined && extra.includes(parent.defPath))
+      || (extra.includes('CanonicalResource') && parent.isResourceRoot && this.isCanonicalResource(parent.type)))) return true;
     return def.contexts.some((c) => {
       if (c.type === 'extension') return parent.extensionUrl === c.expression;
       if (c.type !== 'element') return true; // FHIRPath contexts are not evaluated here
       const e = c.expression;
-      return e === 'Element' || e === 'Base' || e === parent.basePath || e === parent.defPath || e === parent.type
+      return e === 'Element' || e === 'Base' || e === parent.basePath || e === parent.defPath || e === parent.type || e === parent.inheritedPath
         || (parent.isResourceRoot && (e === 'Resource' || e === 'DomainResource'))
+        // R5's abstract CanonicalResource/MetadataResource, used by extensions R4 validators load: any R4 canonical resource.
+        || (parent.isResourceRoot && (e === 'CanonicalResource' || e === 'MetadataResource') && this.isCanonicalResource(parent.type))
         || (parent.extensionUrl !== undefined && e === 'Extension');
     });
   }
@@ -505,6 +686,20 @@ class StructureValidator implements ProfileValidator {
         } else if (d.type === 'type' && d.path === '$this') {
           const types = new Set(slice.types.map((t) => t.code));
           tests.push((v) => isObject(v) && typeof v.resourceType === 'string' && types.has(v.resourceType));
+        } else if ((d.type === 'type' || d.type === 'profile') && /^[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)*$/.test(d.path)) {
+          // The slice's element at the path says which resource types (or profiles) belong to it.
+          const at = this.elementAt(slice, d.path);
+          const segs = d.path.split('.');
+          if (!at) { ok = false; break; }
+          if (d.type === 'type') {
+            const types = new Set(at.types.map((t) => t.code));
+            tests.push((v) => valuesAt(v, segs).some((x) => isObject(x) && typeof x.resourceType === 'string' && types.has(x.resourceType)));
+          } else {
+            const profiles = at.types.flatMap((t) => t.profiles);
+            // A profile we do not hold cannot tell members from non-members: the slice is not judged.
+            if (!profiles.length || profiles.some((p) => !this.registry.structureDefinition(p))) { ok = false; break; }
+            tests.push((v) => valuesAt(v, segs).some((x) => profiles.some((p) => this.conformsTo(x, p))));
+          }
         } else {
           ok = false;
           break;
@@ -515,6 +710,39 @@ class StructureValidator implements ProfileValidator {
     }
     return m ?? undefined;
   }
+
+  /** The element a slice defines at a dotted path below it (its own, or its slicing entry's). */
+  private elementAt(slice: ElementNode, path: string): ElementNode | undefined {
+    let node: ElementNode | undefined = slice;
+    for (const seg of path.split('.')) {
+      if (!node) return undefined;
+      const type: string = node.types[0]?.code ?? 'BackboneElement';
+      node = this.childrenOf(node, type)?.children.get(seg);
+    }
+    return node;
+  }
+
+  /** Whether a value (a resource) meets a profile with no errors: for profile discriminators. */
+  private conformsTo(value: unknown, profile: string): boolean {
+    if (!isObject(value)) return false;
+    const sd = this.registry.structureDefinition(profile);
+    if (!sd || sd.type !== value.resourceType) return false;
+    // Resources that refer to each other (through target profiles) would check each other forever:
+    // a check already under way is taken to hold.
+    const pending = this.conforming.get(value);
+    if (pending?.has(profile)) return true;
+    const mark = pending ?? new Set<string>();
+    mark.add(profile);
+    this.conforming.set(value, mark);
+    try {
+      const run: Run = { issues: new Map(), basePass: true, scope: { root: {}, contained: new Map() } };
+      this.validateResource(run, value, String(value.resourceType), [profile], undefined);
+      return ![...run.issues.values()].some((i) => i.severity === 'error' || i.severity === 'fatal');
+    } finally {
+      mark.delete(profile);
+    }
+  }
+  private readonly conforming = new WeakMap<Json, Set<string>>();
 
   /** The fixed or pattern value a slice sets at a discriminator path. */
   private expectedAt(slice: ElementNode, path: string): unknown {
@@ -605,24 +833,63 @@ class StructureValidator implements ProfileValidator {
     const ref = node.types.find((t) => t.code === 'Reference');
     if (!ref || ref.targetProfiles.length === 0) return;
     const allowed = this.targetTypes(ref);
-    if (allowed.has('Resource')) return;
     let target: string | undefined;
+    let resolved: Json | undefined;
     const literal = value.reference;
     if (typeof literal === 'string') {
-      if (literal.startsWith('#')) target = literal === '#' ? String(run.scope.root.resourceType) : run.scope.contained.get(literal.slice(1));
-      else target = run.scope.bundle?.get(literal) ?? REFERENCE.exec(literal)?.[1];
+      if (literal.startsWith('#')) resolved = literal === '#' ? run.scope.root : run.scope.contained.get(literal.slice(1));
+      else if (run.scope.bundle) {
+        const found = resolveInBundle(run.scope.bundle, literal, run.scope.entryUrl);
+        resolved = found.length === 1 ? found[0] : undefined;
+      }
+      target = resolved ? String(resolved.resourceType) : literal.startsWith('#') ? undefined : REFERENCE.exec(literal)?.[1];
     }
     if (target === undefined && typeof value.type === 'string') target = value.type;
+    if (target === undefined || !baseTypeInfo().resourceTypes.has(target)) return;
+    if (!allowed.has('Resource') && !allowed.has(target)) {
+      this.report(run, 'error', 'structure', path, 'target',
+        `${path}: the reference${typeof literal === 'string' ? ` '${literal}'` : ''} points to a ${target}, which is not a valid target here (must be ${[...allowed].join(' or ')})${from(node)}`);
+      return;
+    }
+    // A target resolved inside the resource or its Bundle must meet one of the target profiles a profile
+    // names. A target that claims one of them is validated against it where it stands: its own
+    // findings are not repeated at every reference to it.
+    if (resolved && !run.basePass) {
+      const profiles = ref.targetProfiles.filter((u) => !u.startsWith(FHIR_SD) && this.registry.structureDefinition(u)?.type === target);
+      const claims = isObject(resolved.meta) && Array.isArray(resolved.meta.profile) ? resolved.meta.profile.map((u) => stripVersion(String(u))) : [];
+      if (profiles.length && !profiles.some((p) => claims.includes(p)) && !profiles.some((p) => this.conformsTo(resolved, p))) {
+        this.report(run, 'error', 'structure', path, 'target-profile',
+          `${path}: the resource the reference '${String(literal)}' points to does not conform to ${profiles.join(' or ')}${from(node)}`);
+      }
+    }
+  }
+
+  /**
+   * A canonical must point to a resource of a type the element allows: judged when it resolves to a
+   * definition we hold, or when it is spelled `[base]/[Type]/[id]` with a resource type.
+   */
+  private checkCanonical(run: Run, node: ElementNode, value: string, path: Path) {
+    const ref = node.types.find((t) => t.code === 'canonical');
+    if (!ref || ref.targetProfiles.length === 0) return;
+    const allowed = this.targetTypes(ref);
+    if (allowed.has('Resource')) return;
+    const url = stripVersion(value);
+    const target = this.registry.structureDefinition(url) ? 'StructureDefinition'
+      : this.registry.valueSet(url) ? 'ValueSet'
+        : this.registry.codeSystem(url) ? 'CodeSystem'
+          : this.registry.questionnaire(url) ? 'Questionnaire'
+            : CANONICAL_URL.exec(url)?.[1];
     if (target === undefined || !baseTypeInfo().resourceTypes.has(target) || allowed.has(target)) return;
-    this.report(run, 'error', 'structure', path, 'target',
-      `${path}: the reference${typeof literal === 'string' ? ` '${literal}'` : ''} points to a ${target}, which is not a valid target here (must be ${[...allowed].join(' or ')})${from(node)}`);
+    this.report(run, 'error', 'structure', path, 'canonical-target',
+      `${path}: the canonical '${value}' refers to a ${target}, which is not a valid target here (must be ${[...allowed].join(' or ')})${from(node)}`);
   }
 
   private readonly targetCache = new WeakMap<TypeRef, Set<string>>();
   private targetTypes(ref: TypeRef): Set<string> {
     let set = this.targetCache.get(ref);
     if (!set) {
-      set = new Set(ref.targetProfiles.map((u) => this.registry.structureDefinition(u)?.type ?? u.slice(u.lastIndexOf('/') + 1)));
+      // A target profile we cannot resolve says nothing we can check: treated as any resource.
+      set = new Set(ref.targetProfiles.map((u) => this.registry.structureDefinition(u)?.type ?? (u.startsWith(FHIR_SD) ? u.slice(FHIR_SD.length) : 'Resource')));
       this.targetCache.set(ref, set);
     }
     return set;
@@ -700,27 +967,58 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
 }
 
-function containedTypes(resource: Json): Map<string, string> {
-  const out = new Map<string, string>();
+function containedResources(resource: Json): Map<string, Json> {
+  const out = new Map<string, Json>();
   if (Array.isArray(resource.contained)) {
     for (const c of resource.contained) {
-      if (isObject(c) && typeof c.id === 'string' && typeof c.resourceType === 'string') out.set(c.id, c.resourceType);
+      if (isObject(c) && typeof c.id === 'string' && typeof c.resourceType === 'string') out.set(c.id, c);
     }
   }
   return out;
 }
 
-function bundleTypes(bundle: Json): Map<string, string> {
-  const out = new Map<string, string>();
-  if (Array.isArray(bundle.entry)) {
-    for (const e of bundle.entry) {
-      if (!isObject(e) || !isObject(e.resource) || typeof e.resource.resourceType !== 'string') continue;
-      const type = e.resource.resourceType;
-      if (typeof e.fullUrl === 'string') out.set(e.fullUrl, type);
-      if (typeof e.resource.id === 'string') out.set(`${type}/${e.resource.id}`, type);
-    }
+
+const DURATION_UNITS: Record<string, (d: Date, n: number) => void> = {
+  a: (d, n) => d.setUTCFullYear(d.getUTCFullYear() + n), mo: (d, n) => d.setUTCMonth(d.getUTCMonth() + n),
+  wk: (d, n) => d.setUTCDate(d.getUTCDate() + 7 * n), d: (d, n) => d.setUTCDate(d.getUTCDate() + n),
+  h: (d, n) => d.setTime(d.getTime() + n * 3_600_000), min: (d, n) => d.setTime(d.getTime() + n * 60_000), s: (d, n) => d.setTime(d.getTime() + n * 1000),
+};
+
+/**
+ * A value against a minValue/maxValue: a number (sign of value - limit), 'incomparable', or undefined
+ * when the limit does not apply to this kind of value. A Duration limit on a date means "at least/at
+ * most that long ago/ahead of today": minValueDuration 100 a is today minus 100 years, maxValueDuration
+ * 10 a today plus 10 years.
+ */
+function compareToLimit(value: unknown, limit: { type: string; value: unknown }, side: 'minimum' | 'maximum'): number | 'incomparable' | undefined {
+  const l = limit.value;
+  if (typeof value === 'number' && typeof l === 'number') return value - l;
+  if (typeof value === 'string' && typeof l === 'string') return value < l ? -1 : value > l ? 1 : 0;
+  if (typeof value === 'string' && (limit.type === 'Duration' || limit.type === 'Age') && isObject(l) && typeof l.value === 'number') {
+    const shift = DURATION_UNITS[String(l.code ?? l.unit ?? '')];
+    if (!shift) return 'incomparable';
+    const bound = new Date();
+    shift(bound, side === 'minimum' ? -l.value : l.value);
+    const at = bound.toISOString().slice(0, value.length);
+    return value < at ? -1 : value > at ? 1 : 0;
   }
-  return out;
+  if (isObject(value) && isObject(l) && typeof value.value === 'number' && typeof l.value === 'number') {
+    if (value.code === l.code && value.system === l.system) return value.value - l.value;
+    if (typeof value.code !== 'string' || typeof l.code !== 'string') return 'incomparable';
+    return compareUcum(value.value, value.code, l.value, l.code) ?? 'incomparable';
+  }
+  return undefined;
+}
+
+function decodeEntities(s: string): string {
+  return s.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;|&apos;/g, "'");
+}
+
+/** Bytes encoded by base64 text (whitespace ignored, padding honoured). */
+function base64Size(data: string): number {
+  const s = data.replace(/\s+/g, '');
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  return Math.floor((s.length * 3) / 4) - pad;
 }
 
 /** Values reached by following a dotted path through objects and arrays. */

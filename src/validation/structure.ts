@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { issue } from '../outcomes';
 import type { Issue, ValidationStage } from './types';
 import { getFhirModel, type Container, type FhirModel } from './primitives-model';
+import { DefinitionRegistry } from './definitions';
 import { checkPrimitive } from './primitives';
 import { isObject, propertyExpression, type Json } from './primitives-walk';
 
@@ -149,6 +150,9 @@ export function toIssues(resource: Json, errors: AjvError[], model: FhirModel = 
         // The schema's patterns are XML Schema regexes read by JavaScript (\s matches NBSP there):
         // the primitives stage's faithful check decides, and reports what is really wrong.
         if (e.keyword === 'pattern' && fhirType && checkPrimitive(fhirType, value) === undefined) break;
+        // The schema enumerates some codes whose binding is not required (Expression.language is
+        // extensible): the profile stage judges those by their binding's strength.
+        if (e.keyword === 'enum' && !bindingIsRequired(definitionPathAt(resource, segs, model))) break;
         const text =
           e.keyword === 'enum'
             ? `Invalid code ${describe(value)}: must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`
@@ -166,6 +170,45 @@ export function toIssues(resource: Json, errors: AjvError[], model: FhirModel = 
   }
   return dedupe(out);
 }
+
+const strengthByPath = new Map<string, boolean>();
+/** Whether the element definition at a path (`Expression.language`) has a required binding (unknown: assumed required). */
+function bindingIsRequired(defPath: string | undefined): boolean {
+  if (!defPath) return true;
+  let hit = strengthByPath.get(defPath);
+  if (hit === undefined) {
+    const el = enumRegistry.baseType(defPath.split('.')[0])?.snapshot?.element.find((x) => x.path === defPath);
+    hit = el?.binding?.strength === undefined || el.binding.strength === 'required';
+    strengthByPath.set(defPath, hit);
+  }
+  return hit;
+}
+
+/** The element definition path a JSON pointer lands on (as pointerToExpression walks it), e.g. `Expression.language`. */
+function definitionPathAt(resource: Json, segments: string[], model: FhirModel): string | undefined {
+  let data: unknown = resource;
+  let container: Container | undefined = model.childrenOf(undefined, String(resource.resourceType));
+  let defPath: string | undefined;
+  for (const seg of segments) {
+    if (Array.isArray(data)) {
+      data = data[Number(seg)];
+      continue;
+    }
+    const prop = seg.startsWith('_') ? undefined : container?.props.get(seg);
+    data = isObject(data) ? data[seg] : undefined;
+    if (!prop) return undefined;
+    defPath = prop.def.path;
+    if (prop.type === 'Resource' || model.isResourceType(prop.type)) {
+      container = undefined;
+      const item = Array.isArray(data) ? undefined : data;
+      if (isObject(item) && typeof item.resourceType === 'string') container = model.childrenOf(undefined, item.resourceType);
+    } else {
+      container = model.childrenOf(prop.def, prop.type);
+    }
+  }
+  return defPath;
+}
+const enumRegistry = new DefinitionRegistry();
 
 function dedupe(issues: Issue[]): Issue[] {
   const seen = new Set<string>();

@@ -17,6 +17,8 @@ export interface Expansion {
 
 interface CodeSystemIndex {
   codes: Set<string>;
+  /** code → its display and designations (for display checks). */
+  displays: Map<string, string[]>;
   /** code → direct children (from nesting and the `subsumedBy`/`parent`/`child` properties). */
   children: Map<string, string[]>;
 }
@@ -51,6 +53,15 @@ export class Terminology {
   codeInSystem(system: string, code: string): boolean | undefined {
     const index = this.systemIndex(canonicalSystem(system));
     return index ? index.codes.has(code) : undefined;
+  }
+
+  /**
+   * The displays a code may carry (its display and designations) in a code system we hold
+   * completely; undefined when the system or code is unknown or the concept has no display.
+   */
+  displaysOf(system: string, code: string): string[] | undefined {
+    const d = this.systemIndex(canonicalSystem(system))?.displays.get(code);
+    return d && d.length ? d : undefined;
   }
 
   private systemIndex(system: string): CodeSystemIndex | undefined {
@@ -140,6 +151,7 @@ function finish(bySystem: Map<string, Set<string>>): Expansion {
 
 function indexCodeSystem(cs: CodeSystem): CodeSystemIndex {
   const codes = new Set<string>();
+  const displays = new Map<string, string[]>();
   const children = new Map<string, string[]>();
   const link = (parent: string, child: string) => {
     const list = children.get(parent);
@@ -149,6 +161,7 @@ function indexCodeSystem(cs: CodeSystem): CodeSystemIndex {
   const walk = (concepts: CodeSystemConcept[], parent?: string) => {
     for (const c of concepts) {
       codes.add(c.code);
+      displays.set(c.code, [c.display, ...(c.designation ?? []).map((d) => d.value)].filter((d): d is string => typeof d === 'string'));
       if (parent) link(parent, c.code);
       for (const p of c.property ?? []) {
         if ((p.code === 'subsumedBy' || p.code === 'parent') && p.valueCode) link(p.valueCode, c.code);
@@ -158,7 +171,7 @@ function indexCodeSystem(cs: CodeSystem): CodeSystemIndex {
     }
   };
   walk(cs.concept ?? []);
-  return { codes, children };
+  return { codes, displays, children };
 }
 
 /** Codes selected by one filter; undefined for filters we cannot evaluate locally. */

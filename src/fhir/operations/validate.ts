@@ -30,7 +30,13 @@ const JURISDICTIONS = ['US-VA', 'US-IN', 'US-CT'];
 export const validateOperation: Handler = async ({ req, deps, params }) => {
   const type = params.type;
   const def = type === 'Claim' ? claimValidateDef : (resourceValidateDef ??= officialDefinition('Resource-validate'));
-  const input = parseOperationInput(def, req.body, req.query);
+  // A Parameters resource posted to /Parameters/$validate is the resource to validate, unless it
+  // carries the operation's own `resource` part (as the reference validator reads it).
+  const body = req.body as { resourceType?: unknown; parameter?: unknown } | undefined;
+  const bodyIsTarget = type === 'Parameters' && body?.resourceType === 'Parameters'
+    && !(Array.isArray(body.parameter) && body.parameter.some((p) => (p as { name?: unknown } | null)?.name === 'resource'));
+  const input = parseOperationInput(def, bodyIsTarget ? undefined : req.body, req.query);
+  if (bodyIsTarget) input.resource = req.body as typeof input.resource;
   const mode = first(input, 'mode');
   if (mode && !MODES.includes(mode)) throw badRequest(`mode must be one of ${MODES.join(', ')}, not '${mode}'`, 'mode');
   const jurisdiction = first(input, 'jurisdiction');
