@@ -44,8 +44,10 @@ export interface HistoryEntry {
 export interface HistoryOptions {
   type?: string;
   id?: string;
+  /** Versions written at or after this instant. */
   since?: string;
-  at?: string;
+  /** Versions current at some point during this period (inclusive instants). */
+  at?: { from: string; to: string };
   count: number;
   cursor?: string;
 }

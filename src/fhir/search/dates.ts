@@ -40,6 +40,7 @@ export function parseDateRange(text: string): DateRange | undefined {
   if (!m) return undefined;
   const [, y, mo, d, hh, mi, ss, frac, zone] = m;
   const year = Number(y);
+  if (year === 0) return undefined; // FHIR years run from 0001
   const month = mo === undefined ? 1 : Number(mo);
   const day = d === undefined ? 1 : Number(d);
   if (month < 1 || month > 12) return undefined;
