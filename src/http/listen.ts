@@ -60,7 +60,10 @@ function clientErrorOf(code: string | undefined): [number, string, string] {
  * there is no request object yet, so the response is written to the socket directly.
  */
 export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+  // As Node itself does: answer only when no response is under way on this socket (keep-alive
+  // connections carry earlier, finished ones).
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }
