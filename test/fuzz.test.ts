@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestApp, type TestApp } from './support/server';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : process.env.FUZZ_RUNS ? Date.now() : 1717;
 // Generous per family: a bounded run takes seconds; `npm run fuzz` scales with FUZZ_RUNS.
 const TIMEOUT = Math.max(60_000, RUNS * 500);
@@ -24,6 +24,8 @@ let base: string;
 const KNOWN = 'fuzz-known';
 const failures: string[] = [];
 let requests = 0;
+/** Answers by status class, so a run shows it reached the handlers (2xx) as well as the refusals. */
+const statuses = new Map<string, number>();
 
 beforeAll(async () => {
   t = await startTestApp({ EXPORT_DIR: mkdtempSync(path.join(tmpdir(), 'prss-fuzz-')), EXPORT_WORKER: 'off' });
@@ -37,7 +39,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // The figures for the README (visible with --verbose or in CI logs).
-  process.stdout.write(`fuzz: ${requests} requests, seed ${SEED}, FUZZ_RUNS ${RUNS}, failures ${failures.length}\n`);
+  process.stdout.write(`fuzz: ${requests} requests (${[...statuses].sort().map(([k, n]) => `${k} ${n}`).join(', ')}), seed ${SEED}, FUZZ_RUNS ${RUNS}, failures ${failures.length}\n`);
   await t.close();
 });
 
@@ -178,6 +180,8 @@ async function check(r: FuzzRequest): Promise<void> {
   const hdrs = Object.fromEntries(Object.entries(r.headers).filter((e): e is [string, string] => e[1] !== undefined && !(e[0] === 'Content-Type' && e[1] === '')));
   const res = await fetch(`${base}${r.path}`, { method: r.method, headers: hdrs, body: r.method === 'GET' || r.method === 'HEAD' ? undefined : r.body });
   const bodyText = await res.text();
+  const cls = `${String(res.status)[0]}xx`;
+  statuses.set(cls, (statuses.get(cls) ?? 0) + 1);
   const problem = (what: string) => {
     const msg = `${what}: ${res.status} for ${describeRequest(r)} -> ${bodyText.slice(0, 500)}`;
     failures.push(msg);
