@@ -13,6 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestApp, type TestApp } from './support/server';
+import { stringProblem } from '../src/validation/json-input';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : process.env.FUZZ_RUNS ? Date.now() : 1717;
@@ -258,6 +259,30 @@ describe('fuzz: generated hostile requests never get a 5xx, always get an Operat
   it('transaction and batch Bundles with junk entries, urls, conditions and resources', async () => {
     await run(fc.record({ body: bundleBody, headers }).map(({ body, headers: h }) => ({ method: 'POST', path: '', headers: h, body })));
     await stillHealthy();
+  }, TIMEOUT);
+
+  it('valid but unusual strings (any script, emoji, up to 9,000 characters) are stored and found exactly by identifier and family:exact', async () => {
+    const unit = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 });
+    const value = fc.oneof(
+      { weight: 4, arbitrary: unit },
+      { weight: 1, arbitrary: fc.tuple(unit, fc.integer({ min: 150, max: 9000 })).map(([u, n]) => Array.from(u.repeat(Math.ceil(n / u.length))).slice(0, n).join('')) },
+    ).filter((v) => v.trim() === v && v.length > 0 && stringProblem(v) === undefined);
+    const escape = (v: string) => v.replace(/[\\,|$]/g, (c) => `\\${c}`);
+    let n = 0;
+    await fc.assert(fc.asyncProperty(value, async (v) => {
+      requests++;
+      const system = `urn:fuzz:valid:${SEED}:${n++}`;
+      const created = await fetch(`${base}/Patient`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient', identifier: [{ system, value: v }], name: [{ family: v }] }) });
+      const body = (await created.json()) as { id?: string; issue?: unknown };
+      if (created.status !== 201) throw new Error(`a valid Patient was refused (${created.status}) for ${JSON.stringify(v).slice(0, 200)}: ${JSON.stringify(body).slice(0, 500)}`);
+      const forms: Record<string, string>[] = [{ identifier: `${system}|${escape(v)}` }, { identifier: `${system}|`, 'family:exact': escape(v) }];
+      for (const form of forms) {
+        const found = await fetch(`${base}/Patient/_search`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+        const bundle = (await found.json()) as { entry?: { resource: { id: string } }[] };
+        const ids = (bundle.entry ?? []).map((e) => e.resource.id);
+        if (found.status !== 200 || ids.length !== 1 || ids[0] !== body.id) throw new Error(`search ${JSON.stringify(form).slice(0, 200)} answered ${found.status} with ${JSON.stringify(ids)}, not [${body.id}]`);
+      }
+    }), { seed: SEED, numRuns: Math.max(10, Math.floor(RUNS / 3)), endOnFailure: process.env.FUZZ_SHRINK !== 'on' });
   }, TIMEOUT);
 
   it('operations ($validate, $submit, $compliance, $utilization, $caseload, $export) with hostile ids, parameters and bodies', async () => {
