@@ -81,7 +81,7 @@ describe('input limits (defaults), checked before validation', () => {
 describe('input limits as settings, at their boundaries', () => {
   let small: TestApp;
   beforeAll(async () => {
-    small = await startTestApp({ MAX_JSON_DEPTH: '9', MAX_ARRAY_LENGTH: '3', MAX_STRING_LENGTH: '100', MAX_JSON_NODES: '200' });
+    small = await startTestApp({ MAX_JSON_DEPTH: '9', MAX_ARRAY_LENGTH: '3', BUNDLE_MAX_ENTRIES: '3', MAX_STRING_LENGTH: '100', MAX_JSON_NODES: '200' });
   });
   afterAll(async () => small.close());
   const create = (body: unknown) => small.http().post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(typeof body === 'string' ? body : JSON.stringify(body));

@@ -96,6 +96,9 @@ export const configSchema = z
     HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(200),
   })
   .superRefine((c, ctx) => {
+    if (c.BUNDLE_MAX_ENTRIES > c.MAX_ARRAY_LENGTH) {
+      ctx.addIssue({ code: 'custom', path: ['MAX_ARRAY_LENGTH'], message: `MAX_ARRAY_LENGTH (${c.MAX_ARRAY_LENGTH}) is below BUNDLE_MAX_ENTRIES (${c.BUNDLE_MAX_ENTRIES}): Bundle.entry is an array too; raise MAX_ARRAY_LENGTH or lower BUNDLE_MAX_ENTRIES` });
+    }
     const auth = authEnabledFor(c);
     if (!auth && !isLoopback(c.HOST)) {
       ctx.addIssue({ code: 'custom', path: ['AUTH'], message: `AUTH=off is allowed only on a loopback HOST (127.0.0.1, ::1, localhost), not ${c.HOST}: set AUTH=on and AUTH_CLIENTS_FILE` });
