@@ -50,7 +50,7 @@ afterAll(async () => {
 const anyUnits = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength });
 const NASTY = [
   '\u0000', 'a\u0000b', '\u0001', '\u001f', '\ud800', '\udfff', 'x\ud800y', '__proto__', 'constructor', 'prototype', '../', '..%2F', '%00', '%', '%E0%A4%A',
-  '%C0%AF', '\\', '|', 'a|', '|b', '$', '*', ',', ',,', 'eq', 'gt2027', 'ap', 'x'.repeat(9000), '0000', '2027', '2027-13', '2027-02-30', '-1', '1e999', 'NaN',
+  '%C0%AF', '0001-01-01T00:00+14:00', 'ap0001', 'ap9999', '9999-12-31T23:59-14:00', 'sa9999-12-31', '\\', '|', 'a|', '|b', '$', '*', ',', ',,', 'eq', 'gt2027', 'ap', 'x'.repeat(9000), '0000', '2027', '2027-13', '2027-02-30', '-1', '1e999', 'NaN',
   'null', '[]', '{}', '"', "'", '😀', '\r\n', '\t', ' ', '', 'Patient/', 'Patient/x/_history/abc', 'urn:uuid:x', 'http://', ':', 'missing', 'true', 'ÿ',
 ];
 const VALID = ['1980-01-01', 'ge2020', 'le2030-01', 'urn:fuzz|k1', 'k1', 'Known', 'Patient/fuzz-known', 'fuzz-known', 'female', 'active', '10', '0', '-_id', 'family', 'Patient:general-practitioner'];

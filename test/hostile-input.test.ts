@@ -225,6 +225,21 @@ describe('requests that used to answer 500', () => {
     await refused(await t.http().get('/fhir/Patient/%C0%AF/_history'), 400);
   });
 
+  it('answers dates at the ends of the FHIR range, which a zone offset or ap pushes past PostgreSQL\'s years, in search and on write', async () => {
+    for (const q of ['birthdate=0001-01-01T00:00%2B14:00', 'birthdate=ap0001', 'birthdate=9999-12-31T23:59-14:00', 'birthdate=ap9999', 'birthdate=sa9999', '_lastUpdated=eb0001', 'death-date=lt0001-01-01T05:00%2B10:00']) {
+      const res = await t.http().get(`/fhir/Patient?${q}`);
+      expect([q, res.status]).toEqual([q, 200]);
+    }
+    const early = await post('/fhir/Patient', JSON.stringify({ resourceType: 'Patient', deceasedDateTime: '0001-01-01T00:00:00+14:00' }));
+    expect(early.status).toBe(201);
+    const late = await post('/fhir/Patient', JSON.stringify({ resourceType: 'Patient', deceasedDateTime: '9999-12-31T23:59:59-14:00' }));
+    expect(late.status).toBe(201);
+    const ids = async (q: string) => ((await t.http().get(`/fhir/Patient?${q}`)).body.entry ?? []).map((e: { resource: { id: string } }) => e.resource.id);
+    expect(await ids('death-date=lt0002')).toContain(early.body.id);
+    expect(await ids('death-date=gt9999-12-30')).toContain(late.body.id);
+    expect(await ids('death-date=gt9999-12-30')).not.toContain(early.body.id);
+  });
+
   it('answers _history?_at and _since with a partial date, by the period it covers', async () => {
     const year = new Date().getUTCFullYear();
     const created = await post('/fhir/Patient', JSON.stringify({ resourceType: 'Patient', active: true }));

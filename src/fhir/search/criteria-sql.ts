@@ -8,6 +8,7 @@ import type { SqlParams } from '../../store/sql';
 import { INDEX_PREFIX_CHARS } from '../../store/migrations';
 import { TABLE_OF, type Criterion, type DateValue, type NumberValue, type QuantityValue, type ReferenceValue, type TokenValue } from './criteria';
 import { getSearchParam } from './definitions';
+import { pgInstant } from './dates';
 import type { ParsedSearch, SortExpression } from './types';
 
 /** LIKE pattern text with its wildcards escaped (backslash is PostgreSQL's default LIKE escape). */
@@ -50,7 +51,7 @@ function approximately(v: DateValue): { lo: string; hi: string } {
   const now = Date.now();
   const gap = Math.max(Math.abs(now - v.range.loMs), Math.abs(now - v.range.hiMs));
   const widen = Math.max(gap * 0.1, DAY_MS);
-  return { lo: new Date(v.range.loMs - widen).toISOString(), hi: new Date(v.range.hiMs + widen).toISOString() };
+  return { lo: pgInstant(v.range.loMs - widen), hi: pgInstant(v.range.hiMs + widen) };
 }
 
 /** Resource range [lo, hi] against the search range [S, E], per the R4 date prefix semantics. */
