@@ -15,7 +15,7 @@ import path from 'node:path';
 import { startTestApp, type TestApp } from './support/server';
 import { stringProblem } from '../src/validation/json-input';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : process.env.FUZZ_RUNS ? Date.now() : 1717;
 // Generous per family: a bounded run takes seconds; `npm run fuzz` scales with FUZZ_RUNS.
 const TIMEOUT = Math.max(60_000, RUNS * 500);
