@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestApp, type TestApp } from './support/server';
+import { freePort, startTestApp, type TestApp } from './support/server';
 import { stringProblem } from '../src/validation/json-input';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
@@ -29,7 +29,8 @@ let requests = 0;
 const statuses = new Map<string, number>();
 
 beforeAll(async () => {
-  t = await startTestApp({ EXPORT_DIR: mkdtempSync(path.join(tmpdir(), 'prss-fuzz-')), EXPORT_WORKER: 'off' });
+  // A port of its own: several test runs may share the machine.
+  t = await startTestApp({ PORT: String(await freePort()), EXPORT_DIR: mkdtempSync(path.join(tmpdir(), 'prss-fuzz-')), EXPORT_WORKER: 'off' });
   base = await t.listen();
   const res = await fetch(`${base}/Patient/${KNOWN}`, {
     method: 'PUT',

@@ -4,11 +4,11 @@
  * and stores nothing; valid but unusual resources (9,000-character identifiers) are stored and found.
  */
 import { randomBytes } from 'node:crypto';
-import { FHIR_JSON, startTestApp, type TestApp } from './support/server';
+import { FHIR_JSON, freePort, startTestApp, type TestApp } from './support/server';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ PORT: String(await freePort()) });
 });
 afterAll(async () => t.close());
 
