@@ -4,6 +4,7 @@
  * and stores nothing; valid but unusual resources (9,000-character identifiers) are stored and found.
  */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { FHIR_JSON, freePort, startTestApp, type TestApp } from './support/server';
 
 let t: TestApp;
@@ -304,5 +305,23 @@ describe('requests Node refuses before the app sees them', () => {
     expect(body.resourceType).toBe('OperationOutcome');
     expect(body.issue[0].code).toBe('too-costly');
     expect((await fetch(`${base}/metadata`)).status).toBe(200);
+  });
+
+  it('answers malformed HTTP (a garbage request line, a NUL in a header value) with 400 and an OperationOutcome', async () => {
+    const { port, hostname } = new URL(await baseUrl());
+    const raw = (text: string) => new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => socket.end(text));
+      let data = '';
+      socket.on('data', (d) => (data += d.toString('latin1')));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    for (const request of ['GARBAGE\r\n\r\n', 'GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0000b\r\n\r\n']) {
+      const answer = await raw(request);
+      expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(answer).toMatch(/Content-Type: application\/fhir\+json/);
+      const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { resourceType: string };
+      expect(body.resourceType).toBe('OperationOutcome');
+    }
   });
 });
