@@ -33,6 +33,15 @@ export const configSchema = z
     DEMO: onOff.optional(),
     BODY_LIMIT: bytes.default(50 * 1024 * 1024),
     BUNDLE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    /**
+     * Limits on a JSON body, checked as it is parsed, before any validation (src/validation/json-input.ts):
+     * nesting levels of objects and arrays (400), items in one array, characters in one string and
+     * values in the whole document (413). MAX_ARRAY_LENGTH stays above BUNDLE_MAX_ENTRIES by default.
+     */
+    MAX_JSON_DEPTH: z.coerce.number().int().min(8).max(10_000).default(100),
+    MAX_ARRAY_LENGTH: z.coerce.number().int().min(1).max(100_000_000).default(20_000),
+    MAX_STRING_LENGTH: z.coerce.number().int().min(64).max(1_000_000_000).default(1024 * 1024),
+    MAX_JSON_NODES: z.coerce.number().int().min(100).max(1_000_000_000).default(1_000_000),
     VALIDATE_ON_WRITE: z.enum(['profile', 'structure', 'off']).default('profile'),
     CLAIM_RULES: z.enum(['report', 'enforce', 'off']).default('report'),
     /** Resources the rule engine keeps gathered across requests (0 = gather afresh every time). */
@@ -110,6 +119,9 @@ export const configSchema = z
     HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(200),
   })
   .superRefine((c, ctx) => {
+    if (c.BUNDLE_MAX_ENTRIES > c.MAX_ARRAY_LENGTH) {
+      ctx.addIssue({ code: 'custom', path: ['MAX_ARRAY_LENGTH'], message: `MAX_ARRAY_LENGTH (${c.MAX_ARRAY_LENGTH}) is below BUNDLE_MAX_ENTRIES (${c.BUNDLE_MAX_ENTRIES}): Bundle.entry is an array too; raise MAX_ARRAY_LENGTH or lower BUNDLE_MAX_ENTRIES` });
+    }
     const auth = authEnabledFor(c);
     if (!auth && !isLoopback(c.HOST)) {
       ctx.addIssue({ code: 'custom', path: ['AUTH'], message: `AUTH=off is allowed only on a loopback HOST (127.0.0.1, ::1, localhost), not ${c.HOST}: set AUTH=on and AUTH_CLIENTS_FILE` });

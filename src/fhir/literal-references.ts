@@ -13,7 +13,7 @@ export function literalReferences(resource: unknown): string[] {
     else if (node && typeof node === 'object') {
       for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
         if (k === 'reference' && typeof v === 'string') {
-          const m = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(v);
+          const m = /(?:^|\/)([A-Z][A-Za-z]{0,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(v);
           if (m && !v.startsWith('#')) out.add(`${m[1]}/${m[2]}`);
         } else if (typeof v === 'object') walk(v);
       }

@@ -4,7 +4,7 @@
  */
 import { auditRoute } from '../audit/search';
 import { guard } from '../auth/guard';
-import { OutcomeError, issue, methodNotAllowed, notFound, operationOutcome } from '../outcomes';
+import { OutcomeError, badRequest, issue, methodNotAllowed, notFound, operationOutcome } from '../outcomes';
 import { operationsFor, registeredRoutes, type OperationDef } from './registry';
 import { isResourceType } from './resource-types';
 import type { FhirDeps, FhirRequest, FhirResponse } from './types';
@@ -45,7 +45,13 @@ function findOperation(req: FhirRequest, segments: string[]): { op: OperationDef
 }
 
 export async function dispatch(req: FhirRequest, deps: FhirDeps): Promise<FhirResponse> {
-  const segments = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+  const segments = req.path.split('/').filter(Boolean).map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw badRequest(`The path segment '${s.slice(0, 64)}' is not well-formed percent-encoded UTF-8`);
+    }
+  });
   // AuditEvents live in their own table (src/audit), read-only through the API.
   const audit = auditRoute(req.method, segments);
   if (audit) return guard(req, deps, { interaction: audit.interaction, type: 'AuditEvent' }, (d) => audit.handler({ req, deps: d, params: audit.params }));

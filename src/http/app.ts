@@ -13,9 +13,10 @@ import { errorFields, type Logger } from './logger';
 import { bulkExportFor } from '../bulk';
 import { bulkMiddleware, mayBeBulkPath } from '../bulk/http';
 import { createAppServer } from './listen';
+import { isUtf8 } from 'node:buffer';
+import { jsonLimitsOf, parseJsonInput, requireValidString, type JsonLimits } from '../validation/json-input';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
-const JSON_TYPES = /^(application\/(fhir\+json|json|json-patch\+json|x-www-form-urlencoded)|text\/plain)\b/i;
 const XML = /(^|[\s,+/])xml\b/i;
 
 export function parsePrefer(header: string | undefined): Prefer {
@@ -44,29 +45,53 @@ function negotiate(req: Request): void {
   if (!ok) throw notAcceptable(`Cannot answer in ${accept}; this server speaks application/fhir+json`);
 }
 
-function parseBody(req: Request): unknown {
+const FHIR_BODY_TYPES = new Set(['application/fhir+json', 'application/json']);
+const JSON_PATCH = 'application/json-patch+json';
+const FORM = 'application/x-www-form-urlencoded';
+
+/**
+ * The body by its Content-Type (api.md: an unsupported or missing media type on a write is 415):
+ * FHIR JSON everywhere, a JSON Patch only on PATCH, a form only on POST [type]/_search. JSON bodies
+ * are checked for UTF-8, parsed and held to the input limits before anything else looks at them.
+ */
+function parseBody(req: Request, limits: JsonLimits): unknown {
   const raw = req.body as Buffer | undefined;
   if (!raw || !Buffer.isBuffer(raw) || raw.length === 0) return undefined;
-  const ct = (req.headers['content-type'] ?? '').toLowerCase();
-  if (XML.test(ct)) throw unsupportedMediaType(`Content-Type ${ct}: this server takes JSON (application/fhir+json) only`);
-  if (ct && !JSON_TYPES.test(ct)) throw unsupportedMediaType(`Content-Type '${ct}' is not supported; send application/fhir+json`);
-  const text = raw.toString('utf8');
-  if (ct.startsWith('application/x-www-form-urlencoded')) return text;
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw badRequest(`The body is not valid JSON: ${(e as Error).message}`, undefined, 'structure');
+  const header = req.headers['content-type'];
+  const [typePart, ...params] = (header ?? '').split(';');
+  const type = typePart.trim().toLowerCase();
+  if (!type) throw unsupportedMediaType(`The request has a body but no Content-Type; send it as application/fhir+json`);
+  if (XML.test(type)) throw unsupportedMediaType(`Content-Type ${type}: this server takes JSON (application/fhir+json) only`);
+  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='))?.slice(8).replace(/^"|"$/g, '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw unsupportedMediaType(`charset=${charset} is not supported; send UTF-8`);
+  if (type === FORM) {
+    if (req.method !== 'POST' || !/\/_search$/.test(req.path)) throw unsupportedMediaType(`${FORM} is accepted only by POST [type]/_search; send a resource as application/fhir+json`);
+    if (!isUtf8(raw)) throw badRequest('The form body is not valid UTF-8', undefined, 'invalid');
+    return raw.toString('utf8');
   }
+  if (type === JSON_PATCH) {
+    if (req.method !== 'PATCH') throw unsupportedMediaType(`${JSON_PATCH} is accepted only by PATCH; send a resource as application/fhir+json`);
+  } else if (!FHIR_BODY_TYPES.has(type)) {
+    throw unsupportedMediaType(`Content-Type '${type}' is not supported; send application/fhir+json`);
+  }
+  return parseJsonInput(raw, limits);
 }
 
 function queryPairs(url: string): [string, string][] {
   const i = url.indexOf('?');
   if (i < 0) return [];
+  let pairs: [string, string][];
   try {
-    return [...new URLSearchParams(url.slice(i + 1)).entries()];
+    pairs = [...new URLSearchParams(url.slice(i + 1)).entries()];
   } catch {
     throw badRequest('The query string is not well formed');
   }
+  // PostgreSQL cannot hold NUL, and no FHIR value holds a control character: refuse them here, once.
+  for (const [k, v] of pairs) {
+    requireValidString(k, `The query parameter name '${k.slice(0, 64)}'`, k.slice(0, 64));
+    requireValidString(v, `The value of query parameter '${k.slice(0, 64)}'`, k.slice(0, 64));
+  }
+  return pairs;
 }
 
 /** Query parameter pairs for the audit record, tolerating a malformed query string. */
@@ -104,6 +129,7 @@ function touchedBy(out: FhirResponse): string[] {
 
 export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }: HttpOptions) {
   const app = express();
+  const limits = jsonLimitsOf(deps.config);
   // app.listen builds its server with createAppServer: requests are born on the app's prototypes.
   app.listen = ((...args: unknown[]) => createAppServer(app).listen(...(args as [number, string, () => void]))) as typeof app.listen;
   app.disable('x-powered-by');
@@ -234,7 +260,7 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
           contentType: req.headers['content-type'],
         },
         prefer: parsePrefer(req.get('prefer')),
-        body: parseBody(req),
+        body: parseBody(req, limits),
         baseUrl,
         requestId,
       };

@@ -211,6 +211,22 @@ CREATE INDEX resource_version_txid ON resource_version (txid);
 `,
   },
   {
+    version: 5,
+    name: 'search indexes on a prefix of long values',
+    // A B-tree entry holds at most about 2,700 bytes: a 9,000-character identifier, family name or
+    // URI made the insert fail. The indexes now hold the first INDEX_PREFIX_CHARS characters
+    // (left() counts characters, so at most 4 bytes each) and every query compares the prefix
+    // through the index, then the full value (src/fhir/search/criteria-sql.ts): search stays exact.
+    sql: `
+DROP INDEX sp_token_code;
+CREATE INDEX sp_token_code ON sp_token (type, param, left(code, 200), left(system, 200));
+DROP INDEX sp_string_value;
+CREATE INDEX sp_string_value ON sp_string (type, param, left(value, 200) text_pattern_ops);
+DROP INDEX sp_uri_value;
+CREATE INDEX sp_uri_value ON sp_uri (type, param, left(value, 200));
+`,
+  },
+  {
     // Numbered after its issue (20), so that migrations added on other branches meanwhile do not collide.
     version: 20,
     name: 'bulk import jobs share the export job table',
@@ -219,6 +235,9 @@ ALTER TABLE export_job ADD COLUMN kind text NOT NULL DEFAULT 'export';  -- expor
 `,
   },
 ];
+
+/** Characters of a value the search indexes hold (migration 5); queries match the same prefix. */
+export const INDEX_PREFIX_CHARS = 200;
 
 export async function migrate(db: SqlClient): Promise<number[]> {
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (

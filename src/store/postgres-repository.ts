@@ -539,7 +539,11 @@ export class PostgresRepository implements Repository {
     if (o.types) where.push(`v.type = ANY(${p.add(o.types)}::text[])`);
     if (o.id) where.push(`v.id = ${p.add(o.id)}`);
     if (o.since) where.push(`v.last_updated >= ${p.add(o.since)}::timestamptz`);
-    if (o.at) where.push(`v.last_updated <= ${p.add(o.at)}::timestamptz`);
+    if (o.at) {
+      // Current during [from, to]: written by its end, and not replaced by a next version before its start.
+      where.push(`v.last_updated <= ${p.add(o.at.to)}::timestamptz`);
+      where.push(`NOT EXISTS (SELECT 1 FROM resource_version n WHERE n.rid = v.rid AND n.version = v.version + 1 AND n.last_updated <= ${p.add(o.at.from)}::timestamptz)`);
+    }
     const base = where.length ? where.join(' AND ') : 'true';
     let keyset = '';
     if (o.cursor) {

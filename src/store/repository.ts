@@ -46,8 +46,10 @@ export interface HistoryOptions {
   /** Only versions of these types (access control: the types the client's scopes let it read). */
   types?: string[];
   id?: string;
+  /** Versions written at or after this instant. */
   since?: string;
-  at?: string;
+  /** Versions current at some point during this period (inclusive instants). */
+  at?: { from: string; to: string };
   count: number;
   cursor?: string;
 }

@@ -11,6 +11,7 @@ import { etag, mayRead, requireResourceBody, requireWritable, validateForWrite }
 import { conditionLock, findMatches, parseQueryString } from '../interactions/conditional';
 import { applyJsonPatch, stripVersionMeta } from '../interactions/patch';
 import { ID_PATTERN, isResourceType } from '../resource-types';
+import { jsonLimitsOf, parseJsonInput } from '../../validation/json-input';
 import { handle } from '../router';
 import type { FhirDeps, FhirRequest, FhirResponse, Handler, HttpMethod } from '../types';
 
@@ -19,6 +20,7 @@ export const processBundle: Handler = async ({ req, deps }) => {
   if (bundle.resourceType !== 'Bundle') throw badRequest(`POST to the base takes a Bundle, not a ${bundle.resourceType}`, 'resourceType');
   if (bundle.type !== 'transaction' && bundle.type !== 'batch') throw badRequest(`Bundle.type must be 'transaction' or 'batch', not '${bundle.type}'`, 'Bundle.type');
   const entries = bundle.entry ?? [];
+  if (!Array.isArray(entries)) throw badRequest('Bundle.entry must be an array of entries', 'Bundle.entry', 'structure');
   if (entries.length > deps.config.BUNDLE_MAX_ENTRIES) {
     throw new OutcomeError(413, [issue('error', 'too-costly', `The Bundle has ${entries.length} entries; this server takes at most ${deps.config.BUNDLE_MAX_ENTRIES} (BUNDLE_MAX_ENTRIES)`, 'Bundle.entry')]);
   }
@@ -70,7 +72,18 @@ interface ParsedEntry {
 
 const at = (i: number, rest = '') => `Bundle.entry[${i}]${rest}`;
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
+  // The JSON shape first: an entry of any other shape is a client's mistake, never a crash.
+  if (!isObject(entry as unknown)) throw badRequest(`Entry ${index} is not an object (a Bundle entry has request and, for writes, resource)`, at(index), 'structure');
+  if (entry.request !== undefined && !isObject(entry.request as unknown)) throw badRequest(`Entry ${index}: request is not an object`, at(index, '.request'), 'structure');
+  for (const k of ['method', 'url', 'ifMatch', 'ifNoneExist', 'ifNoneMatch', 'ifModifiedSince'] as const) {
+    const v: unknown = entry.request?.[k];
+    if (v !== undefined && typeof v !== 'string') throw badRequest(`Entry ${index}: request.${k} is not a string`, at(index, `.request.${k}`), 'structure');
+  }
+  if (entry.fullUrl !== undefined && typeof entry.fullUrl !== 'string') throw badRequest(`Entry ${index}: fullUrl is not a string`, at(index, '.fullUrl'), 'structure');
+  if (entry.resource !== undefined && !isObject(entry.resource as unknown)) throw badRequest(`Entry ${index}: resource is not an object`, at(index, '.resource'), 'structure');
   const req = entry.request;
   if (!req?.method || !req.url) throw badRequest(`Entry ${index} has no request method and url`, at(index, '.request'), 'required');
   const method = req.method as HttpMethod;
@@ -108,15 +121,21 @@ function inEntry(e: unknown, index: number): unknown {
   return new OutcomeError(e.status, issues, e.headers);
 }
 
-/** Every `reference` string in a resource, with a setter. */
-function forEachReference(node: unknown, fn: (value: string, set: (v: string) => void) => void): void {
-  if (Array.isArray(node)) {
-    for (const x of node) forEachReference(x, fn);
-  } else if (node && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    for (const [k, v] of Object.entries(o)) {
-      if (k === 'reference' && typeof v === 'string') fn(v, (nv) => (o[k] = nv));
-      else if (typeof v === 'object') forEachReference(v, fn);
+/** Every `reference` string in a resource, with a setter (an explicit stack: no recursion on client data). */
+function forEachReference(root: unknown, fn: (value: string, set: (v: string) => void) => void): void {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push(node[i]);
+    } else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      const nested: unknown[] = [];
+      for (const [k, v] of Object.entries(o)) {
+        if (k === 'reference' && typeof v === 'string') fn(v, (nv) => (o[k] = nv));
+        else if (typeof v === 'object') nested.push(v);
+      }
+      for (let i = nested.length - 1; i >= 0; i--) stack.push(nested[i]);
     }
   }
 }
@@ -216,7 +235,7 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
         } else if (e.method === 'PATCH') {
           if (!e.id) throw badRequest(`PATCH needs [type]/[id], not '${e.url}'`);
           const current = await repo.read(e.type, e.id);
-          const body = patchDocument(e.resource);
+          const body = patchDocument(e.resource, deps, e.index);
           if (body === undefined) throw badRequest('A PATCH entry carries its JSON Patch as a Binary resource (contentType application/json-patch+json)', at(e.index, '.resource'));
           const patched = applyJsonPatch(current, body);
           stripVersionMeta(patched);
@@ -302,7 +321,7 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
 
     // 6. Reads, after the writes, inside the same transaction.
     for (const e of sorted.filter((x) => x.method === 'GET' || x.method === 'HEAD')) {
-      const res = await handle(subRequest(req, e), txDeps);
+      const res = await handle(subRequest(req, e, deps), txDeps);
       if (res.status >= 400) throw inEntry(new OutcomeError(res.status, (res.resource as { issue?: OperationOutcomeIssue[] })?.issue ?? [issue('error', 'processing', 'failed')]), e.index);
       responses[e.index] = responseEntry(req, e, res);
     }
@@ -310,10 +329,15 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
   });
 }
 
-/** A PATCH entry carries its JSON Patch as a Binary resource (base64 data); undefined when it does not. */
-function patchDocument(resource: Resource | undefined): unknown {
+/**
+ * A PATCH entry carries its JSON Patch as a Binary resource (base64 data); undefined when it does
+ * not. The decoded document is client input like a body: UTF-8, JSON and the input limits are checked.
+ */
+function patchDocument(resource: Resource | undefined, deps: FhirDeps, index: number): unknown {
   if (resource?.resourceType !== 'Binary') return undefined;
-  return JSON.parse(Buffer.from((resource as { data?: string }).data ?? '', 'base64').toString('utf8'));
+  const data = (resource as { data?: unknown }).data;
+  if (typeof data !== 'string') throw badRequest(`Entry ${index}: the Binary carrying the JSON Patch has no data`, at(index, '.resource.data'), 'required');
+  return parseJsonInput(Buffer.from(data, 'base64'), jsonLimitsOf(deps.config), `The JSON Patch in entry ${index}`);
 }
 
 function writeEntry(req: FhirRequest, r: WriteResult, warnings: OperationOutcomeIssue[]): BundleEntry {
@@ -330,7 +354,7 @@ function writeEntry(req: FhirRequest, r: WriteResult, warnings: OperationOutcome
   };
 }
 
-function subRequest(req: FhirRequest, e: ParsedEntry): FhirRequest {
+function subRequest(req: FhirRequest, e: ParsedEntry, deps: FhirDeps): FhirRequest {
   const path = `/${e.url.split('?')[0]}`;
   return {
     method: e.method,
@@ -338,7 +362,7 @@ function subRequest(req: FhirRequest, e: ParsedEntry): FhirRequest {
     query: e.query ?? [],
     headers: { ifMatch: e.ifMatch, ifNoneExist: e.ifNoneExist, contentType: e.method === 'PATCH' ? 'application/json-patch+json' : 'application/fhir+json' },
     prefer: req.prefer,
-    body: e.method === 'PATCH' ? (patchDocument(e.resource) ?? e.resource) : e.resource,
+    body: e.method === 'PATCH' ? (patchDocument(e.resource, deps, e.index) ?? e.resource) : e.resource,
     baseUrl: req.baseUrl,
     requestId: req.requestId,
     // Entries run as the client that sent the Bundle.
@@ -372,11 +396,18 @@ async function batch(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[]): Prom
     try {
       parsed = parseEntry(raw[i], i);
     } catch (err) {
-      const e = err as OutcomeError;
-      entry.push({ response: { status: statusLine(e.status ?? 400), outcome: e.outcome } });
+      if (!(err instanceof OutcomeError)) throw err;
+      entry.push({ response: { status: statusLine(err.status), outcome: err.outcome } });
       continue;
     }
-    const sub = subRequest(req, parsed);
+    let sub: FhirRequest;
+    try {
+      sub = subRequest(req, parsed, deps);
+    } catch (err) {
+      if (!(err instanceof OutcomeError)) throw err;
+      entry.push({ response: { status: statusLine(err.status), outcome: err.outcome } });
+      continue;
+    }
     if (parsed.method === 'POST' && parsed.resource && !parsed.url.includes('$')) sub.path = `/${parsed.type}`;
     const res = await handle(sub, deps);
     entry.push(responseEntry(req, parsed, res));

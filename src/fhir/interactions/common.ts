@@ -3,6 +3,7 @@ import type { OperationOutcomeIssue } from 'fhir/r4';
 import { OutcomeError, badRequest, hasErrors, invalid, notFound, operationOutcome, unprocessable, methodNotAllowed, issue } from '../../outcomes';
 import type { Resource, WriteResult } from '../../store/repository';
 import { ID_PATTERN, isResourceType } from '../resource-types';
+import { checkJsonInput, jsonLimitsOf } from '../../validation/json-input';
 import type { FhirDeps, FhirRequest, FhirResponse } from '../types';
 
 export function requireType(type: string): void {
@@ -33,6 +34,9 @@ export function requireResourceBody(body: unknown, type?: string): Resource {
  * FHIR validation), a profile violation 422. Returns the warnings to report.
  */
 export function validateForWrite(deps: FhirDeps, resource: Resource): OperationOutcomeIssue[] {
+  // Whatever its source (a body, a patched resource, a bundle entry), what is stored stays within the
+  // input limits and holds only valid FHIR strings, even with validation off.
+  checkJsonInput(resource, jsonLimitsOf(deps.config), 'The resource');
   const mode = deps.config.VALIDATE_ON_WRITE;
   if (mode === 'off') return [];
   const structural = deps.validator.structure(resource);

@@ -5,6 +5,7 @@ import { badRequest } from '../../outcomes';
 import type { HistoryPage } from '../../store/repository';
 import type { Handler, HandlerContext } from '../types';
 import { etag, param, requireId, requireType } from './common';
+import { parseDateRange } from '../search/dates';
 
 const statusOf = (m: string, version: string) => (m === 'DELETE' ? '200 OK' : version === '1' ? '201 Created' : '200 OK');
 
@@ -14,11 +15,19 @@ async function history(ctx: HandlerContext, type?: string, id?: string) {
   const countText = param(q, '_count');
   const count = countText === undefined ? deps.config.SEARCH_DEFAULT_COUNT : Number(countText);
   if (!Number.isInteger(count) || count < 0) throw badRequest(`_count must be a non-negative integer, not '${countText}'`, '_count');
-  const since = param(q, '_since');
-  const at = param(q, '_at');
-  for (const [name, v] of [['_since', since], ['_at', at]] as const) {
-    if (v !== undefined && !/^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/.test(v)) throw badRequest(`${name} must be a FHIR instant, not '${v}'`, name);
-  }
+  // Both take a date of any precision: `_since=2027` is from the first instant of 2027, `_at=2027`
+  // the versions current at some point during 2027.
+  const dateParam = (name: '_since' | '_at') => {
+    const v = param(q, name);
+    if (v === undefined) return undefined;
+    const range = parseDateRange(v);
+    if (!range) throw badRequest(`${name} must be a FHIR date, dateTime or instant (such as 2027, 2027-03 or 2027-03-10T10:00:00Z), not '${v}'`, name);
+    return range;
+  };
+  const sinceRange = dateParam('_since');
+  const atRange = dateParam('_at');
+  const since = sinceRange?.lo;
+  const at = atRange ? { from: atRange.lo, to: atRange.hi } : undefined;
   if (type && id) await deps.repo.vreadRaw(type, id, '1').catch((e: { status?: number }) => {
     if (e.status === 404) throw e; // unknown resource; a deleted first version still has history
   });

@@ -4,11 +4,29 @@ import type { Resource } from '../../store/repository';
 import type { Handler } from '../types';
 import { requireId, requireType, requireWritable, validateForWrite, writeResponse } from './common';
 
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Apply a JSON Patch document to a resource, without touching the original. */
 export function applyJsonPatch(current: Resource, body: unknown): Resource {
   if (!Array.isArray(body)) throw badRequest('A JSON Patch body is an array of operations', undefined, 'structure');
   const ops = body as Operation[];
-  const error = validatePatch(ops, current);
+  ops.forEach((op, i) => {
+    if (!op || typeof op !== 'object' || Array.isArray(op)) throw badRequest(`JSON Patch operation ${i} is not an object`, undefined, 'structure');
+    for (const key of ['path', 'from'] as const) {
+      const pointer = (op as unknown as Record<string, unknown>)[key];
+      if (pointer === undefined && key === 'from') continue;
+      if (typeof pointer !== 'string') throw badRequest(`JSON Patch operation ${i} needs '${key}' as a JSON Pointer string`, undefined, 'structure');
+      // No FHIR element is named so; writing them would reach JavaScript's object machinery.
+      const banned = pointer.split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~')).find((t) => FORBIDDEN_KEYS.has(t));
+      if (banned !== undefined) throw badRequest(`JSON Patch operation ${i}: '${banned}' in ${key} '${pointer.slice(0, 200)}' names no FHIR element`, undefined, 'invalid');
+    }
+  });
+  let error: Error | undefined;
+  try {
+    error = validatePatch(ops, current);
+  } catch (e) {
+    throw badRequest(`The JSON Patch is not valid: ${(e as Error).message.split('\n')[0]}`, undefined, 'invalid');
+  }
   if (error && error.name === 'TEST_OPERATION_FAILED') {
     // A failed `test` is a precondition of the patch not holding, not malformed input.
     throw unprocessable([issue('error', 'processing', `The JSON Patch test at ${String((error as { operation?: { path?: string } }).operation?.path)} failed; nothing was changed`)]);

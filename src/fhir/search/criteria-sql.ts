@@ -5,14 +5,36 @@
  * commas are ORed inside one subquery; repeated parameters are separate conditions (ANDed).
  */
 import type { SqlParams } from '../../store/sql';
+import { INDEX_PREFIX_CHARS } from '../../store/migrations';
 import { TABLE_OF, type Criterion, type DateValue, type NumberValue, type QuantityValue, type ReferenceValue, type TokenValue } from './criteria';
 import { getSearchParam } from './definitions';
+import { pgInstant } from './dates';
 import type { ParsedSearch, SortExpression } from './types';
 
 /** LIKE pattern text with its wildcards escaped (backslash is PostgreSQL's default LIKE escape). */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const DAY_MS = 86_400_000;
+
+/**
+ * `col = value` through the prefix index of migration 5: the indexes hold left(col, 200), so the
+ * prefix is compared first (an index condition), then the whole value.
+ */
+function equalsIndexed(col: string, value: string, p: SqlParams): string {
+  const v = p.add(value);
+  return `left(${col}, ${INDEX_PREFIX_CHARS}) = left(${v}::text, ${INDEX_PREFIX_CHARS}) AND ${col} = ${v}`;
+}
+
+/** `col LIKE 'value%'` through the text_pattern_ops prefix index of migration 5. */
+function startsWithIndexed(col: string, value: string, p: SqlParams): string {
+  const chars = [...value];
+  const full = `${col} LIKE ${p.add(`${likeEscape(value)}%`)}`;
+  // A value at least as long as the indexed prefix fixes the whole prefix; a shorter one starts it.
+  const head = chars.length >= INDEX_PREFIX_CHARS
+    ? `left(${col}, ${INDEX_PREFIX_CHARS}) = ${p.add(chars.slice(0, INDEX_PREFIX_CHARS).join(''))}`
+    : `left(${col}, ${INDEX_PREFIX_CHARS}) LIKE ${p.add(`${likeEscape(value)}%`)}`;
+  return `${head} AND ${full}`;
+}
 
 function orOf(conds: string[]): string {
   if (conds.length === 0) return 'FALSE';
@@ -29,7 +51,7 @@ function approximately(v: DateValue): { lo: string; hi: string } {
   const now = Date.now();
   const gap = Math.max(Math.abs(now - v.range.loMs), Math.abs(now - v.range.hiMs));
   const widen = Math.max(gap * 0.1, DAY_MS);
-  return { lo: new Date(v.range.loMs - widen).toISOString(), hi: new Date(v.range.hiMs + widen).toISOString() };
+  return { lo: pgInstant(v.range.loMs - widen), hi: pgInstant(v.range.hiMs + widen) };
 }
 
 /** Resource range [lo, hi] against the search range [S, E], per the R4 date prefix semantics. */
@@ -101,9 +123,9 @@ function quantityCondition(v: QuantityValue, p: SqlParams): string {
 
 function tokenCondition(v: TokenValue, p: SqlParams): string {
   const conds: string[] = [];
-  if (v.code !== undefined) conds.push(`t.code = ${p.add(v.code)}`);
+  if (v.code !== undefined) conds.push(equalsIndexed('t.code', v.code, p));
   if (v.system === null) conds.push('t.system IS NULL');
-  else if (v.system !== undefined) conds.push(`t.system = ${p.add(v.system)}`);
+  else if (v.system !== undefined) conds.push(equalsIndexed('t.system', v.system, p));
   return conds.join(' AND ');
 }
 
@@ -146,7 +168,7 @@ function criterionSql(c: Criterion, p: SqlParams, a: string): string {
       return exists('sp_string', c.param, orOf(c.values.map((v) => {
         if (c.mode === 'exact') return `t.exact_value = ${p.add(v)}`;
         if (c.mode === 'contains') return `t.value LIKE ${p.add(`%${likeEscape(v)}%`)}`;
-        return `t.value LIKE ${p.add(`${likeEscape(v)}%`)}`;
+        return startsWithIndexed('t.value', v, p);
       })), p, a);
     case 'date':
       return exists('sp_date', c.param, orOf(c.values.map((v) => dateCondition(v, 't.lo', 't.hi', p))), p, a);
@@ -160,7 +182,7 @@ function criterionSql(c: Criterion, p: SqlParams, a: string): string {
       return exists('sp_uri', c.param, orOf(c.values.map((v) => {
         if (c.mode === 'below') return `t.value LIKE ${p.add(`${likeEscape(v)}%`)}`;
         if (c.mode === 'above') return `starts_with(${p.add(v)}::text, t.value)`;
-        return `t.value = ${p.add(v)}`;
+        return equalsIndexed('t.value', v, p);
       })), p, a);
   }
 }

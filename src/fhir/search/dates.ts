@@ -40,6 +40,7 @@ export function parseDateRange(text: string): DateRange | undefined {
   if (!m) return undefined;
   const [, y, mo, d, hh, mi, ss, frac, zone] = m;
   const year = Number(y);
+  if (year === 0) return undefined; // FHIR years run from 0001
   const month = mo === undefined ? 1 : Number(mo);
   const day = d === undefined ? 1 : Number(d);
   if (month < 1 || month > 12) return undefined;
@@ -78,13 +79,29 @@ export function parseDateRange(text: string): DateRange | undefined {
   return { lo: isoLo(loMs), hi: isoHi(hiMs), loMs, hiMs };
 }
 
-function isoLo(ms: number): string {
+/**
+ * PostgreSQL's timestamptz runs from 4713 BC, but reads ISO years 0001-9999 only: a zone offset can
+ * push a FHIR value just outside them (`0001-01-01T00:00+14:00` is in year 0 in UTC). Bounds beyond
+ * them are the infinities, which compare as the open ends they are.
+ */
+const MIN_MS = Date.UTC(2000, 0, 1) - 730_119 * 86_400_000; // 0001-01-01T00:00:00Z
+const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999) + 1; // 10000-01-01T00:00:00Z
+
+/** An instant as PostgreSQL reads it: ISO-8601 within years 0001-9999, else -infinity / infinity. */
+export function pgInstant(ms: number): string {
+  if (ms < MIN_MS) return NEG_INFINITY;
+  if (ms >= MAX_MS) return POS_INFINITY;
   return new Date(ms).toISOString();
+}
+
+function isoLo(ms: number): string {
+  return pgInstant(ms);
 }
 
 /** The last microsecond before `exclusiveMs`. */
 function isoHi(exclusiveMs: number): string {
-  return new Date(exclusiveMs - 1).toISOString().replace(/Z$/, '999Z');
+  const s = pgInstant(exclusiveMs - 1);
+  return s.endsWith('Z') ? s.replace(/Z$/, '999Z') : s;
 }
 
 /** A range from explicit bounds (either may be open). */

@@ -4,6 +4,7 @@
  * parameter; an unknown or unsupported parameter is ignored with a reason (or a 400 when strict).
  */
 import { badRequest } from '../../outcomes';
+import { requireValidString } from '../../validation/json-input';
 import {
   PREFIXES, TABLE_OF, type Criterion, type DateValue, type NumberValue, type Prefix, type QuantityValue,
   type ReferenceValue, type TokenValue,
@@ -277,6 +278,9 @@ export function parseSearch(resourceType: string, params: [string, string][], op
   };
 
   for (const [fullName, rawValue] of params) {
+    // Criteria also come from bundle entries, If-None-Exist and conditional references, not only URLs.
+    requireValidString(fullName, `Search parameter name '${fullName.slice(0, 64)}'`, fullName.slice(0, 64));
+    requireValidString(rawValue, `The value of search parameter '${fullName.slice(0, 64)}'`, fullName.slice(0, 64));
     const value = rawValue.trim();
     const colon = fullName.indexOf(':');
     const name = colon < 0 ? fullName : fullName.slice(0, colon);
