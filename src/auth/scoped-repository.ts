@@ -81,7 +81,13 @@ export class ScopedRepository implements Repository {
     return this.inner.transactionCache();
   }
 
+  /**
+   * The search with the client's tenancy over its rows and over every resource its chains and
+   * `_has` read (tenancySql judges a row by its own type), after checking the client may search
+   * each type those read: a chain must not reveal what a direct search would not.
+   */
   private scoped(search: ParsedSearch): ScopedSearch {
+    for (const type of search.related ?? []) this.policy.assertAllowed(this.auth, 'search', type);
     return { ...search, access: (p, alias) => this.policy.searchFilter(this.auth, search.resourceType, p, alias) };
   }
 

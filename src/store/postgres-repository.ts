@@ -26,7 +26,10 @@ const analyzeState = new WeakMap<object, { since: number; base: number }>();
 
 const INDEX_TABLES = ['sp_token', 'sp_string', 'sp_date', 'sp_number', 'sp_quantity', 'sp_reference', 'sp_uri', 'resource_ref'] as const;
 
-/** A search limited by access control (src/auth): extra SQL conditions over alias `r` for every row it returns — matches, totals and includes. */
+/**
+ * A search limited by access control (src/auth): extra SQL conditions over an alias for every row it
+ * returns — matches, totals and includes — and for every resource a chain or `_has` reads.
+ */
 export type ScopedSearch = ParsedSearch & { access?: (p: SqlParams, alias: string) => string[] };
 
 /** Access conditions appended to a query whose parameters are a plain array. */
@@ -373,7 +376,8 @@ export class PostgresRepository implements Repository {
   }
 
   private whereOf(search: ParsedSearch, p: SqlParams): string {
-    return [`r.type = ${p.add(search.resourceType)}`, 'NOT r.deleted', ...searchModule.criteriaSql(search, p, 'r'), ...((search as ScopedSearch).access?.(p, 'r') ?? [])].join(' AND ');
+    const access = (search as ScopedSearch).access;
+    return [`r.type = ${p.add(search.resourceType)}`, 'NOT r.deleted', ...searchModule.criteriaSql(search, p, 'r', access), ...(access?.(p, 'r') ?? [])].join(' AND ');
   }
 
   async search(search: ParsedSearch): Promise<SearchResult> {

@@ -7,7 +7,7 @@
 import type { SqlParams } from '../../store/sql';
 import { TABLE_OF, type Criterion, type DateValue, type NumberValue, type QuantityValue, type ReferenceValue, type TokenValue } from './criteria';
 import { getSearchParam } from './definitions';
-import type { ParsedSearch, SortExpression } from './types';
+import type { ParsedSearch, RowScope, SortExpression } from './types';
 
 /** LIKE pattern text with its wildcards escaped (backslash is PostgreSQL's default LIKE escape). */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -123,8 +123,40 @@ function referenceCondition(v: ReferenceValue, p: SqlParams): string {
   return local();
 }
 
-function criterionSql(c: Criterion, p: SqlParams, a: string): string {
+/** What nested criteria share: fresh aliases for each subquery, and the access conditions. */
+interface SqlContext {
+  n: number;
+  scope?: RowScope;
+}
+
+/** The live resources a chain or `_has` reaches, as the client may see them, matching the criteria. */
+function reachedSql(c: string, criteria: string[], p: SqlParams, ctx: SqlContext): string {
+  return [`NOT ${c}.deleted`, ...criteria, ...(ctx.scope?.(p, c) ?? [])].join(' AND ');
+}
+
+const typeIn = (col: string, types: string[], p: SqlParams) => (types.length === 1 ? `${col} = ${p.add(types[0])}` : `${col} = ANY(${p.add(types)}::text[])`);
+
+function criterionSql(c: Criterion, p: SqlParams, a: string, ctx: SqlContext): string {
   switch (c.kind) {
+    case 'chain': {
+      // The reference rows of `a`, joined to the resource each names (by the unique (type, id)).
+      const n = ++ctx.n;
+      const t = `ch${n}`;
+      const r = `cr${n}`;
+      const branches = orOf(c.branches.map((b) => [typeIn(`${r}.type`, b.types, p), ...b.criteria.map((x) => criterionSql(x, p, r, ctx))].join(' AND ')));
+      return `EXISTS (SELECT 1 FROM sp_reference ${t} JOIN resource ${r} ON ${r}.type = ${t}.target_type AND ${r}.id = ${t}.target_id
+        WHERE ${t}.rid = ${a}.rid AND ${t}.type = ${a}.type AND ${t}.param = ${p.add(c.param)} AND ${t}.url IS NULL AND ${branches} AND ${reachedSql(r, [], p, ctx)})`;
+    }
+    case 'has': {
+      // The reference rows of `c.type` naming `a` (the (type, param, target_id, target_type) index), and their resources.
+      const n = ++ctx.n;
+      const t = `hs${n}`;
+      const r = `hr${n}`;
+      const inner = c.criteria.map((x) => criterionSql(x, p, r, ctx));
+      return `EXISTS (SELECT 1 FROM sp_reference ${t} JOIN resource ${r} ON ${r}.rid = ${t}.rid
+        WHERE ${t}.type = ${p.add(c.type)} AND ${t}.param = ${p.add(c.param)} AND ${t}.target_id = ${a}.id AND ${t}.target_type = ${a}.type AND ${t}.url IS NULL
+          AND ${reachedSql(r, inner, p, ctx)})`;
+    }
     case 'always':
       return c.value ? 'TRUE' : 'FALSE';
     case 'id': {
@@ -165,8 +197,9 @@ function criterionSql(c: Criterion, p: SqlParams, a: string): string {
   }
 }
 
-export function criteriaSql(search: ParsedSearch, p: SqlParams, alias: string): string[] {
-  return (search.criteria as Criterion[]).map((c) => criterionSql(c, p, alias));
+export function criteriaSql(search: ParsedSearch, p: SqlParams, alias: string, scope?: RowScope): string[] {
+  const ctx: SqlContext = { n: 0, scope };
+  return (search.criteria as Criterion[]).map((c) => criterionSql(c, p, alias, ctx));
 }
 
 /** Per the spec, a repeating value sorts by its lowest value ascending and its highest descending. */

@@ -50,7 +50,20 @@ export type Criterion =
   | { kind: 'number'; param: string; values: NumberValue[] }
   | { kind: 'quantity'; param: string; values: QuantityValue[] }
   | { kind: 'reference'; param: string; values: ReferenceValue[] }
-  | { kind: 'uri'; param: string; values: string[]; mode: 'eq' | 'below' | 'above' };
+  | { kind: 'uri'; param: string; values: string[]; mode: 'eq' | 'below' | 'above' }
+  /**
+   * A chained parameter (`patient.name=x`, `subject:Patient.identifier=x`): resources whose
+   * reference `param` points at a live resource matching the criteria of its branch. Target types
+   * that read the chained parameter alike share one branch.
+   */
+  | { kind: 'chain'; param: string; branches: ChainBranch[] }
+  /** Reverse chaining (`_has:Claim:patient:status=x`): a live `type` whose reference `param` points here and matches `criteria`. */
+  | { kind: 'has'; type: string; param: string; criteria: Criterion[] };
+
+export interface ChainBranch {
+  types: string[];
+  criteria: Criterion[];
+}
 
 export type IndexTable = 'sp_token' | 'sp_string' | 'sp_date' | 'sp_number' | 'sp_quantity' | 'sp_reference' | 'sp_uri';
 

@@ -140,11 +140,43 @@ describe('parseSearch: result parameters', () => {
   });
 });
 
+describe('parseSearch: chains and _has', () => {
+  it('parses a chain into one branch per way its target types read the rest, and lists the types read', () => {
+    const s = parse('Encounter', 'subject.identifier=urn:x|1');
+    expect(s.criteria).toEqual([{
+      kind: 'chain', param: 'subject',
+      branches: [{ types: ['Group', 'Patient'], criteria: [{ kind: 'token', param: 'identifier', values: [{ system: 'urn:x', code: '1' }], not: false }] }],
+    }]);
+    expect(s.related).toEqual(['Group', 'Patient']);
+    expect(s.selfParams).toEqual([['subject.identifier', 'urn:x|1']]);
+  });
+
+  it('leaves out target types the chained parameter does not apply to', () => {
+    const s = parse('Encounter', 'subject.name=x');
+    expect((s.criteria[0] as { branches: { types: string[] }[] }).branches.map((b) => b.types)).toEqual([['Patient']]);
+  });
+
+  it('parses nested _has and lists every type read', () => {
+    const s = parse('Patient', '_has:Encounter:subject:_has:Claim:encounter:status=active');
+    expect(s.criteria).toEqual([{
+      kind: 'has', type: 'Encounter', param: 'subject',
+      criteria: [{ kind: 'has', type: 'Claim', param: 'encounter', criteria: [{ kind: 'token', param: 'status', values: [{ code: 'active' }], not: false }] }],
+    }]);
+    expect(s.related).toEqual(['Claim', 'Encounter']);
+  });
+
+  it('rejects malformed chains and _has with 400', () => {
+    for (const [type, query] of [['Claim', 'status.name=x'], ['Patient', '_has=Observation:patient:code=1'], ['Patient', '_has:Observation:code:code=1'], ['Encounter', 'subject:Claim.status=x']]) {
+      expect([query, rejection(type, query, lenient).status]).toEqual([query, 400]);
+    }
+  });
+});
+
 describe('parseSearch: unknown and unsupported parameters', () => {
   it('ignores them with a reason when lenient', () => {
-    const s = parse('Patient', 'foo=bar&general-practitioner.name=x&_has=Observation:patient:code=1&name=');
+    const s = parse('Patient', 'foo=bar&general-practitioner.shoe=x&_has:Observation:patient:shoe=1&name=');
     expect(s.criteria).toEqual([]);
-    expect(s.ignored.map((i) => i.name)).toEqual(['foo', 'general-practitioner.name', '_has', 'name']);
+    expect(s.ignored.map((i) => i.name)).toEqual(['foo', 'general-practitioner.shoe', '_has:Observation:patient:shoe', 'name']);
     expect(s.ignored[0].reason).toMatch(/unknown/);
     expect(s.selfParams).toEqual([]);
   });

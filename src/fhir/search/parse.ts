@@ -5,11 +5,11 @@
  */
 import { badRequest } from '../../outcomes';
 import {
-  PREFIXES, TABLE_OF, type Criterion, type DateValue, type NumberValue, type Prefix, type QuantityValue,
+  PREFIXES, TABLE_OF, type ChainBranch, type Criterion, type DateValue, type NumberValue, type Prefix, type QuantityValue,
   type ReferenceValue, type TokenValue,
 } from './criteria';
 import { parseDateRange } from './dates';
-import { getSearchParam, isIndexed, isResourceType } from './definitions';
+import { getSearchParam, isIndexed, isResourceType, resourceTypes } from './definitions';
 import { normalizeString } from './extract';
 import { parseReference } from './references';
 import type { IncludeSpec, ParsedSearch, ParseOptions, SearchParamDef, SortKey } from './types';
@@ -21,7 +21,7 @@ const TOTAL = ['none', 'estimate', 'accurate'] as const;
 /** Result parameters with no effect on what the search returns; accepted quietly. */
 const QUIET = new Set(['_format', '_pretty']);
 /** Spec parameters this server does not implement; ignored with a reason (400 when strict). */
-const UNSUPPORTED = new Set(['_text', '_content', '_filter', '_query', '_has', '_list', '_type', '_contained', '_containedType', '_score']);
+const UNSUPPORTED = new Set(['_text', '_content', '_filter', '_query', '_list', '_type', '_contained', '_containedType', '_score']);
 
 /** Modifiers the spec defines, so an unsupported one is told apart from a misspelt one. */
 const SPEC_MODIFIERS = new Set(['missing', 'exact', 'contains', 'text', 'not', 'above', 'below', 'in', 'not-in', 'of-type', 'identifier', 'iterate', 'recurse']);
@@ -221,6 +221,122 @@ function lastUpdatedCriterion(name: string, modifier: string | undefined, raw: s
   return { kind: 'lastUpdated', values: splitEscaped(raw, ',').filter((v) => v !== '').map((v) => parseDateValue(name, v)) };
 }
 
+// ---- criteria: plain, chained and reverse-chained ------------------------------------------------------
+
+/** A parameter left out of the search, with the reason (reported in the outcome entry, or a 400 when strict). */
+class Ignored extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Links of chains and `_has` followed from the searched type; deeper requests are a 400. */
+export const MAX_CHAIN_DEPTH = 6;
+
+interface CriterionContext {
+  /** Resource types read through chains and `_has` (the store checks the client may search them). */
+  related: Set<string>;
+  depth: number;
+}
+
+const deeper = (ctx: CriterionContext, name: string): CriterionContext => {
+  if (ctx.depth + 1 > MAX_CHAIN_DEPTH) throw badRequest(`Search parameter '${name}' chains more than ${MAX_CHAIN_DEPTH} links`, name);
+  return { related: ctx.related, depth: ctx.depth + 1 };
+};
+
+/** Whether a reference parameter can point at the type. */
+const refersTo = (def: SearchParamDef, type: string) => !def.target?.length || def.target.includes(type) || def.target.includes('Resource');
+
+/**
+ * One criterion parameter against a resource type: `name[:modifier]`, a chain
+ * `ref[:Type].rest`, or reverse chaining `_has:Type:ref:rest` (each `rest` parsed the same way
+ * against the type it reaches). Unknown and unsupported parameters throw Ignored; a value of the
+ * wrong form is a 400.
+ */
+function parseCriterion(type: string, fullName: string, value: string, ctx: CriterionContext): Criterion {
+  if (fullName.startsWith('_has:') || fullName === '_has') return parseHas(type, fullName, value, ctx);
+  const dot = fullName.indexOf('.');
+  if (dot >= 0) return parseChain(type, fullName, dot, value, ctx);
+  const colon = fullName.indexOf(':');
+  const name = colon < 0 ? fullName : fullName.slice(0, colon);
+  const modifier = colon < 0 ? undefined : fullName.slice(colon + 1);
+  if (name === '_id') return idCriterion(fullName, modifier, value);
+  if (name === '_lastUpdated') return lastUpdatedCriterion(fullName, modifier, value);
+  if (UNSUPPORTED.has(name)) throw new Ignored('not supported by this server');
+  const def = getSearchParam(type, name);
+  if (!def) throw new Ignored(`unknown search parameter for ${type}`);
+  if (!isIndexed(def)) throw new Ignored(`${def.type} search parameters are not supported`);
+  return criterionFor(def, fullName, modifier, value);
+}
+
+/** `_has:Type:ref:rest`: resources that a live `Type` refers to through `ref`, where the `Type` matches `rest`. */
+function parseHas(type: string, fullName: string, value: string, ctx: CriterionContext): Criterion {
+  const parts = fullName.split(':');
+  if (parts.length < 4 || parts.slice(1, 4).some((x) => x === '')) {
+    throw badRequest(`Invalid '${fullName}': expected _has:Type:reference-parameter:parameter`, fullName);
+  }
+  const [, hasType, param] = parts;
+  const rest = parts.slice(3).join(':');
+  if (!isResourceType(hasType)) throw badRequest(`Invalid '${fullName}': unknown resource type '${hasType}'`, fullName);
+  const def = getSearchParam(hasType, param);
+  if (!def) throw new Ignored(`unknown search parameter '${param}' for ${hasType}`);
+  if (def.type !== 'reference') throw badRequest(`Invalid '${fullName}': '${param}' is not a reference search parameter of ${hasType}`, fullName);
+  if (!refersTo(def, type)) throw badRequest(`Invalid '${fullName}': '${param}' of ${hasType} does not refer to ${type}`, fullName);
+  const inner = deeper(ctx, fullName);
+  const criterion = parseCriterion(hasType, rest, value, inner);
+  ctx.related.add(hasType);
+  return { kind: 'has', type: hasType, param, criteria: [criterion] };
+}
+
+/**
+ * `ref[:Type].rest`: resources whose reference `ref` points at a live resource matching `rest`.
+ * Without a type, every target type of `ref` that `rest` applies to is searched (targets where it
+ * is unknown or of another form are left out; if it applies to none, the first reason stands).
+ */
+function parseChain(type: string, fullName: string, dot: number, value: string, ctx: CriterionContext): Criterion {
+  const head = fullName.slice(0, dot);
+  const rest = fullName.slice(dot + 1);
+  const colon = head.indexOf(':');
+  const code = colon < 0 ? head : head.slice(0, colon);
+  const typeModifier = colon < 0 ? undefined : head.slice(colon + 1);
+  if (!code || !rest) throw badRequest(`Invalid chained parameter '${fullName}'`, fullName);
+  const def = getSearchParam(type, code);
+  if (!def) throw new Ignored(`unknown search parameter '${code}' for ${type}`);
+  if (def.type !== 'reference') {
+    throw badRequest(`Invalid chained parameter '${fullName}': '${code}' is a ${def.type} parameter; only reference parameters can be chained`, fullName);
+  }
+  let targets: string[];
+  if (typeModifier !== undefined) {
+    if (!isResourceType(typeModifier)) throw badRequest(`Invalid chained parameter '${fullName}': unknown resource type '${typeModifier}'`, fullName);
+    if (!refersTo(def, typeModifier)) throw badRequest(`Invalid chained parameter '${fullName}': '${code}' does not refer to ${typeModifier}`, fullName);
+    targets = [typeModifier];
+  } else {
+    targets = !def.target?.length || def.target.includes('Resource') ? resourceTypes() : def.target.filter(isResourceType);
+  }
+  const inner = deeper(ctx, fullName);
+  const branches = new Map<string, ChainBranch>();
+  let firstError: unknown;
+  for (const target of targets) {
+    const related = new Set<string>();
+    let criterion: Criterion;
+    try {
+      criterion = parseCriterion(target, rest, value, { related, depth: inner.depth });
+    } catch (e) {
+      if (targets.length === 1) throw e;
+      firstError ??= e;
+      continue;
+    }
+    for (const t of related) ctx.related.add(t);
+    ctx.related.add(target);
+    const key = JSON.stringify(criterion);
+    const branch = branches.get(key);
+    if (branch) branch.types.push(target);
+    else branches.set(key, { types: [target], criteria: [criterion] });
+  }
+  if (branches.size === 0) throw firstError instanceof Error ? firstError : new Ignored(`'${code}' refers to no type with '${rest}'`);
+  return { kind: 'chain', param: code, branches: [...branches.values()] };
+}
+
 // ---- result parameters ---------------------------------------------------------------------------------
 
 function parseInclude(resourceType: string, name: string, modifier: string | undefined, raw: string, reverse: boolean): IncludeSpec {
@@ -270,6 +386,7 @@ export function parseSearch(resourceType: string, params: [string, string][], op
     ignored: [], selfParams: [],
   };
   const criteria: Criterion[] = [];
+  const ctx: CriterionContext = { related: new Set(), depth: 0 };
   let countIndex = -1;
   const ignore = (name: string, reason: string) => {
     if (options.strict) throw badRequest(`Search parameter '${name}': ${reason}`, name);
@@ -293,7 +410,7 @@ export function parseSearch(resourceType: string, params: [string, string][], op
       out.ignored.push({ name: fullName, reason: 'empty value' });
       continue;
     }
-    if (modifier !== undefined && name.startsWith('_') && !['_include', '_revinclude', '_id', '_lastUpdated'].includes(name) && !getSearchParam(resourceType, name)) {
+    if (modifier !== undefined && name.startsWith('_') && !['_include', '_revinclude', '_id', '_lastUpdated', '_has'].includes(name) && !name.includes('.') && !getSearchParam(resourceType, name)) {
       throw modifierError(fullName, modifier);
     }
     switch (name) {
@@ -333,35 +450,17 @@ export function parseSearch(resourceType: string, params: [string, string][], op
         keep(elements.join(','));
         continue;
       }
-      case '_id':
-        criteria.push(idCriterion(fullName, modifier, value));
-        keep();
-        continue;
-      case '_lastUpdated':
-        criteria.push(lastUpdatedCriterion(fullName, modifier, value));
-        keep();
-        continue;
     }
-    if (UNSUPPORTED.has(name)) {
-      ignore(fullName, 'not supported by this server');
-      continue;
+    try {
+      criteria.push(parseCriterion(resourceType, fullName, value, ctx));
+      keep();
+    } catch (e) {
+      if (!(e instanceof Ignored)) throw e;
+      ignore(fullName, e.reason);
     }
-    if (name.includes('.')) {
-      ignore(fullName, 'chained parameters are not supported');
-      continue;
-    }
-    const def = getSearchParam(resourceType, name);
-    if (!def) {
-      ignore(fullName, `unknown search parameter for ${resourceType}`);
-      continue;
-    }
-    if (!isIndexed(def)) {
-      ignore(fullName, `${def.type} search parameters are not supported`);
-      continue;
-    }
-    criteria.push(criterionFor(def, fullName, modifier, value));
-    keep();
   }
   out.criteria = criteria;
+  ctx.related.delete(resourceType);
+  if (ctx.related.size) out.related = [...ctx.related].sort();
   return out;
 }

@@ -66,6 +66,11 @@ export interface ParsedSearch {
   total?: 'none' | 'estimate' | 'accurate';
   /** Paging cursor given back by the store in `next`/`previous` links (opaque `_cursor` parameter). */
   cursor?: string;
+  /**
+   * Other resource types the criteria read through chains and `_has` (absent when none): access
+   * control checks the client may search each of them.
+   */
+  related?: string[];
   /** Parameters ignored (unknown or unsupported), reported as warnings in lenient mode. */
   ignored: { name: string; reason: string }[];
   /** The request's own search parameters, normalised, for the `self` link and paging links. */
@@ -77,6 +82,9 @@ export interface ParseOptions {
   defaultCount: number;
   maxCount: number;
 }
+
+/** Access conditions over a resource alias (any type): what a client may see. */
+export type RowScope = (p: SqlParams, alias: string) => string[];
 
 /** A SQL expression usable as a sort key over the resource alias, and its SQL type. */
 export interface SortExpression {
@@ -99,9 +107,10 @@ export interface SearchModule {
   parseSearch(resourceType: string, params: [string, string][], options: ParseOptions): ParsedSearch;
   /**
    * SQL boolean conditions (ANDed) over `resource` alias `r` (columns rid, type, id, last_updated)
-   * for the parsed criteria. Values go through `p`.
+   * for the parsed criteria. Values go through `p`. `scope` gives the access conditions every
+   * other resource a chain or `_has` reads must meet (over its alias), as the searched rows do.
    */
-  criteriaSql(search: ParsedSearch, p: SqlParams, alias: string): string[];
+  criteriaSql(search: ParsedSearch, p: SqlParams, alias: string, scope?: RowScope): string[];
   /** SQL expressions for the sort keys over alias `r` (excluding the final rid tiebreak). */
   sortSql(search: ParsedSearch, p: SqlParams, alias: string): SortExpression[];
 }
