@@ -101,3 +101,16 @@ describe('tenancy inside chains and _has', () => {
     expect(audit.status).toBe(403);
   });
 });
+
+describe('tenancy in system-level search', () => {
+  it('covers the rows the client may see, of the types it may search', async () => {
+    expect(await matches('ehr-a', '/fhir?_type=Patient,Encounter')).toEqual(['Encounter/enc-a', 'Patient/pat-a']);
+    expect(await matches('admin', '/fhir?_type=Patient,Encounter')).toEqual(['Encounter/enc-a', 'Encounter/enc-b', 'Patient/pat-a', 'Patient/pat-b']);
+    // Without _type, a payer's search covers the types it reads: no Encounter, no Group.
+    const all = await matches('payer-a', '/fhir?_count=100');
+    expect(all.filter((k) => /^(Encounter|Group)\//.test(k))).toEqual([]);
+    expect((await get('payer-a', '/fhir?_type=Encounter')).status).toBe(403);
+    const count = await get('ehr-a', '/fhir?_type=Patient&_summary=count');
+    expect(count.body.total).toBe(1);
+  });
+});

@@ -13,6 +13,7 @@ import { literalReferences, type ScopedSearch } from '../store/postgres-reposito
 import type { ChangeFeed, HistoryOptions, HistoryPage, Repository, Resource, SearchResult, StoredRaw, WriteOp, WriteResult } from '../store/repository';
 import { SqlParams, type SqlClient } from '../store/sql';
 import type { ParsedSearch } from '../fhir/search/types';
+import { resourceTypes } from '../fhir/search';
 import { sqlOf } from './policy';
 
 type WriteAware = AccessPolicy & {
@@ -81,6 +82,15 @@ export class ScopedRepository implements Repository {
     return this.inner.transactionCache();
   }
 
+  private allowed(type: string): boolean {
+    try {
+      this.policy.assertAllowed(this.auth, 'search', type);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /**
    * The search with the client's tenancy over its rows and over every resource its chains and
    * `_has` read (tenancySql judges a row by its own type), after checking the client may search
@@ -88,6 +98,12 @@ export class ScopedRepository implements Repository {
    */
   private scoped(search: ParsedSearch): ScopedSearch {
     for (const type of search.related ?? []) this.policy.assertAllowed(this.auth, 'search', type);
+    if (search.resourceType === '*') {
+      // Across types: each type named in _type must be searchable by the client; without _type,
+      // the search covers the types it may search.
+      if (search.types) for (const type of search.types) this.policy.assertAllowed(this.auth, 'search', type);
+      else search = { ...search, types: resourceTypes().filter((type) => this.allowed(type)) };
+    }
     return { ...search, access: (p, alias) => this.policy.searchFilter(this.auth, search.resourceType, p, alias) };
   }
 

@@ -377,7 +377,9 @@ export class PostgresRepository implements Repository {
 
   private whereOf(search: ParsedSearch, p: SqlParams): string {
     const access = (search as ScopedSearch).access;
-    return [`r.type = ${p.add(search.resourceType)}`, 'NOT r.deleted', ...searchModule.criteriaSql(search, p, 'r', access), ...(access?.(p, 'r') ?? [])].join(' AND ');
+    // A system-level search (`*`) covers the types of `_type`, or every type.
+    const type = search.resourceType !== '*' ? [`r.type = ${p.add(search.resourceType)}`] : search.types ? [`r.type = ANY(${p.add(search.types)}::text[])`] : [];
+    return [...type, 'NOT r.deleted', ...searchModule.criteriaSql(search, p, 'r', access), ...(access?.(p, 'r') ?? [])].join(' AND ');
   }
 
   async search(search: ParsedSearch): Promise<SearchResult> {

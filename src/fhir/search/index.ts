@@ -11,7 +11,7 @@ import type { SearchModule } from './types';
 export { criteriaSql, sortSql } from './criteria-sql';
 export { getSearchParam, isIndexed, isResourceType, resourceTypes, searchParamsOf } from './definitions';
 export { extractIndexRows, normalizeString } from './extract';
-export { parseSearch } from './parse';
+export { parseSearch, parseSystemSearch } from './parse';
 export { parseReference } from './references';
 export type {
   IncludeSpec, IndexRows, ParsedSearch, ParseOptions, SearchModule, SearchParamDef, SearchParamType, SortExpression, SortKey,

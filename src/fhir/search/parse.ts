@@ -370,6 +370,7 @@ function parseSort(resourceType: string, raw: string): SortKey[] {
     const descending = key.startsWith('-');
     const param = descending ? key.slice(1) : key;
     if (param !== '_id' && param !== '_lastUpdated') {
+      if (resourceType === '*') throw badRequest(`Invalid _sort: a search across types sorts by _id or _lastUpdated only, not '${param}'`, '_sort');
       const def = getSearchParam(resourceType, param);
       if (!def || !isIndexed(def)) throw badRequest(`Invalid _sort: cannot sort by '${param}', not a search parameter of ${resourceType}`, '_sort');
     }
@@ -381,10 +382,51 @@ function parseSort(resourceType: string, raw: string): SortKey[] {
 
 export function parseSearch(resourceType: string, params: [string, string][], options: ParseOptions): ParsedSearch {
   if (!isResourceType(resourceType)) throw badRequest(`Unknown resource type '${resourceType}'`);
+  return parseRequest(resourceType, undefined, params, options);
+}
+
+/**
+ * A system-level search (`GET [base]?…`, `POST [base]/_search`): across the types of `_type`
+ * (every type when absent). A criterion must read the same way in every type searched (the common
+ * parameters `_id`, `_lastUpdated`, `_tag`, `_profile`…, or one all the `_type` types define
+ * alike); otherwise it is ignored with the reason (a 400 when strict).
+ */
+export function parseSystemSearch(params: [string, string][], options: ParseOptions): ParsedSearch {
+  const types = new Set<string>();
+  for (const [name, value] of params) {
+    if (name !== '_type') continue;
+    for (const t of value.split(',').map((x) => x.trim()).filter((x) => x)) {
+      if (!isResourceType(t)) throw badRequest(`Unknown resource type '${t}' in _type`, '_type');
+      types.add(t);
+    }
+  }
+  return parseRequest('*', types.size ? [...types] : undefined, params, options);
+}
+
+/** One criterion that must parse the same in every type searched. */
+function parseAcross(types: string[], fullName: string, value: string, ctx: CriterionContext): Criterion {
+  let first: Criterion | undefined;
+  let key = '';
+  for (const type of types) {
+    const c = parseCriterion(type, fullName, value, ctx);
+    const k = JSON.stringify(c);
+    if (first === undefined) {
+      first = c;
+      key = k;
+    } else if (k !== key) {
+      throw new Ignored(`not defined alike for every type searched (${type} differs); name the types with _type`);
+    }
+  }
+  return first!;
+}
+
+function parseRequest(resourceType: string, types: string[] | undefined, params: [string, string][], options: ParseOptions): ParsedSearch {
+  const system = resourceType === '*';
   const out: ParsedSearch = {
     resourceType, criteria: [], count: Math.min(options.defaultCount, options.maxCount), sort: [], include: [], revinclude: [],
     ignored: [], selfParams: [],
   };
+  if (types) out.types = types;
   const criteria: Criterion[] = [];
   const ctx: CriterionContext = { related: new Set(), depth: 0 };
   let countIndex = -1;
@@ -410,8 +452,13 @@ export function parseSearch(resourceType: string, params: [string, string][], op
       out.ignored.push({ name: fullName, reason: 'empty value' });
       continue;
     }
-    if (modifier !== undefined && name.startsWith('_') && !['_include', '_revinclude', '_id', '_lastUpdated', '_has'].includes(name) && !name.includes('.') && !getSearchParam(resourceType, name)) {
+    if (modifier !== undefined && name.startsWith('_') && !['_include', '_revinclude', '_id', '_lastUpdated', '_has'].includes(name) && !name.includes('.') && !getSearchParam(system ? (types?.[0] ?? 'Basic') : resourceType, name)) {
       throw modifierError(fullName, modifier);
+    }
+    if (system && name === '_type') {
+      if (modifier !== undefined) throw modifierError(fullName, modifier);
+      keep((types ?? []).join(','));
+      continue;
     }
     switch (name) {
       case '_count': {
@@ -452,7 +499,7 @@ export function parseSearch(resourceType: string, params: [string, string][], op
       }
     }
     try {
-      criteria.push(parseCriterion(resourceType, fullName, value, ctx));
+      criteria.push(system ? parseAcross(types ?? resourceTypes(), fullName, value, ctx) : parseCriterion(resourceType, fullName, value, ctx));
       keep();
     } catch (e) {
       if (!(e instanceof Ignored)) throw e;

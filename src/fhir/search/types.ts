@@ -55,7 +55,10 @@ export interface SortKey {
 
 /** A parsed search request. `criteria` is opaque to the store: it hands it back to `criteriaSql`. */
 export interface ParsedSearch {
+  /** The type searched, or `*` for a system-level search (over `types`). */
   resourceType: string;
+  /** System-level search only: the types of `_type` (absent: every type). */
+  types?: string[];
   criteria: unknown[];
   count: number;
   sort: SortKey[];
