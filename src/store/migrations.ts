@@ -7,6 +7,7 @@
  * in one table per search parameter type, keyed by `rid`, and are rewritten in the same transaction
  * as the resource.
  */
+import { contentTsvector, narrativeTsvector } from './fulltext';
 import type { SqlClient } from './sql';
 
 export const migrations: { version: number; name: string; sql: string }[] = [
@@ -208,6 +209,15 @@ END $$;
     sql: `
 ALTER TABLE resource_version ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX resource_version_txid ON resource_version (txid);
+`,
+  },
+  {
+    version: 5,
+    name: 'full-text indexes for _content and _text',
+    // Expression indexes: the search SQL uses the same expressions (src/store/fulltext.ts).
+    sql: `
+CREATE INDEX resource_content_fts ON resource USING gin ((${contentTsvector()}));
+CREATE INDEX resource_narrative_fts ON resource USING gin ((${narrativeTsvector()}));
 `,
   },
 ];

@@ -4,6 +4,7 @@
  * t.param = …` lets the (type, param, value) indexes serve it. Values of one parameter separated by
  * commas are ORed inside one subquery; repeated parameters are separate conditions (ANDed).
  */
+import { contentTsvector, narrativeTsvector, tsquery } from '../../store/fulltext';
 import type { SqlParams } from '../../store/sql';
 import { TABLE_OF, type Criterion, type DateValue, type NumberValue, type QuantityValue, type ReferenceValue, type TokenValue } from './criteria';
 import { getSearchParam } from './definitions';
@@ -147,6 +148,10 @@ function criterionSql(c: Criterion, p: SqlParams, a: string, ctx: SqlContext): s
       return `EXISTS (SELECT 1 FROM sp_reference ${t} JOIN resource ${r} ON ${r}.type = ${t}.target_type AND ${r}.id = ${t}.target_id
         WHERE ${t}.rid = ${a}.rid AND ${t}.type = ${a}.type AND ${t}.param = ${p.add(c.param)} AND ${t}.url IS NULL AND ${branches} AND ${reachedSql(r, [], p, ctx)})`;
     }
+    case 'fulltext': {
+      const doc = c.of === 'content' ? contentTsvector(a) : narrativeTsvector(a);
+      return orOf(c.values.map((v) => `${doc} @@ ${tsquery(p.add(v))}`));
+    }
     case 'has': {
       // The reference rows of `c.type` naming `a` (the (type, param, target_id, target_type) index), and their resources.
       const n = ++ctx.n;
@@ -178,6 +183,8 @@ function criterionSql(c: Criterion, p: SqlParams, a: string, ctx: SqlContext): s
       return exists('sp_string', c.param, orOf(c.values.map((v) => {
         if (c.mode === 'exact') return `t.exact_value = ${p.add(v)}`;
         if (c.mode === 'contains') return `t.value LIKE ${p.add(`%${likeEscape(v)}%`)}`;
+        // `:text`: every word of the value, as whole words (PostgreSQL full-text search, no stemming: names).
+        if (c.mode === 'text') return `to_tsvector('simple', t.value) @@ plainto_tsquery('simple', ${p.add(v)})`;
         return `t.value LIKE ${p.add(`${likeEscape(v)}%`)}`;
       })), p, a);
     case 'date':

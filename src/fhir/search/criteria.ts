@@ -45,7 +45,7 @@ export type Criterion =
   | { kind: 'missing'; param: string; table: IndexTable; missing: boolean }
   | { kind: 'token'; param: string; values: TokenValue[]; not: boolean }
   | { kind: 'token-text'; param: string; values: string[] }
-  | { kind: 'string'; param: string; values: string[]; mode: 'starts' | 'exact' | 'contains' }
+  | { kind: 'string'; param: string; values: string[]; mode: 'starts' | 'exact' | 'contains' | 'text' }
   | { kind: 'date'; param: string; values: DateValue[] }
   | { kind: 'number'; param: string; values: NumberValue[] }
   | { kind: 'quantity'; param: string; values: QuantityValue[] }
@@ -57,6 +57,8 @@ export type Criterion =
    * that read the chained parameter alike share one branch.
    */
   | { kind: 'chain'; param: string; branches: ChainBranch[] }
+  /** `_content` (every string of the resource) or `_text` (its narrative): full-text, comma values ORed. */
+  | { kind: 'fulltext'; of: 'content' | 'narrative'; values: string[] }
   /** Reverse chaining (`_has:Claim:patient:status=x`): a live `type` whose reference `param` points here and matches `criteria`. */
   | { kind: 'has'; type: string; param: string; criteria: Criterion[] };
 

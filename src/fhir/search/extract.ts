@@ -107,7 +107,14 @@ function addToken(rows: RowSet, param: string, v: unknown, type: string): void {
       if (isObj(v)) rows.token(param, str(v.system), str(v.code), str(v.display));
       return;
     case 'Identifier':
-      if (isObj(v)) rows.token(param, str(v.system), str(v.value), isObj(v.type) ? str(v.type.text) : null);
+      if (!isObj(v)) return;
+      rows.token(param, str(v.system), str(v.value), isObj(v.type) ? str(v.type.text) : null);
+      // `:of-type`: the identifier's value under each of its type codings, as `system|code`.
+      if (isObj(v.type) && Array.isArray(v.type.coding) && str(v.value)) {
+        for (const c of v.type.coding) {
+          if (isObj(c) && str(c.system) && str(c.code)) rows.token(`${param}:of-type`, `${c.system as string}|${c.code as string}`, str(v.value), null);
+        }
+      }
       return;
     case 'ContactPoint':
       // The contact point's own system (phone, email…) serves as the token system.
@@ -240,7 +247,9 @@ function addReference(rows: RowSet, param: string, v: unknown, type: string): vo
     if (url) rows.reference(param, null, null, url);
     return;
   }
-  if (!isObj(v) || (type !== 'Reference' && type !== '' && !('reference' in v))) return;
+  if (!isObj(v) || (type !== 'Reference' && type !== '' && !('reference' in v) && !('identifier' in v))) return;
+  // `:identifier`: a logical reference's identifier, as a token row.
+  if (isObj(v.identifier)) rows.token(`${param}:identifier`, str(v.identifier.system), str(v.identifier.value), null);
   if (typeof v.reference !== 'string') return;
   const parsed = parseReference(v.reference);
   if (parsed) rows.reference(param, parsed.targetType, parsed.targetId, parsed.url);

@@ -228,8 +228,10 @@ describe('parseSearch: values of the wrong form are 400s naming the parameter', 
     expect(e.message).toContain(name);
   });
 
-  it('tells an unsupported spec modifier from an unknown one', () => {
-    expect(rejection('Condition', 'code:in=http://vs').message).toMatch(/not supported/);
+  it('tells an unsupported spec modifier (ignored, a 400 when strict) from an unknown one (a 400)', () => {
+    expect(parse('Condition', 'code:in=http://vs').ignored).toEqual([{ name: 'code:in', reason: expect.stringMatching(/terminology service/) }]);
+    expect(rejection('Condition', 'code:in=http://vs', strict).message).toMatch(/terminology service/);
     expect(rejection('Condition', 'code:nonsense=1').message).toMatch(/Unknown modifier/);
+    expect(rejection('Condition', 'code:exact=1').message).toMatch(/does not apply/);
   });
 });

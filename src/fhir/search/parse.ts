@@ -21,7 +21,7 @@ const TOTAL = ['none', 'estimate', 'accurate'] as const;
 /** Result parameters with no effect on what the search returns; accepted quietly. */
 const QUIET = new Set(['_format', '_pretty']);
 /** Spec parameters this server does not implement; ignored with a reason (400 when strict). */
-const UNSUPPORTED = new Set(['_text', '_content', '_filter', '_query', '_list', '_type', '_contained', '_containedType', '_score']);
+const UNSUPPORTED = new Set(['_filter', '_query', '_list', '_type', '_contained', '_containedType', '_score']);
 
 /** Modifiers the spec defines, so an unsupported one is told apart from a misspelt one. */
 const SPEC_MODIFIERS = new Set(['missing', 'exact', 'contains', 'text', 'not', 'above', 'below', 'in', 'not-in', 'of-type', 'identifier', 'iterate', 'recurse']);
@@ -157,6 +157,31 @@ function modifierError(name: string, modifier: string, def?: SearchParamDef) {
   return badRequest(`Unknown modifier ':${modifier}' on search parameter '${name}'`, name);
 }
 
+/** The terminology modifiers: recognised and their values checked, answered as unsupported until a terminology service exists. */
+const TERMINOLOGY: Record<string, string> = {
+  in: 'needs a terminology service to expand the ValueSet, which this server does not have yet',
+  'not-in': 'needs a terminology service to expand the ValueSet, which this server does not have yet',
+  above: 'needs a terminology service for subsumption, which this server does not have yet',
+  below: 'needs a terminology service for subsumption, which this server does not have yet',
+};
+
+function terminologyModifier(name: string, modifier: string, values: string[], token: boolean): never {
+  for (const v of values) {
+    if (modifier === 'in' || modifier === 'not-in') {
+      if (!/^[a-z][a-z0-9+.-]*:\S+$/i.test(unescape(v))) throw badRequest(`Invalid value '${v}' for '${name}': expected the canonical URL of a ValueSet`, name);
+    } else if (token) parseTokenValue(name, v);
+  }
+  throw new Ignored(`the modifier ':${modifier}' ${TERMINOLOGY[modifier]}`);
+}
+
+/** A modifier the spec does not define for this parameter's type (or at all): a 400. */
+function wrongModifier(name: string, modifier: string, def: SearchParamDef) {
+  if (SPEC_MODIFIERS.has(modifier) || isResourceType(modifier)) {
+    return badRequest(`Modifier ':${modifier}' does not apply to ${def.type} search parameter '${name}'`, name);
+  }
+  return badRequest(`Unknown modifier ':${modifier}' on search parameter '${name}'`, name);
+}
+
 function criterionFor(def: SearchParamDef, name: string, modifier: string | undefined, raw: string): Criterion {
   const values = splitEscaped(raw, ',').filter((v) => v !== '');
   const param = def.code;
@@ -166,30 +191,46 @@ function criterionFor(def: SearchParamDef, name: string, modifier: string | unde
   switch (def.type) {
     case 'token': {
       if (modifier === 'text') return { kind: 'token-text', param, values: values.map((v) => normalizeString(unescape(v))) };
-      if (modifier !== undefined && modifier !== 'not') throw modifierError(name, modifier, def);
+      if (modifier === 'of-type') {
+        // [type system]|[type code]|[identifier value], against the Identifier.type codings (rows `param:of-type`).
+        return {
+          kind: 'token', param: `${param}:of-type`, not: false, values: values.map((v) => {
+            const parts = splitEscaped(v, '|').map(unescape);
+            if (parts.length !== 3 || parts.some((x) => x === '')) throw badRequest(`Invalid value '${v}' for '${name}': expected system|code|value`, name);
+            return { system: `${parts[0]}|${parts[1]}`, code: parts[2] };
+          }),
+        };
+      }
+      if (modifier !== undefined && TERMINOLOGY[modifier]) terminologyModifier(name, modifier, values, true);
+      if (modifier !== undefined && modifier !== 'not') throw wrongModifier(name, modifier, def);
       return { kind: 'token', param, values: values.map((v) => parseTokenValue(name, v)), not: modifier === 'not' };
     }
     case 'string': {
-      const mode = modifier === undefined ? 'starts' : modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : undefined;
-      if (!mode) throw modifierError(name, modifier!, def);
+      const mode = modifier === undefined ? 'starts' : modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : modifier === 'text' ? 'text' : undefined;
+      if (!mode) throw wrongModifier(name, modifier!, def);
       return {
         kind: 'string', param, mode,
         values: values.map((v) => (mode === 'exact' ? unescape(v) : normalizeString(unescape(v)))),
       };
     }
     case 'date':
-      if (modifier !== undefined) throw modifierError(name, modifier, def);
+      if (modifier !== undefined) throw wrongModifier(name, modifier, def);
       return { kind: 'date', param, values: values.map((v) => parseDateValue(name, v)) };
     case 'number':
-      if (modifier !== undefined) throw modifierError(name, modifier, def);
+      if (modifier !== undefined) throw wrongModifier(name, modifier, def);
       return { kind: 'number', param, values: values.map((v) => parseNumberValue(name, v)) };
     case 'quantity':
-      if (modifier !== undefined) throw modifierError(name, modifier, def);
+      if (modifier !== undefined) throw wrongModifier(name, modifier, def);
       return { kind: 'quantity', param, values: values.map((v) => parseQuantityValue(name, v)) };
     case 'reference': {
+      if (modifier === 'identifier') {
+        // Reference.identifier (rows `param:identifier`), as a token.
+        return { kind: 'token', param: `${param}:identifier`, values: values.map((v) => parseTokenValue(name, v)), not: false };
+      }
+      if (modifier === 'above' || modifier === 'below') terminologyModifier(name, modifier, [], false);
       let typeModifier: string | undefined;
       if (modifier !== undefined) {
-        if (!isResourceType(modifier)) throw modifierError(name, modifier, def);
+        if (!isResourceType(modifier)) throw wrongModifier(name, modifier, def);
         if (def.target?.length && !def.target.includes(modifier)) {
           throw badRequest(`Search parameter '${name}': '${def.code}' does not refer to ${modifier}`, name);
         }
@@ -199,7 +240,7 @@ function criterionFor(def: SearchParamDef, name: string, modifier: string | unde
     }
     case 'uri': {
       const mode = modifier === undefined ? 'eq' : modifier === 'below' ? 'below' : modifier === 'above' ? 'above' : undefined;
-      if (!mode) throw modifierError(name, modifier!, def);
+      if (!mode) throw wrongModifier(name, modifier!, def);
       return { kind: 'uri', param, mode, values: values.map(unescape) };
     }
     default:
@@ -262,6 +303,11 @@ function parseCriterion(type: string, fullName: string, value: string, ctx: Crit
   const modifier = colon < 0 ? undefined : fullName.slice(colon + 1);
   if (name === '_id') return idCriterion(fullName, modifier, value);
   if (name === '_lastUpdated') return lastUpdatedCriterion(fullName, modifier, value);
+  if (name === '_content' || name === '_text') {
+    if (modifier !== undefined) throw badRequest(`Unknown modifier ':${modifier}' on search parameter '${fullName}'`, fullName);
+    const values = splitEscaped(value, ',').map(unescape).map((v) => v.trim()).filter((v) => v !== '');
+    return { kind: 'fulltext', of: name === '_content' ? 'content' : 'narrative', values };
+  }
   if (UNSUPPORTED.has(name)) throw new Ignored('not supported by this server');
   const def = getSearchParam(type, name);
   if (!def) throw new Ignored(`unknown search parameter for ${type}`);
