@@ -213,9 +213,18 @@ CREATE INDEX resource_version_txid ON resource_version (txid);
   },
   {
     version: 5,
-    name: 'full-text indexes for _content and _text',
+    name: 'full-text indexes for _content and _text; composite groups',
     // Expression indexes: the search SQL uses the same expressions (src/store/fulltext.ts).
+    // grp: the rows `code#i` of one element of a composite parameter share it (null otherwise);
+    // adding a nullable column rewrites nothing.
     sql: `
+ALTER TABLE sp_token ADD COLUMN grp integer;
+ALTER TABLE sp_string ADD COLUMN grp integer;
+ALTER TABLE sp_date ADD COLUMN grp integer;
+ALTER TABLE sp_number ADD COLUMN grp integer;
+ALTER TABLE sp_quantity ADD COLUMN grp integer;
+ALTER TABLE sp_reference ADD COLUMN grp integer;
+ALTER TABLE sp_uri ADD COLUMN grp integer;
 CREATE INDEX resource_content_fts ON resource USING gin ((${contentTsvector()}));
 CREATE INDEX resource_narrative_fts ON resource USING gin ((${narrativeTsvector()}));
 `,

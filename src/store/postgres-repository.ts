@@ -327,13 +327,14 @@ export class PostgresRepository implements Repository {
       const args = data.map((_, i) => `$${i + 1}::${['bigint', 'text', 'text', ...casts][i]}[]`).join(', ');
       await this.db.query(`INSERT INTO ${table} (rid, type, param, ${columns.join(', ')}) SELECT * FROM unnest(${args})`, data);
     };
-    await run('sp_token', ['system', 'code', 'text_value'], ['text', 'text', 'text'], cols('token', (r) => [r.system, r.code, r.text]));
-    await run('sp_string', ['value', 'exact_value'], ['text', 'text'], cols('string', (r) => [r.value, r.exact]));
-    await run('sp_date', ['lo', 'hi'], ['timestamptz', 'timestamptz'], cols('date', (r) => [r.lo, r.hi]));
-    await run('sp_number', ['value'], ['numeric'], cols('number', (r) => [r.value]));
-    await run('sp_quantity', ['value', 'system', 'code'], ['numeric', 'text', 'text'], cols('quantity', (r) => [r.value, r.system, r.code]));
-    await run('sp_reference', ['target_type', 'target_id', 'url'], ['text', 'text', 'text'], cols('reference', (r) => [r.targetType, r.targetId, r.url]));
-    await run('sp_uri', ['value'], ['text'], cols('uri', (r) => [r.value]));
+    // grp: the composite element a row belongs to (null for plain parameters).
+    await run('sp_token', ['system', 'code', 'text_value', 'grp'], ['text', 'text', 'text', 'integer'], cols('token', (r) => [r.system, r.code, r.text, r.grp ?? null]));
+    await run('sp_string', ['value', 'exact_value', 'grp'], ['text', 'text', 'integer'], cols('string', (r) => [r.value, r.exact, r.grp ?? null]));
+    await run('sp_date', ['lo', 'hi', 'grp'], ['timestamptz', 'timestamptz', 'integer'], cols('date', (r) => [r.lo, r.hi, r.grp ?? null]));
+    await run('sp_number', ['value', 'grp'], ['numeric', 'integer'], cols('number', (r) => [r.value, r.grp ?? null]));
+    await run('sp_quantity', ['value', 'system', 'code', 'grp'], ['numeric', 'text', 'text', 'integer'], cols('quantity', (r) => [r.value, r.system, r.code, r.grp ?? null]));
+    await run('sp_reference', ['target_type', 'target_id', 'url', 'grp'], ['text', 'text', 'text', 'integer'], cols('reference', (r) => [r.targetType, r.targetId, r.url, r.grp ?? null]));
+    await run('sp_uri', ['value', 'grp'], ['text', 'integer'], cols('uri', (r) => [r.value, r.grp ?? null]));
     const refs: unknown[][] = [[], [], [], []];
     for (const it of items) {
       for (const key of it.refs) {

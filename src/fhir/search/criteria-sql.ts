@@ -20,8 +20,9 @@ function orOf(conds: string[]): string {
   return conds.length === 1 ? conds[0] : `(${conds.map((c) => `(${c})`).join(' OR ')})`;
 }
 
-function exists(table: string, param: string, cond: string | undefined, p: SqlParams, a: string, negate = false): string {
-  const where = `t.rid = ${a}.rid AND t.type = ${a}.type AND t.param = ${p.add(param)}${cond ? ` AND ${cond}` : ''}`;
+/** `group`: inside a composite, the row whose element the index row must belong to (same `grp`). */
+function exists(table: string, param: string, cond: string | undefined, p: SqlParams, a: string, negate = false, group?: string): string {
+  const where = `t.rid = ${a}.rid AND t.type = ${a}.type AND t.param = ${p.add(param)}${group ? ` AND t.grp = ${group}.grp` : ''}${cond ? ` AND ${cond}` : ''}`;
   return `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} t WHERE ${where})`;
 }
 
@@ -128,6 +129,8 @@ function referenceCondition(v: ReferenceValue, p: SqlParams): string {
 interface SqlContext {
   n: number;
   scope?: RowScope;
+  /** Inside a composite: the alias of the element's first component row. */
+  group?: string;
 }
 
 /** The live resources a chain or `_has` reaches, as the client may see them, matching the criteria. */
@@ -147,6 +150,14 @@ function criterionSql(c: Criterion, p: SqlParams, a: string, ctx: SqlContext): s
       const branches = orOf(c.branches.map((b) => [typeIn(`${r}.type`, b.types, p), ...b.criteria.map((x) => criterionSql(x, p, r, ctx))].join(' AND ')));
       return `EXISTS (SELECT 1 FROM sp_reference ${t} JOIN resource ${r} ON ${r}.type = ${t}.target_type AND ${r}.id = ${t}.target_id
         WHERE ${t}.rid = ${a}.rid AND ${t}.type = ${a}.type AND ${t}.param = ${p.add(c.param)} AND ${t}.url IS NULL AND ${branches} AND ${reachedSql(r, [], p, ctx)})`;
+    }
+    case 'composite': {
+      // One element (rows of one `grp`) whose every component matches its part.
+      return orOf(c.values.map((parts) => {
+        const g = `cg${++ctx.n}`;
+        const inner = parts.map((part) => criterionSql(part, p, g, { ...ctx, group: g }));
+        return `EXISTS (SELECT 1 FROM ${c.table} ${g} WHERE ${g}.rid = ${a}.rid AND ${g}.type = ${a}.type AND ${g}.param = ${p.add(`${c.param}#0`)} AND ${inner.join(' AND ')})`;
+      }));
     }
     case 'fulltext': {
       const doc = c.of === 'content' ? contentTsvector(a) : narrativeTsvector(a);
@@ -174,11 +185,11 @@ function criterionSql(c: Criterion, p: SqlParams, a: string, ctx: SqlContext): s
       return orOf(c.values.map((v) => dateCondition(v, col, col, p)));
     }
     case 'missing':
-      return exists(c.table, c.param, undefined, p, a, c.missing);
+      return exists(c.table, c.param, undefined, p, a, c.missing, ctx.group);
     case 'token':
-      return exists('sp_token', c.param, orOf(c.values.map((v) => tokenCondition(v, p))), p, a, c.not);
+      return exists('sp_token', c.param, orOf(c.values.map((v) => tokenCondition(v, p))), p, a, c.not, ctx.group);
     case 'token-text':
-      return exists('sp_token', c.param, orOf(c.values.map((v) => `lower(t.text_value) LIKE ${p.add(`${likeEscape(v)}%`)}`)), p, a);
+      return exists('sp_token', c.param, orOf(c.values.map((v) => `lower(t.text_value) LIKE ${p.add(`${likeEscape(v)}%`)}`)), p, a, false, ctx.group);
     case 'string':
       return exists('sp_string', c.param, orOf(c.values.map((v) => {
         if (c.mode === 'exact') return `t.exact_value = ${p.add(v)}`;
@@ -186,21 +197,21 @@ function criterionSql(c: Criterion, p: SqlParams, a: string, ctx: SqlContext): s
         // `:text`: every word of the value, as whole words (PostgreSQL full-text search, no stemming: names).
         if (c.mode === 'text') return `to_tsvector('simple', t.value) @@ plainto_tsquery('simple', ${p.add(v)})`;
         return `t.value LIKE ${p.add(`${likeEscape(v)}%`)}`;
-      })), p, a);
+      })), p, a, false, ctx.group);
     case 'date':
-      return exists('sp_date', c.param, orOf(c.values.map((v) => dateCondition(v, 't.lo', 't.hi', p))), p, a);
+      return exists('sp_date', c.param, orOf(c.values.map((v) => dateCondition(v, 't.lo', 't.hi', p))), p, a, false, ctx.group);
     case 'number':
-      return exists('sp_number', c.param, orOf(c.values.map((v) => numberCondition(v, 't.value', p))), p, a);
+      return exists('sp_number', c.param, orOf(c.values.map((v) => numberCondition(v, 't.value', p))), p, a, false, ctx.group);
     case 'quantity':
-      return exists('sp_quantity', c.param, orOf(c.values.map((v) => quantityCondition(v, p))), p, a);
+      return exists('sp_quantity', c.param, orOf(c.values.map((v) => quantityCondition(v, p))), p, a, false, ctx.group);
     case 'reference':
-      return exists('sp_reference', c.param, orOf(c.values.map((v) => referenceCondition(v, p))), p, a);
+      return exists('sp_reference', c.param, orOf(c.values.map((v) => referenceCondition(v, p))), p, a, false, ctx.group);
     case 'uri':
       return exists('sp_uri', c.param, orOf(c.values.map((v) => {
         if (c.mode === 'below') return `t.value LIKE ${p.add(`${likeEscape(v)}%`)}`;
         if (c.mode === 'above') return `starts_with(${p.add(v)}::text, t.value)`;
         return `t.value = ${p.add(v)}`;
-      })), p, a);
+      })), p, a, false, ctx.group);
   }
 }
 

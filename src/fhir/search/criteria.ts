@@ -57,6 +57,11 @@ export type Criterion =
    * that read the chained parameter alike share one branch.
    */
   | { kind: 'chain'; param: string; branches: ChainBranch[] }
+  /**
+   * A composite (`code-value-quantity=system|code$gt100`): per value (ORed), one element whose
+   * components each match their part; `parts[i]` is a one-value criterion on the rows `param#i`.
+   */
+  | { kind: 'composite'; param: string; table: IndexTable; values: Criterion[][] }
   /** `_content` (every string of the resource) or `_text` (its narrative): full-text, comma values ORed. */
   | { kind: 'fulltext'; of: 'content' | 'narrative'; values: string[] }
   /** Reverse chaining (`_has:Claim:patient:status=x`): a live `type` whose reference `param` points here and matches `criteria`. */

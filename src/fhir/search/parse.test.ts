@@ -181,10 +181,16 @@ describe('parseSearch: unknown and unsupported parameters', () => {
     expect(s.selfParams).toEqual([]);
   });
 
-  it('reports composite parameters as ignored', () => {
-    expect(parse('Observation', 'code-value-quantity=http://loinc.org|8480-6$gt100').ignored).toEqual([
-      { name: 'code-value-quantity', reason: 'composite search parameters are not supported' },
-    ]);
+  it('reads a composite value part by part, each as its component type', () => {
+    const s = parse('Observation', 'code-value-quantity=http://loinc.org|8480-6$gt100');
+    expect(s.ignored).toEqual([]);
+    expect(s.criteria).toEqual([{
+      kind: 'composite', param: 'code-value-quantity', table: 'sp_token',
+      values: [[
+        { kind: 'token', param: 'code-value-quantity#0', values: [{ system: 'http://loinc.org', code: '8480-6' }], not: false },
+        { kind: 'quantity', param: 'code-value-quantity#1', values: [{ prefix: 'gt', value: '100', halfUnit: '5e-1' }] },
+      ]],
+    }]);
   });
 
   it('rejects them with 400 when strict', () => {
@@ -192,6 +198,7 @@ describe('parseSearch: unknown and unsupported parameters', () => {
     expect(e.status).toBe(400);
     expect(e.message).toMatch(/'foo'/);
     expect(rejection('Observation', 'code-value-quantity=x', strict).status).toBe(400);
+    expect(rejection('Location', 'near=1|2|3|km', strict).status).toBe(400);
   });
 });
 

@@ -182,7 +182,24 @@ function wrongModifier(name: string, modifier: string, def: SearchParamDef) {
   return badRequest(`Unknown modifier ':${modifier}' on search parameter '${name}'`, name);
 }
 
+/** `a$b[$c]` per value: each part read as a value of its component's type (rows `code#i`). */
+function compositeCriterion(def: SearchParamDef, name: string, modifier: string | undefined, raw: string): Criterion {
+  const components = def.components!;
+  const partDef = (i: number): SearchParamDef => ({ code: `${def.code}#${i}`, type: components[i].type, base: def.base, url: def.url });
+  if (modifier === 'missing') return criterionFor(partDef(0), name, modifier, raw);
+  if (modifier !== undefined) throw wrongModifier(name, modifier, def);
+  const values = splitEscaped(raw, ',').filter((v) => v !== '').map((v) => {
+    const parts = splitEscaped(v, '$');
+    if (parts.length !== components.length || parts.some((x) => x === '')) {
+      throw badRequest(`Invalid value '${v}' for composite search parameter '${name}': expected ${components.map((c) => c.code).join('$')}`, name);
+    }
+    return parts.map((part, i) => criterionFor(partDef(i), name, undefined, part));
+  });
+  return { kind: 'composite', param: def.code, table: TABLE_OF[components[0].type], values };
+}
+
 function criterionFor(def: SearchParamDef, name: string, modifier: string | undefined, raw: string): Criterion {
+  if (def.type === 'composite') return compositeCriterion(def, name, modifier, raw);
   const values = splitEscaped(raw, ',').filter((v) => v !== '');
   const param = def.code;
   if (modifier === 'missing') {

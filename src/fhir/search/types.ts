@@ -23,18 +23,24 @@ export interface SearchParamDef {
   expression?: string;
   /** Reference targets. */
   target?: string[];
+  /** Composite parameters: each component's parameter code, type and expression (relative to the composite's elements). */
+  components?: { code: string; type: SearchParamType; expression: string }[];
   url: string;
 }
 
+/**
+ * `grp` ties the rows of one element of a composite parameter together: its components are written
+ * as rows `code#0`, `code#1`… of their own types, with the same `grp` for the same element.
+ */
 export interface IndexRows {
-  token: { param: string; system: string | null; code: string | null; text: string | null }[];
-  string: { param: string; value: string; exact: string }[];
+  token: { param: string; system: string | null; code: string | null; text: string | null; grp?: number }[];
+  string: { param: string; value: string; exact: string; grp?: number }[];
   /** ISO-8601 instants with offset, inclusive bounds of the range the value covers. */
-  date: { param: string; lo: string; hi: string }[];
-  number: { param: string; value: string }[];
-  quantity: { param: string; value: string; system: string | null; code: string | null }[];
-  reference: { param: string; targetType: string | null; targetId: string | null; url: string | null }[];
-  uri: { param: string; value: string }[];
+  date: { param: string; lo: string; hi: string; grp?: number }[];
+  number: { param: string; value: string; grp?: number }[];
+  quantity: { param: string; value: string; system: string | null; code: string | null; grp?: number }[];
+  reference: { param: string; targetType: string | null; targetId: string | null; url: string | null; grp?: number }[];
+  uri: { param: string; value: string; grp?: number }[];
 }
 
 /** One `_include` / `_revinclude` value, e.g. `CarePlan:subject:Patient`, `*`, with `:iterate`. */
