@@ -59,6 +59,8 @@ function dateCondition(v: DateValue, lo: string, hi: string, p: SqlParams): stri
       return `${lo} > ${E()}`;
     case 'eb':
       return `${hi} < ${S()}`;
+    case 'po':
+      return `${lo} <= ${E()} AND ${hi} >= ${S()}`;
     case 'ap': {
       const w = approximately(v);
       return `${lo} <= ${p.add(w.hi)}::timestamptz AND ${hi} >= ${p.add(w.lo)}::timestamptz`;
@@ -70,12 +72,13 @@ function numberCondition(v: NumberValue, col: string, p: SqlParams): string {
   const n = () => `${p.add(v.value)}::numeric`;
   switch (v.prefix) {
     case 'eq':
+    case 'po':
     case 'ne': {
       // Within the implicit precision of the value as written.
       const value = n();
       const half = `${p.add(v.halfUnit)}::numeric`;
       const inRange = `${col} >= ${value} - ${half} AND ${col} < ${value} + ${half}`;
-      return v.prefix === 'eq' ? inRange : `NOT (${inRange})`;
+      return v.prefix === 'ne' ? `NOT (${inRange})` : inRange;
     }
     case 'gt':
     case 'sa':
@@ -151,6 +154,12 @@ function criterionSql(c: Criterion, p: SqlParams, a: string, ctx: SqlContext): s
       return `EXISTS (SELECT 1 FROM sp_reference ${t} JOIN resource ${r} ON ${r}.type = ${t}.target_type AND ${r}.id = ${t}.target_id
         WHERE ${t}.rid = ${a}.rid AND ${t}.type = ${a}.type AND ${t}.param = ${p.add(c.param)} AND ${t}.url IS NULL AND ${branches} AND ${reachedSql(r, [], p, ctx)})`;
     }
+    case 'and':
+      return `(${c.items.map((x) => criterionSql(x, p, a, ctx)).join(' AND ')})`;
+    case 'or':
+      return orOf(c.items.map((x) => criterionSql(x, p, a, ctx)));
+    case 'not':
+      return `NOT (${criterionSql(c.item, p, a, ctx)})`;
     case 'composite': {
       // One element (rows of one `grp`) whose every component matches its part.
       return orOf(c.values.map((parts) => {
@@ -194,6 +203,8 @@ function criterionSql(c: Criterion, p: SqlParams, a: string, ctx: SqlContext): s
       return exists('sp_string', c.param, orOf(c.values.map((v) => {
         if (c.mode === 'exact') return `t.exact_value = ${p.add(v)}`;
         if (c.mode === 'contains') return `t.value LIKE ${p.add(`%${likeEscape(v)}%`)}`;
+        if (c.mode === 'equals') return `t.value = ${p.add(v)}`;
+        if (c.mode === 'ends') return `t.value LIKE ${p.add(`%${likeEscape(v)}`)}`;
         // `:text`: every word of the value, as whole words (PostgreSQL full-text search, no stemming: names).
         if (c.mode === 'text') return `to_tsvector('simple', t.value) @@ plainto_tsquery('simple', ${p.add(v)})`;
         return `t.value LIKE ${p.add(`${likeEscape(v)}%`)}`;

@@ -11,6 +11,7 @@ import {
 import { parseDateRange } from './dates';
 import { getSearchParam, isIndexed, isResourceType, resourceTypes } from './definitions';
 import { normalizeString } from './extract';
+import { parseFilter, type FilterNode, type FilterOperator } from './filter';
 import { parseReference } from './references';
 import type { IncludeSpec, ParsedSearch, ParseOptions, SearchParamDef, SortKey } from './types';
 
@@ -21,7 +22,7 @@ const TOTAL = ['none', 'estimate', 'accurate'] as const;
 /** Result parameters with no effect on what the search returns; accepted quietly. */
 const QUIET = new Set(['_format', '_pretty']);
 /** Spec parameters this server does not implement; ignored with a reason (400 when strict). */
-const UNSUPPORTED = new Set(['_filter', '_query', '_list', '_type', '_contained', '_containedType', '_score']);
+const UNSUPPORTED = new Set(['_query', '_list', '_type', '_contained', '_containedType', '_score']);
 
 /** Modifiers the spec defines, so an unsupported one is told apart from a misspelt one. */
 const SPEC_MODIFIERS = new Set(['missing', 'exact', 'contains', 'text', 'not', 'above', 'below', 'in', 'not-in', 'of-type', 'identifier', 'iterate', 'recurse']);
@@ -320,6 +321,10 @@ function parseCriterion(type: string, fullName: string, value: string, ctx: Crit
   const modifier = colon < 0 ? undefined : fullName.slice(colon + 1);
   if (name === '_id') return idCriterion(fullName, modifier, value);
   if (name === '_lastUpdated') return lastUpdatedCriterion(fullName, modifier, value);
+  if (name === '_filter') {
+    if (modifier !== undefined) throw badRequest(`Unknown modifier ':${modifier}' on search parameter '${fullName}'`, fullName);
+    return filterCriterion(type, value, ctx);
+  }
   if (name === '_content' || name === '_text') {
     if (modifier !== undefined) throw badRequest(`Unknown modifier ':${modifier}' on search parameter '${fullName}'`, fullName);
     const values = splitEscaped(value, ',').map(unescape).map((v) => v.trim()).filter((v) => v !== '');
@@ -398,6 +403,79 @@ function parseChain(type: string, fullName: string, dot: number, value: string, 
   }
   if (branches.size === 0) throw firstError instanceof Error ? firstError : new Ignored(`'${code}' refers to no type with '${rest}'`);
   return { kind: 'chain', param: code, branches: [...branches.values()] };
+}
+
+// ---- _filter ------------------------------------------------------------------------------------------------
+
+/** The criterion a chain or `_has` ends in, replaced by `f` of it (the chain kept around it). */
+function mapLeaf(c: Criterion, f: (leaf: Criterion) => Criterion): Criterion {
+  if (c.kind === 'chain') return { ...c, branches: c.branches.map((b) => ({ ...b, criteria: b.criteria.map((x) => mapLeaf(x, f)) })) };
+  if (c.kind === 'has') return { ...c, criteria: c.criteria.map((x) => mapLeaf(x, f)) };
+  return f(c);
+}
+
+function leafKinds(c: Criterion): string[] {
+  if (c.kind === 'chain') return c.branches.flatMap((b) => b.criteria.flatMap(leafKinds));
+  if (c.kind === 'has') return c.criteria.flatMap(leafKinds);
+  return [c.kind];
+}
+
+const ORDERED = new Set(['date', 'number', 'quantity', 'lastUpdated']);
+const STRING_MODE: Partial<Record<FilterOperator, 'contains' | 'starts' | 'ends' | 'equals'>> = { co: 'contains', sw: 'starts', ew: 'ends', eq: 'equals' };
+const TERMINOLOGY_OP: Partial<Record<FilterOperator, string>> = { in: 'in', ni: 'not-in', ss: 'below', sb: 'above' };
+
+/**
+ * One `_filter` comparison as the criterion of the parameter it names (chains and `_has` paths
+ * included): the operator becomes the prefix, modifier or string mode an ordinary search would use.
+ */
+function filterLeaf(type: string, path: string, op: FilterOperator, value: string, ctx: CriterionContext): Criterion {
+  const where = `_filter '${path} ${op} ${value}'`;
+  if (path.includes('[')) throw new Ignored(`${where}: filters inside a parameter path are not supported`);
+  const parse = (name: string, v: string) => {
+    try {
+      return parseCriterion(type, name, v, ctx);
+    } catch (e) {
+      if (e instanceof Ignored) throw new Ignored(`${where}: ${e.reason}`);
+      throw e;
+    }
+  };
+  // A value as one search value: commas and backslashes are literal here.
+  const v = value.replace(/[\\,]/g, (ch) => `\\${ch}`);
+  if (op === 'pr') {
+    if (value !== 'true' && value !== 'false') throw badRequest(`Invalid ${where}: pr takes true or false`, '_filter');
+    return parse(`${path}:missing`, value === 'true' ? 'false' : 'true');
+  }
+  const terminology = TERMINOLOGY_OP[op];
+  if (terminology) return parse(`${path}:${terminology}`, v);
+  const base = parse(path, v);
+  const kinds = leafKinds(base);
+  const all = (ks: string[]) => kinds.every((k) => ks.includes(k));
+  const notApplicable = () => badRequest(`Invalid ${where}: '${op}' does not apply to ${[...new Set(kinds)].join('/')} parameters`, '_filter');
+  if (all(['string'])) {
+    if (op === 'ne') return { kind: 'not', item: mapLeaf(base, (c) => ({ ...c, mode: 'equals' }) as Criterion) };
+    const mode = STRING_MODE[op];
+    if (!mode) throw notApplicable();
+    return mapLeaf(base, (c) => ({ ...c, mode }) as Criterion);
+  }
+  if (kinds.every((k) => ORDERED.has(k))) {
+    if (op === 'po') {
+      if (!all(['date', 'lastUpdated'])) throw notApplicable();
+      return mapLeaf(base, (c) => ({ ...c, values: (c as { values: DateValue[] }).values.map((x) => ({ ...x, prefix: 'po' })) }) as Criterion);
+    }
+    if (!['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'].includes(op)) throw notApplicable();
+    return op === 'eq' ? base : parse(path, `${op}${v}`);
+  }
+  // token, reference, uri, _id, composite: equality, its negation, `re` for references.
+  if (op === 'eq' || (op === 're' && all(['reference']))) return base;
+  if (op === 'ne') return { kind: 'not', item: base };
+  if (op === 'sw' && all(['uri'])) return mapLeaf(base, (c) => ({ ...c, mode: 'below' }) as Criterion);
+  throw notApplicable();
+}
+
+function filterCriterion(type: string, expression: string, ctx: CriterionContext): Criterion {
+  const toCriterion = (n: FilterNode<Criterion>): Criterion =>
+    n.kind === 'leaf' ? n.value : n.kind === 'not' ? { kind: 'not', item: toCriterion(n.item) } : { kind: n.kind, items: n.items.map(toCriterion) };
+  return toCriterion(parseFilter(expression, (path, op, value) => filterLeaf(type, path, op, value, ctx)));
 }
 
 // ---- result parameters ---------------------------------------------------------------------------------
