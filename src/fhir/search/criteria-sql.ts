@@ -180,7 +180,7 @@ function criterionSql(c: Criterion, p: SqlParams, a: string, ctx: SqlContext): s
       const inner = c.criteria.map((x) => criterionSql(x, p, r, ctx));
       return `EXISTS (SELECT 1 FROM sp_reference ${t} JOIN resource ${r} ON ${r}.rid = ${t}.rid
         WHERE ${t}.type = ${p.add(c.type)} AND ${t}.param = ${p.add(c.param)} AND ${t}.target_id = ${a}.id AND ${t}.target_type = ${a}.type AND ${t}.url IS NULL
-          AND ${reachedSql(r, inner, p, ctx)})`;
+          AND ${r}.type = ${p.add(c.type)} AND ${reachedSql(r, inner, p, ctx)})`;
     }
     case 'always':
       return c.value ? 'TRUE' : 'FALSE';
