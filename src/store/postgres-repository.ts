@@ -5,8 +5,9 @@
  * others write.
  */
 import { randomUUID } from 'node:crypto';
-import type { ParsedSearch, IndexRows, SortExpression } from '../fhir/search/types';
+import type { ParsedSearch, IndexRows } from '../fhir/search/types';
 import { search as searchModule } from '../fhir/search';
+import { criteriaSql, sortSql, type SortExpression } from './postgres/search-sql';
 import { literalReferences } from '../fhir/literal-references';
 
 export { literalReferences };
@@ -380,7 +381,7 @@ export class PostgresRepository implements Repository {
     const access = (search as ScopedSearch).access;
     // A system-level search (`*`) covers the types of `_type`, or every type.
     const type = search.resourceType !== '*' ? [`r.type = ${p.add(search.resourceType)}`] : search.types ? [`r.type = ANY(${p.add(search.types)}::text[])`] : [];
-    return [...type, 'NOT r.deleted', ...searchModule.criteriaSql(search, p, 'r', access), ...(access?.(p, 'r') ?? [])].join(' AND ');
+    return [...type, 'NOT r.deleted', ...criteriaSql(search, p, 'r', access), ...(access?.(p, 'r') ?? [])].join(' AND ');
   }
 
   async search(search: ParsedSearch): Promise<SearchResult> {
@@ -389,7 +390,7 @@ export class PostgresRepository implements Repository {
 
     const p = new SqlParams();
     const where = this.whereOf(search, p);
-    const sorts: SortExpression[] = [...searchModule.sortSql(search, p, 'r'), { sql: 'r.rid', sqlType: 'numeric', descending: false }];
+    const sorts: SortExpression[] = [...sortSql(search, p, 'r'), { sql: 'r.rid', sqlType: 'numeric', descending: false }];
     const cursor = search.cursor ? decodeCursor(search.cursor, sorts.length) : undefined;
     const backwards = cursor?.direction === 'previous';
     const select = sorts.map((s, i) => `${s.sql} AS s${i}`).join(', ');

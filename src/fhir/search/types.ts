@@ -1,7 +1,8 @@
 /**
- * The contract between search (parameter definitions, value extraction, query parsing, SQL
- * conditions — src/fhir/search/) and the store (src/store/), which writes the index rows and runs
- * the query with paging, includes and totals.
+ * The contract between search (parameter definitions, value extraction, query parsing into typed
+ * criteria — src/fhir/search/, which knows no SQL) and the store (src/store/), which writes the
+ * index rows and turns a parsed search into SQL (src/store/postgres/search-sql.ts) with paging,
+ * includes and totals. Imports go one way: the store imports fhir/search, never the reverse.
  *
  * Index tables (see src/store/migrations.ts), each row keyed by the resource's internal `rid`,
  * its `type` and the search parameter `param` (the SearchParameter `code`):
@@ -9,8 +10,10 @@
  *   sp_date(lo, hi)                          sp_number(value)
  *   sp_quantity(value, system, code)         sp_reference(target_type, target_id, url)
  *   sp_uri(value)
+ * and `grp` on each: the element of a composite parameter a row `code#i` belongs to.
  */
-import type { SqlParams } from '../../store/sql';
+
+import type { Criterion } from './criteria';
 
 export type SearchParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
 
@@ -59,13 +62,13 @@ export interface SortKey {
   descending: boolean;
 }
 
-/** A parsed search request. `criteria` is opaque to the store: it hands it back to `criteriaSql`. */
+/** A parsed search request: typed criteria (src/fhir/search/criteria.ts) the store turns into SQL. */
 export interface ParsedSearch {
   /** The type searched, or `*` for a system-level search (over `types`). */
   resourceType: string;
   /** System-level search only: the types of `_type` (absent: every type). */
   types?: string[];
-  criteria: unknown[];
+  criteria: Criterion[];
   count: number;
   sort: SortKey[];
   include: IncludeSpec[];
@@ -92,16 +95,6 @@ export interface ParseOptions {
   maxCount: number;
 }
 
-/** Access conditions over a resource alias (any type): what a client may see. */
-export type RowScope = (p: SqlParams, alias: string) => string[];
-
-/** A SQL expression usable as a sort key over the resource alias, and its SQL type. */
-export interface SortExpression {
-  sql: string;
-  sqlType: 'text' | 'timestamptz' | 'numeric';
-  descending: boolean;
-}
-
 /** What src/fhir/search exports (implemented in src/fhir/search/index.ts). */
 export interface SearchModule {
   /** Every search parameter applicable to the type (from the official R4 definitions, plus _id/_lastUpdated handled natively). */
@@ -114,12 +107,4 @@ export interface SearchModule {
    * value of the wrong form; unknown parameters go to `ignored`, or throw 400 when strict.
    */
   parseSearch(resourceType: string, params: [string, string][], options: ParseOptions): ParsedSearch;
-  /**
-   * SQL boolean conditions (ANDed) over `resource` alias `r` (columns rid, type, id, last_updated)
-   * for the parsed criteria. Values go through `p`. `scope` gives the access conditions every
-   * other resource a chain or `_has` reads must meet (over its alias), as the searched rows do.
-   */
-  criteriaSql(search: ParsedSearch, p: SqlParams, alias: string, scope?: RowScope): string[];
-  /** SQL expressions for the sort keys over alias `r` (excluding the final rid tiebreak). */
-  sortSql(search: ParsedSearch, p: SqlParams, alias: string): SortExpression[];
 }

@@ -1,14 +1,25 @@
 /**
- * SQL for parsed criteria and sort keys over the `resource` alias. Each criterion is one boolean
+ * The store's SQL for a parsed search (src/fhir/search parses and types the request and knows no
+ * SQL): criteria and sort keys over the `resource` alias. Each criterion is one boolean
  * condition: an EXISTS (or NOT EXISTS) subquery into its index table, where `t.type = r.type AND
  * t.param = …` lets the (type, param, value) indexes serve it. Values of one parameter separated by
  * commas are ORed inside one subquery; repeated parameters are separate conditions (ANDed).
  */
-import { contentTsvector, narrativeTsvector, tsquery } from '../../store/fulltext';
-import type { SqlParams } from '../../store/sql';
-import { TABLE_OF, type Criterion, type DateValue, type NumberValue, type QuantityValue, type ReferenceValue, type TokenValue } from './criteria';
-import { getSearchParam } from './definitions';
-import type { ParsedSearch, RowScope, SortExpression } from './types';
+import { contentTsvector, narrativeTsvector, tsquery } from '../fulltext';
+import type { SqlParams } from '../sql';
+import { TABLE_OF, type Criterion, type DateValue, type NumberValue, type QuantityValue, type ReferenceValue, type TokenValue } from '../../fhir/search/criteria';
+import { getSearchParam } from '../../fhir/search/definitions';
+import type { ParsedSearch } from '../../fhir/search/types';
+
+/** Access conditions over a resource alias (any type): what a client may see. */
+export type RowScope = (p: SqlParams, alias: string) => string[];
+
+/** A SQL expression usable as a sort key over the resource alias, and its SQL type. */
+export interface SortExpression {
+  sql: string;
+  sqlType: 'text' | 'timestamptz' | 'numeric';
+  descending: boolean;
+}
 
 /** LIKE pattern text with its wildcards escaped (backslash is PostgreSQL's default LIKE escape). */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -228,7 +239,7 @@ function criterionSql(c: Criterion, p: SqlParams, a: string, ctx: SqlContext): s
 
 export function criteriaSql(search: ParsedSearch, p: SqlParams, alias: string, scope?: RowScope): string[] {
   const ctx: SqlContext = { n: 0, scope };
-  return (search.criteria as Criterion[]).map((c) => criterionSql(c, p, alias, ctx));
+  return search.criteria.map((c) => criterionSql(c, p, alias, ctx));
 }
 
 /** Per the spec, a repeating value sorts by its lowest value ascending and its highest descending. */

@@ -2,12 +2,12 @@
  * Test support for the search SQL: an in-memory PGlite with the real schema, resources written with
  * their index rows from extractIndexRows, and a search run the way the store composes it.
  */
-import { migrate } from '../../store/migrations';
-import { openPGlite, SqlParams, type SqlClient } from '../../store/sql';
-import { criteriaSql, sortSql } from './criteria-sql';
-import { extractIndexRows } from './extract';
-import { parseSearch } from './parse';
-import type { ParseOptions } from './types';
+import { migrate } from '../migrations';
+import { openPGlite, SqlParams, type SqlClient } from '../sql';
+import { criteriaSql, sortSql } from './search-sql';
+import { extractIndexRows } from '../../fhir/search/extract';
+import { parseSearch } from '../../fhir/search/parse';
+import type { ParseOptions } from '../../fhir/search/types';
 
 export async function openSearchDb(): Promise<SqlClient> {
   const db = await openPGlite();
