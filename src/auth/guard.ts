@@ -46,6 +46,10 @@ export async function guard(req: FhirRequest, deps: FhirDeps, target: GuardTarge
     case 'search-type':
       access.assertAllowed(auth, 'search', type);
       break;
+    case 'search-system':
+      // Per type in the repository (ScopedRepository): the types of _type, or those the client may search.
+      access.assertAllowed(auth, 'search');
+      break;
     case 'history-type':
     case 'history-system':
       access.assertAllowed(auth, 'read', type);

@@ -19,6 +19,7 @@ import { literalReferences, type ScopedSearch } from '../store/postgres-reposito
 import type { ChangeFeed, HistoryOptions, HistoryPage, Repository, Resource, SearchResult, StoredRaw, WriteOp, WriteResult } from '../store/repository';
 import { SqlParams, type SqlClient } from '../store/sql';
 import type { ParsedSearch } from '../fhir/search/types';
+import { resourceTypes } from '../fhir/search';
 import { sqlOf } from './policy';
 import { parseScopes, typesAllowed } from './scopes';
 
@@ -104,8 +105,30 @@ export class ScopedRepository implements Repository {
     return this.inner.lockConditions(keys);
   }
 
+  private allowed(type: string): boolean {
+    try {
+      this.policy.assertAllowed(this.auth, 'search', type);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The search with the client's tenancy over its rows and over every resource its chains and
+   * `_has` read (tenancySql judges a row by its own type), after checking the client may search
+   * each type those read: a chain must not reveal what a direct search would not.
+   */
   private scoped(search: ParsedSearch): ScopedSearch {
-    return { ...search, access: (p, alias) => [...this.policy.searchFilter(this.auth, search.resourceType, p, alias), ...this.scopeSql(search.resourceType, p, alias)] };
+    for (const type of search.related ?? []) this.policy.assertAllowed(this.auth, 'search', type);
+    if (search.resourceType === '*') {
+      // Across types: each type named in _type must be searchable by the client; without _type,
+      // the search covers the types it may search.
+      if (search.types) for (const type of search.types) this.policy.assertAllowed(this.auth, 'search', type);
+      else search = { ...search, types: resourceTypes().filter((type) => this.allowed(type)) };
+    }
+    const searchType = search.resourceType;
+    return { ...search, access: (p, alias) => [...this.policy.searchFilter(this.auth, searchType, p, alias), ...this.scopeSql(searchType, p, alias)] };
   }
 
   search(search: ParsedSearch): Promise<SearchResult> {

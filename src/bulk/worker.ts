@@ -9,9 +9,9 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { issue, operationOutcome } from '../outcomes';
-import { search as searchModule } from '../fhir/search';
 import type { FhirDeps } from '../fhir/types';
 import type { Logger } from '../http/logger';
+import { criteriaSql } from '../store/postgres/search-sql';
 import { SqlParams, type SqlClient } from '../store/sql';
 import { compartmentCondition } from './compartment';
 import type { ExportJob, JobProgress, JobStore, OutputFile } from './jobs';
@@ -227,7 +227,7 @@ export class ExportWorker {
     const filters = spec.typeFilters[type];
     if (filters?.length) {
       const alternatives = filters.map((q) => {
-        const conds = searchModule.criteriaSql(typeFilterSearch(type, q, this.o.deps), p, a);
+        const conds = criteriaSql(typeFilterSearch(type, q, this.o.deps), p, a);
         return conds.length ? `(${conds.join(' AND ')})` : 'true';
       });
       where.push(`(${alternatives.join(' OR ')})`);

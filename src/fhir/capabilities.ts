@@ -29,7 +29,7 @@ export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes' | 
     return {
       type: rtype,
       profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-      interaction: allowed.map((code) => ({ code: code as Exclude<InteractionCode, 'transaction' | 'batch' | 'history-system' | 'capabilities'> })),
+      interaction: allowed.map((code) => ({ code: code as Exclude<InteractionCode, 'transaction' | 'batch' | 'history-system' | 'search-system' | 'capabilities'> })),
       versioning: 'versioned-update',
       readHistory: true,
       updateCreate: writable,
@@ -71,7 +71,7 @@ export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes' | 
       ...rest,
       security,
       resource: resources,
-      interaction: (['transaction', 'batch', 'history-system'] as const).filter((c) => served.has(c)).map((code) => ({ code })),
+      interaction: (['transaction', 'batch', 'search-system', 'history-system'] as const).filter((c) => served.has(c)).map((code) => ({ code })),
       operation: operationsFor('system').map((o) => ({ name: declaredName(o), definition: o.definition })),
     }],
   };

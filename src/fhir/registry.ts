@@ -6,7 +6,7 @@ import type { Handler, HttpMethod } from './types';
 
 export type InteractionCode =
   | 'read' | 'vread' | 'update' | 'patch' | 'delete' | 'history-instance' | 'history-type' | 'create' | 'search-type'
-  | 'transaction' | 'batch' | 'history-system' | 'capabilities';
+  | 'transaction' | 'batch' | 'history-system' | 'search-system' | 'capabilities';
 
 export interface Route {
   method: HttpMethod;

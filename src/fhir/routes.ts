@@ -6,12 +6,14 @@ import { conditionalDelete, deleteResource } from './interactions/delete';
 import { instanceHistory, systemHistory, typeHistory } from './interactions/history';
 import { patchResource } from './interactions/patch';
 import { readResource, vreadResource } from './interactions/read';
-import { searchType, searchTypePost } from './interactions/search';
+import { searchSystem, searchSystemPost, searchType, searchTypePost } from './interactions/search';
 import { conditionalUpdate, updateResource } from './interactions/update';
 import { defineRoute } from './registry';
 
 defineRoute({ method: 'GET', pattern: '/metadata', interaction: 'capabilities', handler: capabilities });
 defineRoute({ method: 'POST', pattern: '/', interaction: ['transaction', 'batch'], handler: processBundle });
+defineRoute({ method: 'GET', pattern: '/', interaction: 'search-system', handler: searchSystem });
+defineRoute({ method: 'POST', pattern: '/_search', interaction: 'search-system', handler: searchSystemPost });
 defineRoute({ method: 'GET', pattern: '/_history', interaction: 'history-system', handler: systemHistory });
 defineRoute({ method: 'GET', pattern: '/:type/_history', interaction: 'history-type', handler: typeHistory });
 defineRoute({ method: 'GET', pattern: '/:type/:id/_history', interaction: 'history-instance', handler: instanceHistory });

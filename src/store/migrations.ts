@@ -7,6 +7,7 @@
  * in one table per search parameter type, keyed by `rid`, and are rewritten in the same transaction
  * as the resource.
  */
+import { contentTsvector, narrativeTsvector } from './fulltext';
 import type { SqlClient } from './sql';
 
 export const migrations: { version: number; name: string; sql: string }[] = [
@@ -216,7 +217,7 @@ CREATE INDEX resource_version_txid ON resource_version (txid);
     // A B-tree entry holds at most about 2,700 bytes: a 9,000-character identifier, family name or
     // URI made the insert fail. The indexes now hold the first INDEX_PREFIX_CHARS characters
     // (left() counts characters, so at most 4 bytes each) and every query compares the prefix
-    // through the index, then the full value (src/fhir/search/criteria-sql.ts): search stays exact.
+    // through the index, then the full value (src/store/postgres/search-sql.ts): search stays exact.
     sql: `
 DROP INDEX sp_token_code;
 CREATE INDEX sp_token_code ON sp_token (type, param, left(code, 200), left(system, 200));
@@ -224,6 +225,24 @@ DROP INDEX sp_string_value;
 CREATE INDEX sp_string_value ON sp_string (type, param, left(value, 200) text_pattern_ops);
 DROP INDEX sp_uri_value;
 CREATE INDEX sp_uri_value ON sp_uri (type, param, left(value, 200));
+`,
+  },
+  {
+    version: 6,
+    name: 'full-text indexes for _content and _text; composite groups',
+    // Expression indexes: the search SQL uses the same expressions (src/store/fulltext.ts).
+    // grp: the rows `code#i` of one element of a composite parameter share it (null otherwise);
+    // adding a nullable column rewrites nothing.
+    sql: `
+ALTER TABLE sp_token ADD COLUMN grp integer;
+ALTER TABLE sp_string ADD COLUMN grp integer;
+ALTER TABLE sp_date ADD COLUMN grp integer;
+ALTER TABLE sp_number ADD COLUMN grp integer;
+ALTER TABLE sp_quantity ADD COLUMN grp integer;
+ALTER TABLE sp_reference ADD COLUMN grp integer;
+ALTER TABLE sp_uri ADD COLUMN grp integer;
+CREATE INDEX resource_content_fts ON resource USING gin ((${contentTsvector()}));
+CREATE INDEX resource_narrative_fts ON resource USING gin ((${narrativeTsvector()}));
 `,
   },
   {

@@ -5,8 +5,9 @@
  * others write.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { ParsedSearch, IndexRows, SortExpression } from '../fhir/search/types';
+import type { ParsedSearch, IndexRows } from '../fhir/search/types';
 import { search as searchModule } from '../fhir/search';
+import { criteriaSql, sortSql, type SortExpression } from './postgres/search-sql';
 import { literalReferences } from '../fhir/literal-references';
 
 export { literalReferences };
@@ -26,7 +27,10 @@ const analyzeState = new WeakMap<object, { since: number; base: number }>();
 
 const INDEX_TABLES = ['sp_token', 'sp_string', 'sp_date', 'sp_number', 'sp_quantity', 'sp_reference', 'sp_uri', 'resource_ref'] as const;
 
-/** A search limited by access control (src/auth): extra SQL conditions over alias `r` for every row it returns — matches, totals and includes. */
+/**
+ * A search limited by access control (src/auth): extra SQL conditions over an alias for every row it
+ * returns — matches, totals and includes — and for every resource a chain or `_has` reads.
+ */
 export type ScopedSearch = ParsedSearch & { access?: (p: SqlParams, alias: string) => string[] };
 
 /** Access conditions appended to a query whose parameters are a plain array. */
@@ -373,13 +377,14 @@ export class PostgresRepository implements Repository {
       const args = data.map((_, i) => `$${i + 1}::${['bigint', 'text', 'text', ...casts][i]}[]`).join(', ');
       await this.db.query(`INSERT INTO ${table} (rid, type, param, ${columns.join(', ')}) SELECT * FROM unnest(${args})`, data);
     };
-    await run('sp_token', ['system', 'code', 'text_value'], ['text', 'text', 'text'], cols('token', (r) => [r.system, r.code, r.text]));
-    await run('sp_string', ['value', 'exact_value'], ['text', 'text'], cols('string', (r) => [r.value, r.exact]));
-    await run('sp_date', ['lo', 'hi'], ['timestamptz', 'timestamptz'], cols('date', (r) => [r.lo, r.hi]));
-    await run('sp_number', ['value'], ['numeric'], cols('number', (r) => [r.value]));
-    await run('sp_quantity', ['value', 'system', 'code'], ['numeric', 'text', 'text'], cols('quantity', (r) => [r.value, r.system, r.code]));
-    await run('sp_reference', ['target_type', 'target_id', 'url'], ['text', 'text', 'text'], cols('reference', (r) => [r.targetType, r.targetId, r.url]));
-    await run('sp_uri', ['value'], ['text'], cols('uri', (r) => [r.value]));
+    // grp: the composite element a row belongs to (null for plain parameters).
+    await run('sp_token', ['system', 'code', 'text_value', 'grp'], ['text', 'text', 'text', 'integer'], cols('token', (r) => [r.system, r.code, r.text, r.grp ?? null]));
+    await run('sp_string', ['value', 'exact_value', 'grp'], ['text', 'text', 'integer'], cols('string', (r) => [r.value, r.exact, r.grp ?? null]));
+    await run('sp_date', ['lo', 'hi', 'grp'], ['timestamptz', 'timestamptz', 'integer'], cols('date', (r) => [r.lo, r.hi, r.grp ?? null]));
+    await run('sp_number', ['value', 'grp'], ['numeric', 'integer'], cols('number', (r) => [r.value, r.grp ?? null]));
+    await run('sp_quantity', ['value', 'system', 'code', 'grp'], ['numeric', 'text', 'text', 'integer'], cols('quantity', (r) => [r.value, r.system, r.code, r.grp ?? null]));
+    await run('sp_reference', ['target_type', 'target_id', 'url', 'grp'], ['text', 'text', 'text', 'integer'], cols('reference', (r) => [r.targetType, r.targetId, r.url, r.grp ?? null]));
+    await run('sp_uri', ['value', 'grp'], ['text', 'integer'], cols('uri', (r) => [r.value, r.grp ?? null]));
     const refs: unknown[][] = [[], [], [], []];
     for (const it of items) {
       for (const key of it.refs) {
@@ -422,7 +427,10 @@ export class PostgresRepository implements Repository {
   }
 
   private whereOf(search: ParsedSearch, p: SqlParams): string {
-    return [`r.type = ${p.add(search.resourceType)}`, 'NOT r.deleted', ...searchModule.criteriaSql(search, p, 'r'), ...((search as ScopedSearch).access?.(p, 'r') ?? [])].join(' AND ');
+    const access = (search as ScopedSearch).access;
+    // A system-level search (`*`) covers the types of `_type`, or every type.
+    const type = search.resourceType !== '*' ? [`r.type = ${p.add(search.resourceType)}`] : search.types ? [`r.type = ANY(${p.add(search.types)}::text[])`] : [];
+    return [...type, 'NOT r.deleted', ...criteriaSql(search, p, 'r', access), ...(access?.(p, 'r') ?? [])].join(' AND ');
   }
 
   async search(search: ParsedSearch): Promise<SearchResult> {
@@ -431,7 +439,7 @@ export class PostgresRepository implements Repository {
 
     const p = new SqlParams();
     const where = this.whereOf(search, p);
-    const sorts: SortExpression[] = [...searchModule.sortSql(search, p, 'r'), { sql: 'r.rid', sqlType: 'numeric', descending: false }];
+    const sorts: SortExpression[] = [...sortSql(search, p, 'r'), { sql: 'r.rid', sqlType: 'numeric', descending: false }];
     const cursor = search.cursor ? decodeCursor(search.cursor, sorts.length) : undefined;
     const backwards = cursor?.direction === 'previous';
     const select = sorts.map((s, i) => `${s.sql} AS s${i}`).join(', ');

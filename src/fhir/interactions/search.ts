@@ -2,11 +2,17 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, issue, operationOutcome } from '../../outcomes';
 import type { SearchResult } from '../../store/repository';
-import { search as searchModule } from '../search';
+import { parseSystemSearch, search as searchModule } from '../search';
 import type { ParsedSearch } from '../search/types';
 import type { FhirResponse, Handler, HandlerContext } from '../types';
 import { requireType } from './common';
 import { subsetJson } from './subset';
+
+/** GET [base]?_type=…&…: a search across types (every type when `_type` is absent). */
+export const searchSystem: Handler = async (ctx) => runSearch(ctx, '*', ctx.req.query);
+
+/** POST [base]/_search: the same, parameters in a form body plus the URL's. */
+export const searchSystemPost: Handler = async (ctx) => runSearch(ctx, '*', [...ctx.req.query, ...formParams(ctx)]);
 
 export const searchType: Handler = async (ctx) => {
   requireType(ctx.params.type);
@@ -16,21 +22,25 @@ export const searchType: Handler = async (ctx) => {
 /** POST [type]/_search: parameters in an application/x-www-form-urlencoded body, plus the URL's. */
 export const searchTypePost: Handler = async (ctx) => {
   requireType(ctx.params.type);
-  const body = ctx.req.body;
-  let form: [string, string][] = [];
-  if (typeof body === 'string') form = [...new URLSearchParams(body).entries()];
-  else if (body !== undefined && body !== null && !(typeof body === 'object' && Object.keys(body).length === 0)) {
-    throw badRequest('POST _search takes its parameters as application/x-www-form-urlencoded');
-  }
-  return runSearch(ctx, ctx.params.type, [...ctx.req.query, ...form]);
+  return runSearch(ctx, ctx.params.type, [...ctx.req.query, ...formParams(ctx)]);
 };
 
+function formParams(ctx: HandlerContext): [string, string][] {
+  const body = ctx.req.body;
+  if (typeof body === 'string') return [...new URLSearchParams(body).entries()];
+  if (body !== undefined && body !== null && !(typeof body === 'object' && Object.keys(body).length === 0)) {
+    throw badRequest('POST _search takes its parameters as application/x-www-form-urlencoded');
+  }
+  return [];
+}
+
 export async function runSearch({ req, deps }: HandlerContext, type: string, query: [string, string][]): Promise<FhirResponse> {
-  const parsed = searchModule.parseSearch(type, query, {
+  const options = {
     strict: req.prefer.handling === 'strict',
     defaultCount: deps.config.SEARCH_DEFAULT_COUNT,
     maxCount: deps.config.SEARCH_MAX_COUNT,
-  });
+  };
+  const parsed = type === '*' ? parseSystemSearch(query, options) : searchModule.parseSearch(type, query, options);
   const result = await deps.repo.search(parsed);
   return { status: 200, headers: {}, json: searchsetJson(req.baseUrl, parsed, result) };
 }
@@ -39,7 +49,7 @@ function linkUrl(baseUrl: string, parsed: ParsedSearch, cursor?: string): string
   const qs = new URLSearchParams(parsed.selfParams);
   if (cursor) qs.set('_cursor', cursor);
   const s = qs.toString();
-  return `${baseUrl}/${parsed.resourceType}${s ? `?${s}` : ''}`;
+  return `${baseUrl}${parsed.resourceType === '*' ? '' : `/${parsed.resourceType}`}${s ? `?${s}` : ''}`;
 }
 
 export function searchsetJson(baseUrl: string, parsed: ParsedSearch, result: SearchResult): string {

@@ -13,6 +13,7 @@ interface RawSearchParameter {
   base: string[];
   expression?: string;
   target?: string[];
+  component?: { definition: string; expression: string }[];
 }
 
 /** Parameters whose values come from columns of `resource`, not from index tables. */
@@ -48,6 +49,7 @@ function concreteResourceTypes(): Set<string> {
 function load(): Registry {
   if (registry) return registry;
   const bundle = JSON.parse(readFileSync(bundlePath(), 'utf8')) as { entry: { resource: RawSearchParameter }[] };
+  const byUrl = new Map(bundle.entry.map((e) => [e.resource.url, e.resource]));
   const resourceTypes = concreteResourceTypes();
   const byType = new Map<string, Map<string, SearchParamDef>>();
   for (const t of resourceTypes) byType.set(t, new Map());
@@ -65,6 +67,13 @@ function load(): Registry {
       ...(sp.expression ? { expression: sp.expression } : {}),
       ...(sp.target ? { target: sp.target } : {}),
     };
+    if (sp.type === 'composite' && sp.component) {
+      const components = sp.component.map((c) => {
+        const d = byUrl.get(c.definition);
+        return d ? { code: d.code, type: d.type, expression: c.expression } : undefined;
+      });
+      if (components.every((c) => c !== undefined)) def.components = components as NonNullable<SearchParamDef['components']>;
+    }
     for (const base of sp.base) {
       const targets = base === 'Resource' ? [...resourceTypes] : base === 'DomainResource' ? domainTypes : [base];
       for (const t of targets) {
@@ -93,7 +102,17 @@ export function getSearchParam(resourceType: string, code: string): SearchParamD
   return load().byType.get(resourceType)?.get(code);
 }
 
+/** `Type.element.element`: where a composite's elements are found (every R4 composite is such a path, or a union of them). */
+export const PLAIN_PATH = /^[A-Z][A-Za-z]*(\.[a-z][A-Za-z]*)*$/;
+
 /** Whether values of this parameter are written to an index table (and so can be searched). */
 export function isIndexed(def: SearchParamDef): boolean {
+  if (def.type === 'composite') return isIndexedComposite(def);
   return INDEXED_TYPES.has(def.type) && def.expression !== undefined && !NATIVE_PARAMS.has(def.code);
+}
+
+/** A composite is indexed when each component is of an indexed type (rows `code#i`, one group per element). */
+export function isIndexedComposite(def: SearchParamDef): boolean {
+  return def.type === 'composite' && def.expression !== undefined && !!def.components?.length && def.components.every((c) => INDEXED_TYPES.has(c.type))
+    && def.expression.split('|').every((part) => PLAIN_PATH.test(part.trim()));
 }

@@ -2,11 +2,11 @@
  * Index rows for a resource: every indexed search parameter of its type, evaluated and converted to
  * the row shape of its search type. Pure; the store writes the rows in the resource's transaction.
  */
-import { isIndexed, searchParamsOf } from './definitions';
+import { isIndexed, isIndexedComposite, PLAIN_PATH, searchParamsOf } from './definitions';
 import { parseDateRange, spanRange, NEG_INFINITY, POS_INFINITY } from './dates';
 import { compileExpression, type Evaluator, type TypedValue } from './path-evaluator';
 import { parseReference } from './references';
-import type { IndexRows, SearchParamType } from './types';
+import type { IndexRows, SearchParamDef, SearchParamType } from './types';
 
 interface CompiledParam {
   code: string;
@@ -14,17 +14,52 @@ interface CompiledParam {
   evaluate: Evaluator;
 }
 
-const plans = new Map<string, CompiledParam[]>();
+/**
+ * A composite parameter for one type: per path its elements are found at (a union member of its
+ * expression), the elements and each component's values within one element.
+ */
+interface CompiledComposite {
+  code: string;
+  bases: { segments: string[]; elements: Evaluator; components: { type: SearchParamType; evaluate: Evaluator }[] }[];
+}
 
-function planFor(resourceType: string): CompiledParam[] {
+const plans = new Map<string, { params: CompiledParam[]; composites: CompiledComposite[] }>();
+
+function compileComposite(resourceType: string, def: SearchParamDef): CompiledComposite {
+  const bases = def.expression!.split('|').map((x) => x.trim())
+    .filter((part) => PLAIN_PATH.test(part) && part.split('.')[0] === resourceType)
+    .map((part) => ({
+      segments: part.split('.').slice(1),
+      elements: compileExpression(resourceType, part),
+      // A component's expression is relative to the element: rooted here at the element's path,
+      // and evaluated on a copy of the resource holding that one element.
+      components: def.components!.map((c) => ({
+        type: c.type,
+        evaluate: compileExpression(resourceType, c.expression.split('|').map((x) => `${part}.${x.trim()}`).join(' | ')),
+      })),
+    }));
+  return { code: def.code, bases };
+}
+
+function planFor(resourceType: string) {
   let plan = plans.get(resourceType);
   if (!plan) {
-    plan = searchParamsOf(resourceType)
-      .filter(isIndexed)
-      .map((def) => ({ code: def.code, type: def.type, evaluate: compileExpression(resourceType, def.expression!) }));
+    const defs = searchParamsOf(resourceType).filter(isIndexed);
+    plan = {
+      params: defs.filter((d) => d.type !== 'composite').map((def) => ({ code: def.code, type: def.type, evaluate: compileExpression(resourceType, def.expression!) })),
+      composites: defs.filter(isIndexedComposite).map((def) => compileComposite(resourceType, def)),
+    };
     plans.set(resourceType, plan);
   }
   return plan;
+}
+
+/** The resource as seen from one element at a path: only that element, so a component's values are the element's own. */
+function holding(resourceType: string, segments: string[], element: unknown): Record<string, unknown> {
+  if (segments.length === 0) return element as Record<string, unknown>;
+  let o: unknown = element;
+  for (let i = segments.length - 1; i >= 0; i--) o = { [segments[i]]: o };
+  return { ...(o as Record<string, unknown>), resourceType };
 }
 
 /** Lower case without diacritics: what string search compares. */
@@ -58,36 +93,42 @@ function inferType(v: unknown): string {
 class RowSet {
   readonly rows: IndexRows = { token: [], string: [], date: [], number: [], quantity: [], reference: [], uri: [] };
   private readonly seen = new Set<string>();
+  /** The composite element being written (undefined for plain parameters). */
+  group: number | undefined;
 
   private once(key: string): boolean {
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
+    const k = this.group === undefined ? key : `${key}\u0000${this.group}`;
+    if (this.seen.has(k)) return false;
+    this.seen.add(k);
     return true;
+  }
+  private grp<T extends object>(row: T): T & { grp?: number } {
+    return this.group === undefined ? row : { ...row, grp: this.group };
   }
   token(param: string, system: string | null, code: string | null, text: string | null): void {
     if (system === null && code === null && text === null) return;
-    if (this.once(`t\u0000${param}\u0000${system}\u0000${code}\u0000${text}`)) this.rows.token.push({ param, system, code, text });
+    if (this.once(`t\u0000${param}\u0000${system}\u0000${code}\u0000${text}`)) this.rows.token.push(this.grp({ param, system, code, text }));
   }
   string(param: string, exact: string | null): void {
     if (exact === null) return;
-    if (this.once(`s\u0000${param}\u0000${exact}`)) this.rows.string.push({ param, value: normalizeString(exact), exact });
+    if (this.once(`s\u0000${param}\u0000${exact}`)) this.rows.string.push(this.grp({ param, value: normalizeString(exact), exact }));
   }
   date(param: string, lo: string, hi: string): void {
-    if (this.once(`d\u0000${param}\u0000${lo}\u0000${hi}`)) this.rows.date.push({ param, lo, hi });
+    if (this.once(`d\u0000${param}\u0000${lo}\u0000${hi}`)) this.rows.date.push(this.grp({ param, lo, hi }));
   }
   number(param: string, value: string): void {
-    if (this.once(`n\u0000${param}\u0000${value}`)) this.rows.number.push({ param, value });
+    if (this.once(`n\u0000${param}\u0000${value}`)) this.rows.number.push(this.grp({ param, value }));
   }
   quantity(param: string, value: string, system: string | null, code: string | null): void {
-    if (this.once(`q\u0000${param}\u0000${value}\u0000${system}\u0000${code}`)) this.rows.quantity.push({ param, value, system, code });
+    if (this.once(`q\u0000${param}\u0000${value}\u0000${system}\u0000${code}`)) this.rows.quantity.push(this.grp({ param, value, system, code }));
   }
   reference(param: string, targetType: string | null, targetId: string | null, url: string | null): void {
     if (this.once(`r\u0000${param}\u0000${targetType}\u0000${targetId}\u0000${url}`)) {
-      this.rows.reference.push({ param, targetType, targetId, url });
+      this.rows.reference.push(this.grp({ param, targetType, targetId, url }));
     }
   }
   uri(param: string, value: string | null): void {
-    if (value !== null && this.once(`u\u0000${param}\u0000${value}`)) this.rows.uri.push({ param, value });
+    if (value !== null && this.once(`u\u0000${param}\u0000${value}`)) this.rows.uri.push(this.grp({ param, value }));
   }
 }
 
@@ -107,7 +148,14 @@ function addToken(rows: RowSet, param: string, v: unknown, type: string): void {
       if (isObj(v)) rows.token(param, str(v.system), str(v.code), str(v.display));
       return;
     case 'Identifier':
-      if (isObj(v)) rows.token(param, str(v.system), str(v.value), isObj(v.type) ? str(v.type.text) : null);
+      if (!isObj(v)) return;
+      rows.token(param, str(v.system), str(v.value), isObj(v.type) ? str(v.type.text) : null);
+      // `:of-type`: the identifier's value under each of its type codings, as `system|code`.
+      if (isObj(v.type) && Array.isArray(v.type.coding) && str(v.value)) {
+        for (const c of v.type.coding) {
+          if (isObj(c) && str(c.system) && str(c.code)) rows.token(`${param}:of-type`, `${c.system as string}|${c.code as string}`, str(v.value), null);
+        }
+      }
       return;
     case 'ContactPoint':
       // The contact point's own system (phone, email…) serves as the token system.
@@ -240,7 +288,9 @@ function addReference(rows: RowSet, param: string, v: unknown, type: string): vo
     if (url) rows.reference(param, null, null, url);
     return;
   }
-  if (!isObj(v) || (type !== 'Reference' && type !== '' && !('reference' in v))) return;
+  if (!isObj(v) || (type !== 'Reference' && type !== '' && !('reference' in v) && !('identifier' in v))) return;
+  // `:identifier`: a logical reference's identifier, as a token row.
+  if (isObj(v.identifier)) rows.token(`${param}:identifier`, str(v.identifier.system), str(v.identifier.value), null);
   if (typeof v.reference !== 'string') return;
   const parsed = parseReference(v.reference);
   if (parsed) rows.reference(param, parsed.targetType, parsed.targetId, parsed.url);
@@ -272,9 +322,23 @@ function convert(rows: RowSet, param: string, searchType: SearchParamType, tv: T
 
 export function extractIndexRows(resource: { resourceType: string } & Record<string, unknown>): IndexRows {
   const rows = new RowSet();
-  for (const p of planFor(resource.resourceType)) {
+  const plan = planFor(resource.resourceType);
+  for (const p of plan.params) {
     for (const tv of p.evaluate(resource)) convert(rows, p.code, p.type, tv);
   }
+  let group = 0;
+  for (const c of plan.composites) {
+    for (const base of c.bases) {
+      for (const element of base.elements(resource)) {
+        rows.group = group++;
+        const view = holding(resource.resourceType, base.segments, element.value);
+        base.components.forEach((comp, i) => {
+          for (const tv of comp.evaluate(view)) convert(rows, `${c.code}#${i}`, comp.type, tv);
+        });
+      }
+    }
+  }
+  rows.group = undefined;
   return rows.rows;
 }
 

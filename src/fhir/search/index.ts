@@ -1,20 +1,18 @@
 /**
- * FHIR R4 search: parameter definitions (official R4 SearchParameter bundle), index extraction,
- * request parsing and the SQL the store composes into its queries.
+ * FHIR R4 search: parameter definitions (official R4 SearchParameter bundle), index extraction and
+ * request parsing into typed criteria. The SQL for them lives in the store (src/store/postgres/).
  */
-import { criteriaSql, sortSql } from './criteria-sql';
 import { getSearchParam, searchParamsOf } from './definitions';
 import { extractIndexRows } from './extract';
 import { parseSearch } from './parse';
 import type { SearchModule } from './types';
 
-export { criteriaSql, sortSql } from './criteria-sql';
 export { getSearchParam, isIndexed, isResourceType, resourceTypes, searchParamsOf } from './definitions';
 export { extractIndexRows, normalizeString } from './extract';
-export { parseSearch } from './parse';
+export { parseSearch, parseSystemSearch } from './parse';
 export { parseReference } from './references';
 export type {
-  IncludeSpec, IndexRows, ParsedSearch, ParseOptions, SearchModule, SearchParamDef, SearchParamType, SortExpression, SortKey,
+  IncludeSpec, IndexRows, ParsedSearch, ParseOptions, SearchModule, SearchParamDef, SearchParamType, SortKey,
 } from './types';
 
-export const search: SearchModule = { searchParamsOf, getSearchParam, extractIndexRows, parseSearch, criteriaSql, sortSql };
+export const search: SearchModule = { searchParamsOf, getSearchParam, extractIndexRows, parseSearch };

@@ -140,19 +140,57 @@ describe('parseSearch: result parameters', () => {
   });
 });
 
+describe('parseSearch: chains and _has', () => {
+  it('parses a chain into one branch per way its target types read the rest, and lists the types read', () => {
+    const s = parse('Encounter', 'subject.identifier=urn:x|1');
+    expect(s.criteria).toEqual([{
+      kind: 'chain', param: 'subject',
+      branches: [{ types: ['Group', 'Patient'], criteria: [{ kind: 'token', param: 'identifier', values: [{ system: 'urn:x', code: '1' }], not: false }] }],
+    }]);
+    expect(s.related).toEqual(['Group', 'Patient']);
+    expect(s.selfParams).toEqual([['subject.identifier', 'urn:x|1']]);
+  });
+
+  it('leaves out target types the chained parameter does not apply to', () => {
+    const s = parse('Encounter', 'subject.name=x');
+    expect((s.criteria[0] as { branches: { types: string[] }[] }).branches.map((b) => b.types)).toEqual([['Patient']]);
+  });
+
+  it('parses nested _has and lists every type read', () => {
+    const s = parse('Patient', '_has:Encounter:subject:_has:Claim:encounter:status=active');
+    expect(s.criteria).toEqual([{
+      kind: 'has', type: 'Encounter', param: 'subject',
+      criteria: [{ kind: 'has', type: 'Claim', param: 'encounter', criteria: [{ kind: 'token', param: 'status', values: [{ code: 'active' }], not: false }] }],
+    }]);
+    expect(s.related).toEqual(['Claim', 'Encounter']);
+  });
+
+  it('rejects malformed chains and _has with 400', () => {
+    for (const [type, query] of [['Claim', 'status.name=x'], ['Patient', '_has=Observation:patient:code=1'], ['Patient', '_has:Observation:code:code=1'], ['Encounter', 'subject:Claim.status=x']]) {
+      expect([query, rejection(type, query, lenient).status]).toEqual([query, 400]);
+    }
+  });
+});
+
 describe('parseSearch: unknown and unsupported parameters', () => {
   it('ignores them with a reason when lenient', () => {
-    const s = parse('Patient', 'foo=bar&general-practitioner.name=x&_has=Observation:patient:code=1&name=');
+    const s = parse('Patient', 'foo=bar&general-practitioner.shoe=x&_has:Observation:patient:shoe=1&name=');
     expect(s.criteria).toEqual([]);
-    expect(s.ignored.map((i) => i.name)).toEqual(['foo', 'general-practitioner.name', '_has', 'name']);
+    expect(s.ignored.map((i) => i.name)).toEqual(['foo', 'general-practitioner.shoe', '_has:Observation:patient:shoe', 'name']);
     expect(s.ignored[0].reason).toMatch(/unknown/);
     expect(s.selfParams).toEqual([]);
   });
 
-  it('reports composite parameters as ignored', () => {
-    expect(parse('Observation', 'code-value-quantity=http://loinc.org|8480-6$gt100').ignored).toEqual([
-      { name: 'code-value-quantity', reason: 'composite search parameters are not supported' },
-    ]);
+  it('reads a composite value part by part, each as its component type', () => {
+    const s = parse('Observation', 'code-value-quantity=http://loinc.org|8480-6$gt100');
+    expect(s.ignored).toEqual([]);
+    expect(s.criteria).toEqual([{
+      kind: 'composite', param: 'code-value-quantity', table: 'sp_token',
+      values: [[
+        { kind: 'token', param: 'code-value-quantity#0', values: [{ system: 'http://loinc.org', code: '8480-6' }], not: false },
+        { kind: 'quantity', param: 'code-value-quantity#1', values: [{ prefix: 'gt', value: '100', halfUnit: '5e-1' }] },
+      ]],
+    }]);
   });
 
   it('rejects them with 400 when strict', () => {
@@ -160,6 +198,7 @@ describe('parseSearch: unknown and unsupported parameters', () => {
     expect(e.status).toBe(400);
     expect(e.message).toMatch(/'foo'/);
     expect(rejection('Observation', 'code-value-quantity=x', strict).status).toBe(400);
+    expect(rejection('Location', 'near=1|2|3|km', strict).status).toBe(400);
   });
 });
 
@@ -196,8 +235,10 @@ describe('parseSearch: values of the wrong form are 400s naming the parameter', 
     expect(e.message).toContain(name);
   });
 
-  it('tells an unsupported spec modifier from an unknown one', () => {
-    expect(rejection('Condition', 'code:in=http://vs').message).toMatch(/not supported/);
+  it('tells an unsupported spec modifier (ignored, a 400 when strict) from an unknown one (a 400)', () => {
+    expect(parse('Condition', 'code:in=http://vs').ignored).toEqual([{ name: 'code:in', reason: expect.stringMatching(/terminology service/) }]);
+    expect(rejection('Condition', 'code:in=http://vs', strict).message).toMatch(/terminology service/);
     expect(rejection('Condition', 'code:nonsense=1').message).toMatch(/Unknown modifier/);
+    expect(rejection('Condition', 'code:exact=1').message).toMatch(/does not apply/);
   });
 });

@@ -6,12 +6,13 @@
 import { badRequest } from '../../outcomes';
 import { requireValidString } from '../../validation/json-input';
 import {
-  PREFIXES, TABLE_OF, type Criterion, type DateValue, type NumberValue, type Prefix, type QuantityValue,
+  PREFIXES, TABLE_OF, type ChainBranch, type Criterion, type DateValue, type NumberValue, type Prefix, type QuantityValue,
   type ReferenceValue, type TokenValue,
 } from './criteria';
 import { parseDateRange } from './dates';
-import { getSearchParam, isIndexed, isResourceType } from './definitions';
+import { getSearchParam, isIndexed, isResourceType, resourceTypes } from './definitions';
 import { normalizeString } from './extract';
+import { parseFilter, type FilterNode, type FilterOperator } from './filter';
 import { parseReference } from './references';
 import type { IncludeSpec, ParsedSearch, ParseOptions, SearchParamDef, SortKey } from './types';
 
@@ -22,7 +23,7 @@ const TOTAL = ['none', 'estimate', 'accurate'] as const;
 /** Result parameters with no effect on what the search returns; accepted quietly. */
 const QUIET = new Set(['_format', '_pretty']);
 /** Spec parameters this server does not implement; ignored with a reason (400 when strict). */
-const UNSUPPORTED = new Set(['_text', '_content', '_filter', '_query', '_has', '_list', '_type', '_contained', '_containedType', '_score']);
+const UNSUPPORTED = new Set(['_query', '_list', '_type', '_contained', '_containedType', '_score']);
 
 /** Modifiers the spec defines, so an unsupported one is told apart from a misspelt one. */
 const SPEC_MODIFIERS = new Set(['missing', 'exact', 'contains', 'text', 'not', 'above', 'below', 'in', 'not-in', 'of-type', 'identifier', 'iterate', 'recurse']);
@@ -158,7 +159,49 @@ function modifierError(name: string, modifier: string, def?: SearchParamDef) {
   return badRequest(`Unknown modifier ':${modifier}' on search parameter '${name}'`, name);
 }
 
+/** The terminology modifiers: recognised and their values checked, answered as unsupported until a terminology service exists. */
+const TERMINOLOGY: Record<string, string> = {
+  in: 'needs a terminology service to expand the ValueSet, which this server does not have yet',
+  'not-in': 'needs a terminology service to expand the ValueSet, which this server does not have yet',
+  above: 'needs a terminology service for subsumption, which this server does not have yet',
+  below: 'needs a terminology service for subsumption, which this server does not have yet',
+};
+
+function terminologyModifier(name: string, modifier: string, values: string[], token: boolean): never {
+  for (const v of values) {
+    if (modifier === 'in' || modifier === 'not-in') {
+      if (!/^[a-z][a-z0-9+.-]*:\S+$/i.test(unescape(v))) throw badRequest(`Invalid value '${v}' for '${name}': expected the canonical URL of a ValueSet`, name);
+    } else if (token) parseTokenValue(name, v);
+  }
+  throw new Ignored(`the modifier ':${modifier}' ${TERMINOLOGY[modifier]}`);
+}
+
+/** A modifier the spec does not define for this parameter's type (or at all): a 400. */
+function wrongModifier(name: string, modifier: string, def: SearchParamDef) {
+  if (SPEC_MODIFIERS.has(modifier) || isResourceType(modifier)) {
+    return badRequest(`Modifier ':${modifier}' does not apply to ${def.type} search parameter '${name}'`, name);
+  }
+  return badRequest(`Unknown modifier ':${modifier}' on search parameter '${name}'`, name);
+}
+
+/** `a$b[$c]` per value: each part read as a value of its component's type (rows `code#i`). */
+function compositeCriterion(def: SearchParamDef, name: string, modifier: string | undefined, raw: string): Criterion {
+  const components = def.components!;
+  const partDef = (i: number): SearchParamDef => ({ code: `${def.code}#${i}`, type: components[i].type, base: def.base, url: def.url });
+  if (modifier === 'missing') return criterionFor(partDef(0), name, modifier, raw);
+  if (modifier !== undefined) throw wrongModifier(name, modifier, def);
+  const values = splitEscaped(raw, ',').filter((v) => v !== '').map((v) => {
+    const parts = splitEscaped(v, '$');
+    if (parts.length !== components.length || parts.some((x) => x === '')) {
+      throw badRequest(`Invalid value '${v}' for composite search parameter '${name}': expected ${components.map((c) => c.code).join('$')}`, name);
+    }
+    return parts.map((part, i) => criterionFor(partDef(i), name, undefined, part));
+  });
+  return { kind: 'composite', param: def.code, table: TABLE_OF[components[0].type], values };
+}
+
 function criterionFor(def: SearchParamDef, name: string, modifier: string | undefined, raw: string): Criterion {
+  if (def.type === 'composite') return compositeCriterion(def, name, modifier, raw);
   const values = splitEscaped(raw, ',').filter((v) => v !== '');
   const param = def.code;
   if (modifier === 'missing') {
@@ -167,30 +210,46 @@ function criterionFor(def: SearchParamDef, name: string, modifier: string | unde
   switch (def.type) {
     case 'token': {
       if (modifier === 'text') return { kind: 'token-text', param, values: values.map((v) => normalizeString(unescape(v))) };
-      if (modifier !== undefined && modifier !== 'not') throw modifierError(name, modifier, def);
+      if (modifier === 'of-type') {
+        // [type system]|[type code]|[identifier value], against the Identifier.type codings (rows `param:of-type`).
+        return {
+          kind: 'token', param: `${param}:of-type`, not: false, values: values.map((v) => {
+            const parts = splitEscaped(v, '|').map(unescape);
+            if (parts.length !== 3 || parts.some((x) => x === '')) throw badRequest(`Invalid value '${v}' for '${name}': expected system|code|value`, name);
+            return { system: `${parts[0]}|${parts[1]}`, code: parts[2] };
+          }),
+        };
+      }
+      if (modifier !== undefined && TERMINOLOGY[modifier]) terminologyModifier(name, modifier, values, true);
+      if (modifier !== undefined && modifier !== 'not') throw wrongModifier(name, modifier, def);
       return { kind: 'token', param, values: values.map((v) => parseTokenValue(name, v)), not: modifier === 'not' };
     }
     case 'string': {
-      const mode = modifier === undefined ? 'starts' : modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : undefined;
-      if (!mode) throw modifierError(name, modifier!, def);
+      const mode = modifier === undefined ? 'starts' : modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : modifier === 'text' ? 'text' : undefined;
+      if (!mode) throw wrongModifier(name, modifier!, def);
       return {
         kind: 'string', param, mode,
         values: values.map((v) => (mode === 'exact' ? unescape(v) : normalizeString(unescape(v)))),
       };
     }
     case 'date':
-      if (modifier !== undefined) throw modifierError(name, modifier, def);
+      if (modifier !== undefined) throw wrongModifier(name, modifier, def);
       return { kind: 'date', param, values: values.map((v) => parseDateValue(name, v)) };
     case 'number':
-      if (modifier !== undefined) throw modifierError(name, modifier, def);
+      if (modifier !== undefined) throw wrongModifier(name, modifier, def);
       return { kind: 'number', param, values: values.map((v) => parseNumberValue(name, v)) };
     case 'quantity':
-      if (modifier !== undefined) throw modifierError(name, modifier, def);
+      if (modifier !== undefined) throw wrongModifier(name, modifier, def);
       return { kind: 'quantity', param, values: values.map((v) => parseQuantityValue(name, v)) };
     case 'reference': {
+      if (modifier === 'identifier') {
+        // Reference.identifier (rows `param:identifier`), as a token.
+        return { kind: 'token', param: `${param}:identifier`, values: values.map((v) => parseTokenValue(name, v)), not: false };
+      }
+      if (modifier === 'above' || modifier === 'below') terminologyModifier(name, modifier, [], false);
       let typeModifier: string | undefined;
       if (modifier !== undefined) {
-        if (!isResourceType(modifier)) throw modifierError(name, modifier, def);
+        if (!isResourceType(modifier)) throw wrongModifier(name, modifier, def);
         if (def.target?.length && !def.target.includes(modifier)) {
           throw badRequest(`Search parameter '${name}': '${def.code}' does not refer to ${modifier}`, name);
         }
@@ -200,7 +259,7 @@ function criterionFor(def: SearchParamDef, name: string, modifier: string | unde
     }
     case 'uri': {
       const mode = modifier === undefined ? 'eq' : modifier === 'below' ? 'below' : modifier === 'above' ? 'above' : undefined;
-      if (!mode) throw modifierError(name, modifier!, def);
+      if (!mode) throw wrongModifier(name, modifier!, def);
       return { kind: 'uri', param, mode, values: values.map(unescape) };
     }
     default:
@@ -220,6 +279,204 @@ function lastUpdatedCriterion(name: string, modifier: string | undefined, raw: s
   if (modifier === 'missing') return { kind: 'always', value: !parseBoolean(name, raw) };
   if (modifier !== undefined) throw modifierError(name, modifier);
   return { kind: 'lastUpdated', values: splitEscaped(raw, ',').filter((v) => v !== '').map((v) => parseDateValue(name, v)) };
+}
+
+// ---- criteria: plain, chained and reverse-chained ------------------------------------------------------
+
+/** A parameter left out of the search, with the reason (reported in the outcome entry, or a 400 when strict). */
+class Ignored extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Links of chains and `_has` followed from the searched type; deeper requests are a 400. */
+export const MAX_CHAIN_DEPTH = 6;
+
+interface CriterionContext {
+  /** Resource types read through chains and `_has` (the store checks the client may search them). */
+  related: Set<string>;
+  depth: number;
+}
+
+const deeper = (ctx: CriterionContext, name: string): CriterionContext => {
+  if (ctx.depth + 1 > MAX_CHAIN_DEPTH) throw badRequest(`Search parameter '${name}' chains more than ${MAX_CHAIN_DEPTH} links`, name);
+  return { related: ctx.related, depth: ctx.depth + 1 };
+};
+
+/** Whether a reference parameter can point at the type. */
+const refersTo = (def: SearchParamDef, type: string) => !def.target?.length || def.target.includes(type) || def.target.includes('Resource');
+
+/**
+ * One criterion parameter against a resource type: `name[:modifier]`, a chain
+ * `ref[:Type].rest`, or reverse chaining `_has:Type:ref:rest` (each `rest` parsed the same way
+ * against the type it reaches). Unknown and unsupported parameters throw Ignored; a value of the
+ * wrong form is a 400.
+ */
+function parseCriterion(type: string, fullName: string, value: string, ctx: CriterionContext): Criterion {
+  if (fullName.startsWith('_has:') || fullName === '_has') return parseHas(type, fullName, value, ctx);
+  const dot = fullName.indexOf('.');
+  if (dot >= 0) return parseChain(type, fullName, dot, value, ctx);
+  const colon = fullName.indexOf(':');
+  const name = colon < 0 ? fullName : fullName.slice(0, colon);
+  const modifier = colon < 0 ? undefined : fullName.slice(colon + 1);
+  if (name === '_id') return idCriterion(fullName, modifier, value);
+  if (name === '_lastUpdated') return lastUpdatedCriterion(fullName, modifier, value);
+  if (name === '_filter') {
+    if (modifier !== undefined) throw badRequest(`Unknown modifier ':${modifier}' on search parameter '${fullName}'`, fullName);
+    return filterCriterion(type, value, ctx);
+  }
+  if (name === '_content' || name === '_text') {
+    if (modifier !== undefined) throw badRequest(`Unknown modifier ':${modifier}' on search parameter '${fullName}'`, fullName);
+    const values = splitEscaped(value, ',').map(unescape).map((v) => v.trim()).filter((v) => v !== '');
+    return { kind: 'fulltext', of: name === '_content' ? 'content' : 'narrative', values };
+  }
+  if (UNSUPPORTED.has(name)) throw new Ignored('not supported by this server');
+  const def = getSearchParam(type, name);
+  if (!def) throw new Ignored(`unknown search parameter for ${type}`);
+  if (!isIndexed(def)) throw new Ignored(`${def.type} search parameters are not supported`);
+  return criterionFor(def, fullName, modifier, value);
+}
+
+/** `_has:Type:ref:rest`: resources that a live `Type` refers to through `ref`, where the `Type` matches `rest`. */
+function parseHas(type: string, fullName: string, value: string, ctx: CriterionContext): Criterion {
+  const parts = fullName.split(':');
+  if (parts.length < 4 || parts.slice(1, 4).some((x) => x === '')) {
+    throw badRequest(`Invalid '${fullName}': expected _has:Type:reference-parameter:parameter`, fullName);
+  }
+  const [, hasType, param] = parts;
+  const rest = parts.slice(3).join(':');
+  if (!isResourceType(hasType)) throw badRequest(`Invalid '${fullName}': unknown resource type '${hasType}'`, fullName);
+  const def = getSearchParam(hasType, param);
+  if (!def) throw new Ignored(`unknown search parameter '${param}' for ${hasType}`);
+  if (def.type !== 'reference') throw badRequest(`Invalid '${fullName}': '${param}' is not a reference search parameter of ${hasType}`, fullName);
+  if (!refersTo(def, type)) throw badRequest(`Invalid '${fullName}': '${param}' of ${hasType} does not refer to ${type}`, fullName);
+  const inner = deeper(ctx, fullName);
+  const criterion = parseCriterion(hasType, rest, value, inner);
+  ctx.related.add(hasType);
+  return { kind: 'has', type: hasType, param, criteria: [criterion] };
+}
+
+/**
+ * `ref[:Type].rest`: resources whose reference `ref` points at a live resource matching `rest`.
+ * Without a type, every target type of `ref` that `rest` applies to is searched (targets where it
+ * is unknown or of another form are left out; if it applies to none, the first reason stands).
+ */
+function parseChain(type: string, fullName: string, dot: number, value: string, ctx: CriterionContext): Criterion {
+  const head = fullName.slice(0, dot);
+  const rest = fullName.slice(dot + 1);
+  const colon = head.indexOf(':');
+  const code = colon < 0 ? head : head.slice(0, colon);
+  const typeModifier = colon < 0 ? undefined : head.slice(colon + 1);
+  if (!code || !rest) throw badRequest(`Invalid chained parameter '${fullName}'`, fullName);
+  const def = getSearchParam(type, code);
+  if (!def) throw new Ignored(`unknown search parameter '${code}' for ${type}`);
+  if (def.type !== 'reference') {
+    throw badRequest(`Invalid chained parameter '${fullName}': '${code}' is a ${def.type} parameter; only reference parameters can be chained`, fullName);
+  }
+  let targets: string[];
+  if (typeModifier !== undefined) {
+    if (!isResourceType(typeModifier)) throw badRequest(`Invalid chained parameter '${fullName}': unknown resource type '${typeModifier}'`, fullName);
+    if (!refersTo(def, typeModifier)) throw badRequest(`Invalid chained parameter '${fullName}': '${code}' does not refer to ${typeModifier}`, fullName);
+    targets = [typeModifier];
+  } else {
+    targets = !def.target?.length || def.target.includes('Resource') ? resourceTypes() : def.target.filter(isResourceType);
+  }
+  const inner = deeper(ctx, fullName);
+  const branches = new Map<string, ChainBranch>();
+  let firstError: unknown;
+  for (const target of targets) {
+    const related = new Set<string>();
+    let criterion: Criterion;
+    try {
+      criterion = parseCriterion(target, rest, value, { related, depth: inner.depth });
+    } catch (e) {
+      if (targets.length === 1) throw e;
+      firstError ??= e;
+      continue;
+    }
+    for (const t of related) ctx.related.add(t);
+    ctx.related.add(target);
+    const key = JSON.stringify(criterion);
+    const branch = branches.get(key);
+    if (branch) branch.types.push(target);
+    else branches.set(key, { types: [target], criteria: [criterion] });
+  }
+  if (branches.size === 0) throw firstError instanceof Error ? firstError : new Ignored(`'${code}' refers to no type with '${rest}'`);
+  return { kind: 'chain', param: code, branches: [...branches.values()] };
+}
+
+// ---- _filter ------------------------------------------------------------------------------------------------
+
+/** The criterion a chain or `_has` ends in, replaced by `f` of it (the chain kept around it). */
+function mapLeaf(c: Criterion, f: (leaf: Criterion) => Criterion): Criterion {
+  if (c.kind === 'chain') return { ...c, branches: c.branches.map((b) => ({ ...b, criteria: b.criteria.map((x) => mapLeaf(x, f)) })) };
+  if (c.kind === 'has') return { ...c, criteria: c.criteria.map((x) => mapLeaf(x, f)) };
+  return f(c);
+}
+
+function leafKinds(c: Criterion): string[] {
+  if (c.kind === 'chain') return c.branches.flatMap((b) => b.criteria.flatMap(leafKinds));
+  if (c.kind === 'has') return c.criteria.flatMap(leafKinds);
+  return [c.kind];
+}
+
+const ORDERED = new Set(['date', 'number', 'quantity', 'lastUpdated']);
+const STRING_MODE: Partial<Record<FilterOperator, 'contains' | 'starts' | 'ends' | 'equals'>> = { co: 'contains', sw: 'starts', ew: 'ends', eq: 'equals' };
+const TERMINOLOGY_OP: Partial<Record<FilterOperator, string>> = { in: 'in', ni: 'not-in', ss: 'below', sb: 'above' };
+
+/**
+ * One `_filter` comparison as the criterion of the parameter it names (chains and `_has` paths
+ * included): the operator becomes the prefix, modifier or string mode an ordinary search would use.
+ */
+function filterLeaf(type: string, path: string, op: FilterOperator, value: string, ctx: CriterionContext): Criterion {
+  const where = `_filter '${path} ${op} ${value}'`;
+  if (path.includes('[')) throw new Ignored(`${where}: filters inside a parameter path are not supported`);
+  const parse = (name: string, v: string) => {
+    try {
+      return parseCriterion(type, name, v, ctx);
+    } catch (e) {
+      if (e instanceof Ignored) throw new Ignored(`${where}: ${e.reason}`);
+      throw e;
+    }
+  };
+  // A value as one search value: commas and backslashes are literal here.
+  const v = value.replace(/[\\,]/g, (ch) => `\\${ch}`);
+  if (op === 'pr') {
+    if (value !== 'true' && value !== 'false') throw badRequest(`Invalid ${where}: pr takes true or false`, '_filter');
+    return parse(`${path}:missing`, value === 'true' ? 'false' : 'true');
+  }
+  const terminology = TERMINOLOGY_OP[op];
+  if (terminology) return parse(`${path}:${terminology}`, v);
+  const base = parse(path, v);
+  const kinds = leafKinds(base);
+  const all = (ks: string[]) => kinds.every((k) => ks.includes(k));
+  const notApplicable = () => badRequest(`Invalid ${where}: '${op}' does not apply to ${[...new Set(kinds)].join('/')} parameters`, '_filter');
+  if (all(['string'])) {
+    if (op === 'ne') return { kind: 'not', item: mapLeaf(base, (c) => ({ ...c, mode: 'equals' }) as Criterion) };
+    const mode = STRING_MODE[op];
+    if (!mode) throw notApplicable();
+    return mapLeaf(base, (c) => ({ ...c, mode }) as Criterion);
+  }
+  if (kinds.every((k) => ORDERED.has(k))) {
+    if (op === 'po') {
+      if (!all(['date', 'lastUpdated'])) throw notApplicable();
+      return mapLeaf(base, (c) => ({ ...c, values: (c as { values: DateValue[] }).values.map((x) => ({ ...x, prefix: 'po' })) }) as Criterion);
+    }
+    if (!['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'].includes(op)) throw notApplicable();
+    return op === 'eq' ? base : parse(path, `${op}${v}`);
+  }
+  // token, reference, uri, _id, composite: equality, its negation, `re` for references.
+  if (op === 'eq' || (op === 're' && all(['reference']))) return base;
+  if (op === 'ne') return { kind: 'not', item: base };
+  if (op === 'sw' && all(['uri'])) return mapLeaf(base, (c) => ({ ...c, mode: 'below' }) as Criterion);
+  throw notApplicable();
+}
+
+function filterCriterion(type: string, expression: string, ctx: CriterionContext): Criterion {
+  const toCriterion = (n: FilterNode<Criterion>): Criterion =>
+    n.kind === 'leaf' ? n.value : n.kind === 'not' ? { kind: 'not', item: toCriterion(n.item) } : { kind: n.kind, items: n.items.map(toCriterion) };
+  return toCriterion(parseFilter(expression, (path, op, value) => filterLeaf(type, path, op, value, ctx)));
 }
 
 // ---- result parameters ---------------------------------------------------------------------------------
@@ -255,6 +512,7 @@ function parseSort(resourceType: string, raw: string): SortKey[] {
     const descending = key.startsWith('-');
     const param = descending ? key.slice(1) : key;
     if (param !== '_id' && param !== '_lastUpdated') {
+      if (resourceType === '*') throw badRequest(`Invalid _sort: a search across types sorts by _id or _lastUpdated only, not '${param}'`, '_sort');
       const def = getSearchParam(resourceType, param);
       if (!def || !isIndexed(def)) throw badRequest(`Invalid _sort: cannot sort by '${param}', not a search parameter of ${resourceType}`, '_sort');
     }
@@ -266,11 +524,53 @@ function parseSort(resourceType: string, raw: string): SortKey[] {
 
 export function parseSearch(resourceType: string, params: [string, string][], options: ParseOptions): ParsedSearch {
   if (!isResourceType(resourceType)) throw badRequest(`Unknown resource type '${resourceType}'`);
+  return parseRequest(resourceType, undefined, params, options);
+}
+
+/**
+ * A system-level search (`GET [base]?…`, `POST [base]/_search`): across the types of `_type`
+ * (every type when absent). A criterion must read the same way in every type searched (the common
+ * parameters `_id`, `_lastUpdated`, `_tag`, `_profile`…, or one all the `_type` types define
+ * alike); otherwise it is ignored with the reason (a 400 when strict).
+ */
+export function parseSystemSearch(params: [string, string][], options: ParseOptions): ParsedSearch {
+  const types = new Set<string>();
+  for (const [name, value] of params) {
+    if (name !== '_type') continue;
+    for (const t of value.split(',').map((x) => x.trim()).filter((x) => x)) {
+      if (!isResourceType(t)) throw badRequest(`Unknown resource type '${t}' in _type`, '_type');
+      types.add(t);
+    }
+  }
+  return parseRequest('*', types.size ? [...types] : undefined, params, options);
+}
+
+/** One criterion that must parse the same in every type searched. */
+function parseAcross(types: string[], fullName: string, value: string, ctx: CriterionContext): Criterion {
+  let first: Criterion | undefined;
+  let key = '';
+  for (const type of types) {
+    const c = parseCriterion(type, fullName, value, ctx);
+    const k = JSON.stringify(c);
+    if (first === undefined) {
+      first = c;
+      key = k;
+    } else if (k !== key) {
+      throw new Ignored(`not defined alike for every type searched (${type} differs); name the types with _type`);
+    }
+  }
+  return first!;
+}
+
+function parseRequest(resourceType: string, types: string[] | undefined, params: [string, string][], options: ParseOptions): ParsedSearch {
+  const system = resourceType === '*';
   const out: ParsedSearch = {
     resourceType, criteria: [], count: Math.min(options.defaultCount, options.maxCount), sort: [], include: [], revinclude: [],
     ignored: [], selfParams: [],
   };
+  if (types) out.types = types;
   const criteria: Criterion[] = [];
+  const ctx: CriterionContext = { related: new Set(), depth: 0 };
   let countIndex = -1;
   const ignore = (name: string, reason: string) => {
     if (options.strict) throw badRequest(`Search parameter '${name}': ${reason}`, name);
@@ -297,8 +597,13 @@ export function parseSearch(resourceType: string, params: [string, string][], op
       out.ignored.push({ name: fullName, reason: 'empty value' });
       continue;
     }
-    if (modifier !== undefined && name.startsWith('_') && !['_include', '_revinclude', '_id', '_lastUpdated'].includes(name) && !getSearchParam(resourceType, name)) {
+    if (modifier !== undefined && name.startsWith('_') && !['_include', '_revinclude', '_id', '_lastUpdated', '_has'].includes(name) && !name.includes('.') && !getSearchParam(system ? (types?.[0] ?? 'Basic') : resourceType, name)) {
       throw modifierError(fullName, modifier);
+    }
+    if (system && name === '_type') {
+      if (modifier !== undefined) throw modifierError(fullName, modifier);
+      keep((types ?? []).join(','));
+      continue;
     }
     switch (name) {
       case '_count': {
@@ -337,35 +642,17 @@ export function parseSearch(resourceType: string, params: [string, string][], op
         keep(elements.join(','));
         continue;
       }
-      case '_id':
-        criteria.push(idCriterion(fullName, modifier, value));
-        keep();
-        continue;
-      case '_lastUpdated':
-        criteria.push(lastUpdatedCriterion(fullName, modifier, value));
-        keep();
-        continue;
     }
-    if (UNSUPPORTED.has(name)) {
-      ignore(fullName, 'not supported by this server');
-      continue;
+    try {
+      criteria.push(system ? parseAcross(types ?? resourceTypes(), fullName, value, ctx) : parseCriterion(resourceType, fullName, value, ctx));
+      keep();
+    } catch (e) {
+      if (!(e instanceof Ignored)) throw e;
+      ignore(fullName, e.reason);
     }
-    if (name.includes('.')) {
-      ignore(fullName, 'chained parameters are not supported');
-      continue;
-    }
-    const def = getSearchParam(resourceType, name);
-    if (!def) {
-      ignore(fullName, `unknown search parameter for ${resourceType}`);
-      continue;
-    }
-    if (!isIndexed(def)) {
-      ignore(fullName, `${def.type} search parameters are not supported`);
-      continue;
-    }
-    criteria.push(criterionFor(def, fullName, modifier, value));
-    keep();
   }
   out.criteria = criteria;
+  ctx.related.delete(resourceType);
+  if (ctx.related.size) out.related = [...ctx.related].sort();
   return out;
 }

@@ -1,7 +1,8 @@
 /**
- * The contract between search (parameter definitions, value extraction, query parsing, SQL
- * conditions — src/fhir/search/) and the store (src/store/), which writes the index rows and runs
- * the query with paging, includes and totals.
+ * The contract between search (parameter definitions, value extraction, query parsing into typed
+ * criteria — src/fhir/search/, which knows no SQL) and the store (src/store/), which writes the
+ * index rows and turns a parsed search into SQL (src/store/postgres/search-sql.ts) with paging,
+ * includes and totals. Imports go one way: the store imports fhir/search, never the reverse.
  *
  * Index tables (see src/store/migrations.ts), each row keyed by the resource's internal `rid`,
  * its `type` and the search parameter `param` (the SearchParameter `code`):
@@ -9,8 +10,10 @@
  *   sp_date(lo, hi)                          sp_number(value)
  *   sp_quantity(value, system, code)         sp_reference(target_type, target_id, url)
  *   sp_uri(value)
+ * and `grp` on each: the element of a composite parameter a row `code#i` belongs to.
  */
-import type { SqlParams } from '../../store/sql';
+
+import type { Criterion } from './criteria';
 
 export type SearchParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
 
@@ -23,18 +26,24 @@ export interface SearchParamDef {
   expression?: string;
   /** Reference targets. */
   target?: string[];
+  /** Composite parameters: each component's parameter code, type and expression (relative to the composite's elements). */
+  components?: { code: string; type: SearchParamType; expression: string }[];
   url: string;
 }
 
+/**
+ * `grp` ties the rows of one element of a composite parameter together: its components are written
+ * as rows `code#0`, `code#1`… of their own types, with the same `grp` for the same element.
+ */
 export interface IndexRows {
-  token: { param: string; system: string | null; code: string | null; text: string | null }[];
-  string: { param: string; value: string; exact: string }[];
+  token: { param: string; system: string | null; code: string | null; text: string | null; grp?: number }[];
+  string: { param: string; value: string; exact: string; grp?: number }[];
   /** ISO-8601 instants with offset, inclusive bounds of the range the value covers. */
-  date: { param: string; lo: string; hi: string }[];
-  number: { param: string; value: string }[];
-  quantity: { param: string; value: string; system: string | null; code: string | null }[];
-  reference: { param: string; targetType: string | null; targetId: string | null; url: string | null }[];
-  uri: { param: string; value: string }[];
+  date: { param: string; lo: string; hi: string; grp?: number }[];
+  number: { param: string; value: string; grp?: number }[];
+  quantity: { param: string; value: string; system: string | null; code: string | null; grp?: number }[];
+  reference: { param: string; targetType: string | null; targetId: string | null; url: string | null; grp?: number }[];
+  uri: { param: string; value: string; grp?: number }[];
 }
 
 /** One `_include` / `_revinclude` value, e.g. `CarePlan:subject:Patient`, `*`, with `:iterate`. */
@@ -53,10 +62,13 @@ export interface SortKey {
   descending: boolean;
 }
 
-/** A parsed search request. `criteria` is opaque to the store: it hands it back to `criteriaSql`. */
+/** A parsed search request: typed criteria (src/fhir/search/criteria.ts) the store turns into SQL. */
 export interface ParsedSearch {
+  /** The type searched, or `*` for a system-level search (over `types`). */
   resourceType: string;
-  criteria: unknown[];
+  /** System-level search only: the types of `_type` (absent: every type). */
+  types?: string[];
+  criteria: Criterion[];
   count: number;
   sort: SortKey[];
   include: IncludeSpec[];
@@ -66,6 +78,11 @@ export interface ParsedSearch {
   total?: 'none' | 'estimate' | 'accurate';
   /** Paging cursor given back by the store in `next`/`previous` links (opaque `_cursor` parameter). */
   cursor?: string;
+  /**
+   * Other resource types the criteria read through chains and `_has` (absent when none): access
+   * control checks the client may search each of them.
+   */
+  related?: string[];
   /** Parameters ignored (unknown or unsupported), reported as warnings in lenient mode. */
   ignored: { name: string; reason: string }[];
   /** The request's own search parameters, normalised, for the `self` link and paging links. */
@@ -76,13 +93,6 @@ export interface ParseOptions {
   strict: boolean;
   defaultCount: number;
   maxCount: number;
-}
-
-/** A SQL expression usable as a sort key over the resource alias, and its SQL type. */
-export interface SortExpression {
-  sql: string;
-  sqlType: 'text' | 'timestamptz' | 'numeric';
-  descending: boolean;
 }
 
 /** What src/fhir/search exports (implemented in src/fhir/search/index.ts). */
@@ -97,11 +107,4 @@ export interface SearchModule {
    * value of the wrong form; unknown parameters go to `ignored`, or throw 400 when strict.
    */
   parseSearch(resourceType: string, params: [string, string][], options: ParseOptions): ParsedSearch;
-  /**
-   * SQL boolean conditions (ANDed) over `resource` alias `r` (columns rid, type, id, last_updated)
-   * for the parsed criteria. Values go through `p`.
-   */
-  criteriaSql(search: ParsedSearch, p: SqlParams, alias: string): string[];
-  /** SQL expressions for the sort keys over alias `r` (excluding the final rid tiebreak). */
-  sortSql(search: ParsedSearch, p: SqlParams, alias: string): SortExpression[];
 }

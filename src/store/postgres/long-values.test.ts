@@ -4,8 +4,8 @@
  * then the whole value).
  */
 import { randomBytes } from 'node:crypto';
-import type { SqlClient } from '../../store/sql';
-import { insertIndexed, openSearchDb, searchIds } from './test-db';
+import type { SqlClient } from '../sql';
+import { insertIndexed, openSearchDb, searchIds } from './search-test-db';
 
 const random = (n: number) => randomBytes(n).toString('base64url').slice(0, n);
 const q = (params: Record<string, string>) => new URLSearchParams(params).toString();

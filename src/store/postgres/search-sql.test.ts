@@ -2,12 +2,12 @@
  * The search SQL run for real: an in-memory PGlite with the store's schema, resources indexed by
  * extractIndexRows, and `SELECT r.id … WHERE <criteria> ORDER BY <sort>` as the store composes it.
  */
-import type { SqlClient } from '../../store/sql';
-import { SqlParams } from '../../store/sql';
+import type { SqlClient } from '../sql';
+import { SqlParams } from '../sql';
 import { PROFILE } from '../../prss/terminology';
-import { criteriaSql } from './criteria-sql';
-import { parseSearch } from './parse';
-import { insertIndexed, openSearchDb, searchIds } from './test-db';
+import { criteriaSql } from './search-sql';
+import { parseSearch } from '../../fhir/search/parse';
+import { insertIndexed, openSearchDb, searchIds } from './search-test-db';
 
 const MEDICAID = 'http://prss.example.org/fhir/sid/medicaid-id';
 const UCUM = 'http://unitsofmeasure.org';

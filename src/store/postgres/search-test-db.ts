@@ -2,12 +2,12 @@
  * Test support for the search SQL: an in-memory PGlite with the real schema, resources written with
  * their index rows from extractIndexRows, and a search run the way the store composes it.
  */
-import { migrate } from '../../store/migrations';
-import { openPGlite, SqlParams, type SqlClient } from '../../store/sql';
-import { criteriaSql, sortSql } from './criteria-sql';
-import { extractIndexRows } from './extract';
-import { parseSearch } from './parse';
-import type { ParseOptions } from './types';
+import { migrate } from '../migrations';
+import { openPGlite, SqlParams, type SqlClient } from '../sql';
+import { criteriaSql, sortSql } from './search-sql';
+import { extractIndexRows } from '../../fhir/search/extract';
+import { parseSearch } from '../../fhir/search/parse';
+import type { ParseOptions } from '../../fhir/search/types';
 
 export async function openSearchDb(): Promise<SqlClient> {
   const db = await openPGlite();
@@ -25,25 +25,25 @@ export async function insertIndexed(db: SqlClient, resource: AnyResource, lastUp
   const type = resource.resourceType;
   const rows = extractIndexRows(resource);
   for (const r of rows.token) {
-    await db.query('INSERT INTO sp_token (rid, type, param, system, code, text_value) VALUES ($1,$2,$3,$4,$5,$6)', [rid, type, r.param, r.system, r.code, r.text]);
+    await db.query('INSERT INTO sp_token (rid, type, param, system, code, text_value, grp) VALUES ($1,$2,$3,$4,$5,$6,$7)', [rid, type, r.param, r.system, r.code, r.text, r.grp ?? null]);
   }
   for (const r of rows.string) {
-    await db.query('INSERT INTO sp_string (rid, type, param, value, exact_value) VALUES ($1,$2,$3,$4,$5)', [rid, type, r.param, r.value, r.exact]);
+    await db.query('INSERT INTO sp_string (rid, type, param, value, exact_value, grp) VALUES ($1,$2,$3,$4,$5,$6)', [rid, type, r.param, r.value, r.exact, r.grp ?? null]);
   }
   for (const r of rows.date) {
-    await db.query('INSERT INTO sp_date (rid, type, param, lo, hi) VALUES ($1,$2,$3,$4,$5)', [rid, type, r.param, r.lo, r.hi]);
+    await db.query('INSERT INTO sp_date (rid, type, param, lo, hi, grp) VALUES ($1,$2,$3,$4,$5,$6)', [rid, type, r.param, r.lo, r.hi, r.grp ?? null]);
   }
   for (const r of rows.number) {
-    await db.query('INSERT INTO sp_number (rid, type, param, value) VALUES ($1,$2,$3,$4::numeric)', [rid, type, r.param, r.value]);
+    await db.query('INSERT INTO sp_number (rid, type, param, value, grp) VALUES ($1,$2,$3,$4::numeric,$5)', [rid, type, r.param, r.value, r.grp ?? null]);
   }
   for (const r of rows.quantity) {
-    await db.query('INSERT INTO sp_quantity (rid, type, param, value, system, code) VALUES ($1,$2,$3,$4::numeric,$5,$6)', [rid, type, r.param, r.value, r.system, r.code]);
+    await db.query('INSERT INTO sp_quantity (rid, type, param, value, system, code, grp) VALUES ($1,$2,$3,$4::numeric,$5,$6,$7)', [rid, type, r.param, r.value, r.system, r.code, r.grp ?? null]);
   }
   for (const r of rows.reference) {
-    await db.query('INSERT INTO sp_reference (rid, type, param, target_type, target_id, url) VALUES ($1,$2,$3,$4,$5,$6)', [rid, type, r.param, r.targetType, r.targetId, r.url]);
+    await db.query('INSERT INTO sp_reference (rid, type, param, target_type, target_id, url, grp) VALUES ($1,$2,$3,$4,$5,$6,$7)', [rid, type, r.param, r.targetType, r.targetId, r.url, r.grp ?? null]);
   }
   for (const r of rows.uri) {
-    await db.query('INSERT INTO sp_uri (rid, type, param, value) VALUES ($1,$2,$3,$4)', [rid, type, r.param, r.value]);
+    await db.query('INSERT INTO sp_uri (rid, type, param, value, grp) VALUES ($1,$2,$3,$4,$5)', [rid, type, r.param, r.value, r.grp ?? null]);
   }
 }
 

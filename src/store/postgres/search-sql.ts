@@ -1,15 +1,27 @@
 /**
- * SQL for parsed criteria and sort keys over the `resource` alias. Each criterion is one boolean
+ * The store's SQL for a parsed search (src/fhir/search parses and types the request and knows no
+ * SQL): criteria and sort keys over the `resource` alias. Each criterion is one boolean
  * condition: an EXISTS (or NOT EXISTS) subquery into its index table, where `t.type = r.type AND
  * t.param = …` lets the (type, param, value) indexes serve it. Values of one parameter separated by
  * commas are ORed inside one subquery; repeated parameters are separate conditions (ANDed).
  */
-import type { SqlParams } from '../../store/sql';
-import { INDEX_PREFIX_CHARS } from '../../store/migrations';
-import { TABLE_OF, type Criterion, type DateValue, type NumberValue, type QuantityValue, type ReferenceValue, type TokenValue } from './criteria';
-import { getSearchParam } from './definitions';
-import { pgInstant } from './dates';
-import type { ParsedSearch, SortExpression } from './types';
+import { contentTsvector, narrativeTsvector, tsquery } from '../fulltext';
+import type { SqlParams } from '../sql';
+import { INDEX_PREFIX_CHARS } from '../migrations';
+import { pgInstant } from '../../fhir/search/dates';
+import { TABLE_OF, type Criterion, type DateValue, type NumberValue, type QuantityValue, type ReferenceValue, type TokenValue } from '../../fhir/search/criteria';
+import { getSearchParam } from '../../fhir/search/definitions';
+import type { ParsedSearch } from '../../fhir/search/types';
+
+/** Access conditions over a resource alias (any type): what a client may see. */
+export type RowScope = (p: SqlParams, alias: string) => string[];
+
+/** A SQL expression usable as a sort key over the resource alias, and its SQL type. */
+export interface SortExpression {
+  sql: string;
+  sqlType: 'text' | 'timestamptz' | 'numeric';
+  descending: boolean;
+}
 
 /** LIKE pattern text with its wildcards escaped (backslash is PostgreSQL's default LIKE escape). */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -41,8 +53,9 @@ function orOf(conds: string[]): string {
   return conds.length === 1 ? conds[0] : `(${conds.map((c) => `(${c})`).join(' OR ')})`;
 }
 
-function exists(table: string, param: string, cond: string | undefined, p: SqlParams, a: string, negate = false): string {
-  const where = `t.rid = ${a}.rid AND t.type = ${a}.type AND t.param = ${p.add(param)}${cond ? ` AND ${cond}` : ''}`;
+/** `group`: inside a composite, the row whose element the index row must belong to (same `grp`). */
+function exists(table: string, param: string, cond: string | undefined, p: SqlParams, a: string, negate = false, group?: string): string {
+  const where = `t.rid = ${a}.rid AND t.type = ${a}.type AND t.param = ${p.add(param)}${group ? ` AND t.grp = ${group}.grp` : ''}${cond ? ` AND ${cond}` : ''}`;
   return `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} t WHERE ${where})`;
 }
 
@@ -79,6 +92,8 @@ function dateCondition(v: DateValue, lo: string, hi: string, p: SqlParams): stri
       return `${lo} > ${E()}`;
     case 'eb':
       return `${hi} < ${S()}`;
+    case 'po':
+      return `${lo} <= ${E()} AND ${hi} >= ${S()}`;
     case 'ap': {
       const w = approximately(v);
       return `${lo} <= ${p.add(w.hi)}::timestamptz AND ${hi} >= ${p.add(w.lo)}::timestamptz`;
@@ -90,12 +105,13 @@ function numberCondition(v: NumberValue, col: string, p: SqlParams): string {
   const n = () => `${p.add(v.value)}::numeric`;
   switch (v.prefix) {
     case 'eq':
+    case 'po':
     case 'ne': {
       // Within the implicit precision of the value as written.
       const value = n();
       const half = `${p.add(v.halfUnit)}::numeric`;
       const inRange = `${col} >= ${value} - ${half} AND ${col} < ${value} + ${half}`;
-      return v.prefix === 'eq' ? inRange : `NOT (${inRange})`;
+      return v.prefix === 'ne' ? `NOT (${inRange})` : inRange;
     }
     case 'gt':
     case 'sa':
@@ -145,8 +161,60 @@ function referenceCondition(v: ReferenceValue, p: SqlParams): string {
   return local();
 }
 
-function criterionSql(c: Criterion, p: SqlParams, a: string): string {
+/** What nested criteria share: fresh aliases for each subquery, and the access conditions. */
+interface SqlContext {
+  n: number;
+  scope?: RowScope;
+  /** Inside a composite: the alias of the element's first component row. */
+  group?: string;
+}
+
+/** The live resources a chain or `_has` reaches, as the client may see them, matching the criteria. */
+function reachedSql(c: string, criteria: string[], p: SqlParams, ctx: SqlContext): string {
+  return [`NOT ${c}.deleted`, ...criteria, ...(ctx.scope?.(p, c) ?? [])].join(' AND ');
+}
+
+const typeIn = (col: string, types: string[], p: SqlParams) => (types.length === 1 ? `${col} = ${p.add(types[0])}` : `${col} = ANY(${p.add(types)}::text[])`);
+
+function criterionSql(c: Criterion, p: SqlParams, a: string, ctx: SqlContext): string {
   switch (c.kind) {
+    case 'chain': {
+      // The reference rows of `a`, joined to the resource each names (by the unique (type, id)).
+      const n = ++ctx.n;
+      const t = `ch${n}`;
+      const r = `cr${n}`;
+      const branches = orOf(c.branches.map((b) => [typeIn(`${r}.type`, b.types, p), ...b.criteria.map((x) => criterionSql(x, p, r, ctx))].join(' AND ')));
+      return `EXISTS (SELECT 1 FROM sp_reference ${t} JOIN resource ${r} ON ${r}.type = ${t}.target_type AND ${r}.id = ${t}.target_id
+        WHERE ${t}.rid = ${a}.rid AND ${t}.type = ${a}.type AND ${t}.param = ${p.add(c.param)} AND ${t}.url IS NULL AND ${branches} AND ${reachedSql(r, [], p, ctx)})`;
+    }
+    case 'and':
+      return `(${c.items.map((x) => criterionSql(x, p, a, ctx)).join(' AND ')})`;
+    case 'or':
+      return orOf(c.items.map((x) => criterionSql(x, p, a, ctx)));
+    case 'not':
+      return `NOT (${criterionSql(c.item, p, a, ctx)})`;
+    case 'composite': {
+      // One element (rows of one `grp`) whose every component matches its part.
+      return orOf(c.values.map((parts) => {
+        const g = `cg${++ctx.n}`;
+        const inner = parts.map((part) => criterionSql(part, p, g, { ...ctx, group: g }));
+        return `EXISTS (SELECT 1 FROM ${c.table} ${g} WHERE ${g}.rid = ${a}.rid AND ${g}.type = ${a}.type AND ${g}.param = ${p.add(`${c.param}#0`)} AND ${inner.join(' AND ')})`;
+      }));
+    }
+    case 'fulltext': {
+      const doc = c.of === 'content' ? contentTsvector(a) : narrativeTsvector(a);
+      return orOf(c.values.map((v) => `${doc} @@ ${tsquery(p.add(v))}`));
+    }
+    case 'has': {
+      // The reference rows of `c.type` naming `a` (the (type, param, target_id, target_type) index), and their resources.
+      const n = ++ctx.n;
+      const t = `hs${n}`;
+      const r = `hr${n}`;
+      const inner = c.criteria.map((x) => criterionSql(x, p, r, ctx));
+      return `EXISTS (SELECT 1 FROM sp_reference ${t} JOIN resource ${r} ON ${r}.rid = ${t}.rid
+        WHERE ${t}.type = ${p.add(c.type)} AND ${t}.param = ${p.add(c.param)} AND ${t}.target_id = ${a}.id AND ${t}.target_type = ${a}.type AND ${t}.url IS NULL
+          AND ${r}.type = ${p.add(c.type)} AND ${reachedSql(r, inner, p, ctx)})`;
+    }
     case 'always':
       return c.value ? 'TRUE' : 'FALSE';
     case 'id': {
@@ -159,36 +227,41 @@ function criterionSql(c: Criterion, p: SqlParams, a: string): string {
       return orOf(c.values.map((v) => dateCondition(v, col, col, p)));
     }
     case 'missing':
-      return exists(c.table, c.param, undefined, p, a, c.missing);
+      return exists(c.table, c.param, undefined, p, a, c.missing, ctx.group);
     case 'token':
-      return exists('sp_token', c.param, orOf(c.values.map((v) => tokenCondition(v, p))), p, a, c.not);
+      return exists('sp_token', c.param, orOf(c.values.map((v) => tokenCondition(v, p))), p, a, c.not, ctx.group);
     case 'token-text':
-      return exists('sp_token', c.param, orOf(c.values.map((v) => `lower(t.text_value) LIKE ${p.add(`${likeEscape(v)}%`)}`)), p, a);
+      return exists('sp_token', c.param, orOf(c.values.map((v) => `lower(t.text_value) LIKE ${p.add(`${likeEscape(v)}%`)}`)), p, a, false, ctx.group);
     case 'string':
       return exists('sp_string', c.param, orOf(c.values.map((v) => {
         if (c.mode === 'exact') return `t.exact_value = ${p.add(v)}`;
         if (c.mode === 'contains') return `t.value LIKE ${p.add(`%${likeEscape(v)}%`)}`;
+        if (c.mode === 'equals') return equalsIndexed('t.value', v, p);
+        if (c.mode === 'ends') return `t.value LIKE ${p.add(`%${likeEscape(v)}`)}`;
+        // `:text`: every word of the value, as whole words (PostgreSQL full-text search, no stemming: names).
+        if (c.mode === 'text') return `to_tsvector('simple', t.value) @@ plainto_tsquery('simple', ${p.add(v)})`;
         return startsWithIndexed('t.value', v, p);
-      })), p, a);
+      })), p, a, false, ctx.group);
     case 'date':
-      return exists('sp_date', c.param, orOf(c.values.map((v) => dateCondition(v, 't.lo', 't.hi', p))), p, a);
+      return exists('sp_date', c.param, orOf(c.values.map((v) => dateCondition(v, 't.lo', 't.hi', p))), p, a, false, ctx.group);
     case 'number':
-      return exists('sp_number', c.param, orOf(c.values.map((v) => numberCondition(v, 't.value', p))), p, a);
+      return exists('sp_number', c.param, orOf(c.values.map((v) => numberCondition(v, 't.value', p))), p, a, false, ctx.group);
     case 'quantity':
-      return exists('sp_quantity', c.param, orOf(c.values.map((v) => quantityCondition(v, p))), p, a);
+      return exists('sp_quantity', c.param, orOf(c.values.map((v) => quantityCondition(v, p))), p, a, false, ctx.group);
     case 'reference':
-      return exists('sp_reference', c.param, orOf(c.values.map((v) => referenceCondition(v, p))), p, a);
+      return exists('sp_reference', c.param, orOf(c.values.map((v) => referenceCondition(v, p))), p, a, false, ctx.group);
     case 'uri':
       return exists('sp_uri', c.param, orOf(c.values.map((v) => {
         if (c.mode === 'below') return `t.value LIKE ${p.add(`${likeEscape(v)}%`)}`;
         if (c.mode === 'above') return `starts_with(${p.add(v)}::text, t.value)`;
         return equalsIndexed('t.value', v, p);
-      })), p, a);
+      })), p, a, false, ctx.group);
   }
 }
 
-export function criteriaSql(search: ParsedSearch, p: SqlParams, alias: string): string[] {
-  return (search.criteria as Criterion[]).map((c) => criterionSql(c, p, alias));
+export function criteriaSql(search: ParsedSearch, p: SqlParams, alias: string, scope?: RowScope): string[] {
+  const ctx: SqlContext = { n: 0, scope };
+  return search.criteria.map((c) => criterionSql(c, p, alias, ctx));
 }
 
 /** Per the spec, a repeating value sorts by its lowest value ascending and its highest descending. */
