@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, errorFields } from './http/logger';
-import { applyRuntimeSettings } from './runtime';
+import { missingEngineFlags } from './runtime';
 import { buildServer } from './server';
 import { warmUpValidation } from './validation';
 
@@ -17,8 +17,9 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  applyRuntimeSettings(config);
   const logger = createLogger(config.LOG_LEVEL);
+  const missing = missingEngineFlags();
+  if (missing.length) logger.warn('engine flags missing from the node command line (see src/runtime.ts)', { missing });
   const started = Date.now();
   const app = await buildServer({ config, logger, demo: loadDemo });
   warmUpValidation(); // compile the validators now, not on the first request

@@ -80,11 +80,6 @@ export const configSchema = z
     AUTH_SIGNING_KEY_FILE: z.string().min(1).optional(),
     /** Record an AuditEvent for every FHIR request. */
     AUDIT: onOff.default('on'),
-    /**
-     * How far the JavaScript heap may grow past what a full garbage collection kept before the next
-     * one starts, in percent (200: to three times the live heap). 0 leaves it to V8. See src/runtime.ts.
-     */
-    HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(200),
   })
   .superRefine((c, ctx) => {
     const auth = authEnabledFor(c);
