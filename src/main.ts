@@ -1,5 +1,6 @@
 /** Entry point: configuration, the app, listen; on SIGTERM stop accepting, drain, close the store. */
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, errorFields } from './http/logger';
 import { missingEngineFlags } from './runtime';
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const app = await buildServer({ config, logger, demo: loadDemo });
   warmUpValidation(); // compile the validators now, not on the first request
   const server: Server = app.http.listen(config.PORT, config.HOST, () => {
-    logger.info('listening', { url: app.baseUrl, store: app.store.description, startupMs: Date.now() - started });
+    logger.info('listening', { baseUrl: app.baseUrl, port: (server.address() as AddressInfo).port, store: app.store.description, startupMs: Date.now() - started });
   });
   server.keepAliveTimeout = 5000;
 
