@@ -12,6 +12,8 @@ import { dispatch } from './fhir/router';
 import type { FhirDeps, ResourceValidator } from './fhir/types';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './http/logger';
+import { readiness } from './health';
+import { createMetrics, type Metrics } from './metrics';
 import { openStore, type Store } from './store';
 import type { Repository, Resource } from './store/repository';
 
@@ -27,6 +29,8 @@ export interface App {
   auth?: Auth;
   /** The AuditEvent recorder, when AUDIT is on. */
   audit?: AuditRecorder;
+  /** Prometheus metrics, when METRICS_ENABLED is on. */
+  metrics?: Metrics;
   close(): Promise<void>;
 }
 
@@ -94,6 +98,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   const synced = await syncConformance(store.repo, conformanceResources());
   if (synced) logger.info('conformance resources stored', { count: synced });
+  // Our profiles, code systems and OperationDefinitions are stored and the validator is built (buildServer compiles it first).
+  const definitionsLoaded = Boolean(options.validator) && conformanceResources().length > 0;
 
   if (options.demo && demoEnabled(config)) {
     const any = await store.sql.query<{ n: number }>(`SELECT 1 AS n FROM resource WHERE type = 'Patient' LIMIT 1`);
@@ -107,10 +113,16 @@ export async function createApp(options: AppOptions): Promise<App> {
   deps.access = auth?.policy;
   const audit = config.AUDIT === 'on' ? new AuditRecorder(store.sql, logger) : undefined;
   const bulk = createBulkExport({ sql: store.sql, deps, logger, baseUrl });
-  const http = createHttpApp({ deps, logger, baseUrl, bodyLimit: config.BODY_LIMIT, auth, audit });
+  const metrics = config.METRICS_ENABLED === 'on' ? createMetrics({ sql: store.sql }) : undefined;
+  const http = createHttpApp({
+    deps, logger, baseUrl, bodyLimit: config.BODY_LIMIT, auth, audit,
+    readiness: () => readiness(store.sql, () => definitionsLoaded),
+    metrics: metrics && { metrics, token: config.METRICS_TOKEN, allow: config.METRICS_ALLOW },
+  });
   return {
-    http, deps, store, logger, baseUrl, auth, audit,
+    http, deps, store, logger, baseUrl, auth, audit, metrics,
     close: async () => {
+      metrics?.close();
       await bulk.stop(); // a running export goes back to the queue and resumes on the next start
       await audit?.close();
       if (!options.store) await store.repo.close();
