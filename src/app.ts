@@ -13,6 +13,9 @@ import type { FhirDeps, ResourceValidator } from './fhir/types';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './http/logger';
 import { readiness } from './health';
+import { buildCapabilityStatement } from './fhir/capabilities';
+import { buildOpenApi, type OpenApiOptions } from './fhir/openapi';
+import type { OperationDefinition } from 'fhir/r4';
 import { createMetrics, type Metrics } from './metrics';
 import { openStore, type Store } from './store';
 import type { Repository, Resource } from './store/repository';
@@ -81,6 +84,14 @@ export async function syncConformance(repo: Repository, resources: Resource[]): 
   return changed.length;
 }
 
+/** "Try it" examples from the demo data the store holds: the first demo claim for Claim/$validate. */
+function demoExamples(bundle: { resourceType: 'Bundle'; entry?: { resource?: Resource }[] } | undefined): OpenApiOptions['examples'] {
+  const claim = bundle?.entry?.map((e) => e.resource).find((r) => r?.resourceType === 'Claim');
+  if (!claim) return {};
+  const example = { summary: `demo claim ${claim.id}`, value: claim };
+  return { '/Claim/$validate': example };
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
@@ -118,6 +129,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     deps, logger, baseUrl, bodyLimit: config.BODY_LIMIT, auth, audit,
     readiness: () => readiness(store.sql, () => definitionsLoaded),
     metrics: metrics && { metrics, token: config.METRICS_TOKEN, allow: config.METRICS_ALLOW },
+    openApi: () => buildOpenApi(
+      buildCapabilityStatement(deps, baseUrl),
+      conformanceResources().filter((r) => r.resourceType === 'OperationDefinition') as OperationDefinition[],
+      baseUrl,
+      { examples: demoExamples(options.demo && demoEnabled(config) ? options.demo() : undefined) },
+    ),
   });
   return {
     http, deps, store, logger, baseUrl, auth, audit, metrics,

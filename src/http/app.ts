@@ -13,6 +13,7 @@ import { errorFields, type Logger } from './logger';
 import { bulkExportFor } from '../bulk';
 import { bulkMiddleware, mayBeBulkPath } from '../bulk/http';
 import { createAppServer } from './listen';
+import { mountApiPage } from './api-page';
 import type { Readiness } from '../health';
 import { interactionOf, type Metrics } from '../metrics';
 import { BlockList, isIPv4 } from 'node:net';
@@ -95,6 +96,8 @@ export interface HttpOptions {
   readiness: () => Promise<Readiness>;
   /** /metrics (METRICS_ENABLED), and who may read it. */
   metrics?: { metrics: Metrics; token?: string; allow: string[] };
+  /** The OpenAPI document served at /fhir/openapi.json (built on first request). */
+  openApi: () => object;
 }
 
 /** Whether a /metrics request may be answered: from an allowed address, or with the token; open when neither is set (AUTH off only: config refuses it otherwise). */
@@ -129,7 +132,7 @@ function touchedBy(out: FhirResponse): string[] {
   return keys;
 }
 
-export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit, readiness, metrics }: HttpOptions) {
+export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit, readiness, metrics, openApi }: HttpOptions) {
   const app = express();
   // app.listen builds its server with createAppServer: requests are born on the app's prototypes.
   app.listen = ((...args: unknown[]) => createAppServer(app).listen(...(args as [number, string, () => void]))) as typeof app.listen;
@@ -243,6 +246,14 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit, r
     });
   };
 
+  // The OpenAPI document describes the API as /metadata does: public, no data. The page at / renders it.
+  let openApiJson: string | undefined;
+  app.get('/fhir/openapi.json', (_req: Request, res: Response) => {
+    openApiJson ??= JSON.stringify(openApi());
+    res.type('application/json').send(openApiJson);
+  });
+  mountApiPage(app);
+
   if (auth) {
     // Every /fhir URL but the CapabilityStatement and SMART discovery needs a bearer token. The
     // client is left in res.locals.auth for the FHIR routes and the bulk status/file routes.
@@ -307,10 +318,6 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit, r
     }
     send(req, res, out);
     record(req, res, out, fhirReq);
-  });
-
-  app.get('/', (_req: Request, res: Response) => {
-    res.redirect(302, '/fhir/metadata');
   });
 
   app.use((req: Request, res: Response) => {
