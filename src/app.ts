@@ -109,7 +109,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   const synced = await syncConformance(store.repo, conformanceResources());
   if (synced) logger.info('conformance resources stored', { count: synced });
-  // Our profiles, code systems and OperationDefinitions are stored and the validator is built (buildServer compiles it first).
+  // Our profiles, code systems and OperationDefinitions are read and stored, and the validator is
+  // built (buildServer compiles it first): the HTTP app, and so /readyz, exists only from here on.
   const definitionsLoaded = Boolean(options.validator) && conformanceResources().length > 0;
 
   if (options.demo && demoEnabled(config)) {
