@@ -14,6 +14,8 @@ import { buildScenario } from '../src/prss/scenario';
 import { FHIR_JSON, startTestApp, storeKind, type TestApp } from './support/server';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// Several tests start an app of their own, which takes long on a busy machine.
+jest.setTimeout(180_000);
 const RULES = 'http://prss.example.org/fhir/CodeSystem/prss-rule';
 const LATEST = Math.max(...migrations.map((m) => m.version));
 
@@ -265,8 +267,8 @@ describe('/metrics', () => {
       clientsFile = writeClientsFile([{ clientId: 'metrics-test', jwks: { keys: [key.publicJwk] }, scopes: ['system/*.cruds'], role: 'admin' }]);
     });
 
-    it('asks for METRICS_TOKEN as a bearer token; /healthz and /readyz need no token; FHIR still needs its own', async () => {
-      const t = await startTestApp({ AUTH: 'on', AUTH_CLIENTS_FILE: clientsFile, METRICS_ENABLED: 'on', METRICS_TOKEN: token });
+    it('asks for METRICS_TOKEN as a bearer token from addresses outside METRICS_ALLOW; /healthz and /readyz need no token; FHIR still needs its own', async () => {
+      const t = await startTestApp({ AUTH: 'on', AUTH_CLIENTS_FILE: clientsFile, METRICS_ENABLED: 'on', METRICS_TOKEN: token, METRICS_ALLOW: '10.0.0.0/8' });
       try {
         expect((await t.http().get('/metrics')).status).toBe(401);
         expect((await t.http().get('/metrics').set('Authorization', `Bearer ${token}x`)).status).toBe(401);
@@ -282,18 +284,12 @@ describe('/metrics', () => {
       }
     });
 
-    it('lets addresses in METRICS_ALLOW read without the token, and no one else', async () => {
+    it('lets addresses in METRICS_ALLOW read without the token', async () => {
       const loopback = await startTestApp({ AUTH: 'on', AUTH_CLIENTS_FILE: clientsFile, METRICS_ENABLED: 'on', METRICS_ALLOW: '127.0.0.0/8,::1' });
       try {
         expect((await loopback.http().get('/metrics')).status).toBe(200);
       } finally {
         await loopback.close();
-      }
-      const elsewhere = await startTestApp({ AUTH: 'on', AUTH_CLIENTS_FILE: clientsFile, METRICS_ENABLED: 'on', METRICS_ALLOW: '10.0.0.0/8' });
-      try {
-        expect((await elsewhere.http().get('/metrics')).status).toBe(401);
-      } finally {
-        await elsewhere.close();
       }
     });
   });
