@@ -10,6 +10,8 @@ import { loadDemoData } from '../src/demo';
 import { FHIR_JSON, freePort, startTestApp, type TestApp } from './support/server';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// A browser and an app with demo data on two shared cores: generous time per step.
+jest.setTimeout(180_000);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 let t: TestApp;

@@ -12,6 +12,8 @@ import { projectPath } from '../src/paths';
 import { startTestApp, type TestApp } from './support/server';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// One test starts a second app (AUTH on), which takes long on a busy machine.
+jest.setTimeout(180_000);
 const ours = readdirSync(projectPath('capability'))
   .filter((f) => f.startsWith('OperationDefinition-'))
   .map((f) => JSON.parse(readFileSync(projectPath('capability', f), 'utf8')) as OperationDefinition)
