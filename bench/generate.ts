@@ -1,5 +1,5 @@
 /**
- * Synthetic PRSS data at any size, in the shapes of ../shared/domain-model.md, built on the clean
+ * Synthetic PRSS data at any size, in the shapes of docs/spec/domain-model.md, built on the clean
  * Virginia scenario (src/prss/scenario.ts). Each member gets a year of service: ≈150 sessions with a
  * progress note and a claim each, a signed RRWP with four reviews, coverage, a diagnosis, an
  * assessment, a goal and a release; every ten members share one provider and its staff (a PRS, a

@@ -7,7 +7,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/http/logger';
-import { applyRuntimeSettings } from '../src/runtime';
 import { buildServer } from '../src/server';
 import { PostgresRepository, type Store } from '../src/store';
 import { migrate } from '../src/store/migrations';
@@ -59,8 +58,6 @@ export interface Listening {
 export async function listenOurs(store: Store, env: Record<string, string> = {}): Promise<Listening> {
   // Auth off (allowed on loopback): the figures are of the FHIR server, not of token checks.
   const config = loadConfig({ DEMO: 'off', LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', AUTH: 'off', BUNDLE_MAX_ENTRIES: '1000', ...env });
-  // The engine settings main.ts applies (this process is the server's, as in production).
-  applyRuntimeSettings(config);
   const app = await buildServer({ config, store, logger: createLogger('silent') });
   const server: Server = app.http.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));

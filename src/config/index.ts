@@ -2,6 +2,7 @@
  * Configuration: one zod schema over the environment, validated once at start and frozen.
  * Every bad setting is reported at once, by name.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const bytes = z
@@ -110,13 +111,18 @@ export const configSchema = z
      * several token requests). Assertions are short-lived (exp ≤ 5 min) and bound to this token URL.
      */
     AUTH_ASSERTION_REPLAY: z.enum(['refuse', 'allow']).default('allow'),
+    /** Serve Prometheus metrics at /metrics. */
+    METRICS_ENABLED: onOff.default('off'),
+    /** A bearer token /metrics asks for (required, or METRICS_ALLOW, when AUTH is on). */
+    METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    /** Addresses or CIDR ranges (comma separated) that may read /metrics without the token. */
+    METRICS_ALLOW: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.string().refine(isAddressOrRange, 'IP addresses or CIDR ranges such as 10.0.0.0/8'))),
     /** Record an AuditEvent for every FHIR request. */
     AUDIT: onOff.default('on'),
-    /**
-     * How far the JavaScript heap may grow past what a full garbage collection kept before the next
-     * one starts, in percent (200: to three times the live heap). 0 leaves it to V8. See src/runtime.ts.
-     */
-    HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(200),
   })
   .superRefine((c, ctx) => {
     if (c.BUNDLE_MAX_ENTRIES > c.MAX_ARRAY_LENGTH) {
@@ -128,8 +134,19 @@ export const configSchema = z
     } else if (auth && !c.AUTH_CLIENTS_FILE) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_CLIENTS_FILE'], message: `AUTH is on${c.AUTH ? '' : ` (HOST ${c.HOST} is not loopback)`} but AUTH_CLIENTS_FILE is not set: register clients in a JSON file (docs/auth.md)` });
     }
+    if (auth && c.METRICS_ENABLED === 'on' && !c.METRICS_TOKEN && c.METRICS_ALLOW.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: "METRICS_ENABLED is on and AUTH is on: set METRICS_TOKEN (the scraper's bearer token) or METRICS_ALLOW (the scraper's addresses)" });
+    }
   })
   .readonly();
+
+/** An IPv4 or IPv6 address, optionally with a /prefix within its family's length. */
+export function isAddressOrRange(s: string): boolean {
+  const [addr, prefix, ...rest] = s.split('/');
+  const family = isIP(addr);
+  if (!family || rest.length) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
 
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');

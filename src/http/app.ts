@@ -15,6 +15,11 @@ import { bulkMiddleware, mayBeBulkPath } from '../bulk/http';
 import { createAppServer } from './listen';
 import { isUtf8 } from 'node:buffer';
 import { jsonLimitsOf, parseJsonInput, requireValidString, type JsonLimits } from '../validation/json-input';
+import { mountApiPage } from './api-page';
+import type { Readiness } from '../health';
+import { interactionOf, type Metrics } from '../metrics';
+import { BlockList, isIPv4 } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const XML = /(^|[\s,+/])xml\b/i;
@@ -112,6 +117,31 @@ export interface HttpOptions {
   auth?: Auth;
   /** Records an AuditEvent per FHIR request, after the response. */
   audit?: AuditRecorder;
+  /** /readyz: the database, the migrations and the definitions. */
+  readiness: () => Promise<Readiness>;
+  /** /metrics (METRICS_ENABLED), and who may read it. */
+  metrics?: { metrics: Metrics; token?: string; allow: string[] };
+  /** The OpenAPI document served at /fhir/openapi.json (built on first request). */
+  openApi: () => object;
+}
+
+/** Whether a /metrics request may be answered: from an allowed address, or with the token; open when neither is set (AUTH off only: config refuses it otherwise). */
+function metricsGate(token: string | undefined, allow: string[]): (req: Request) => boolean {
+  const list = new BlockList();
+  for (const entry of allow) {
+    const [addr, prefix] = entry.split('/');
+    const type = isIPv4(addr) ? 'ipv4' : 'ipv6';
+    if (prefix === undefined) list.addAddress(addr, type);
+    else list.addSubnet(addr, Number(prefix), type);
+  }
+  const expected = token ? Buffer.from(`Bearer ${token}`) : undefined;
+  return (req) => {
+    if (!token && allow.length === 0) return true;
+    const remote = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
+    if (allow.length && remote && list.check(remote, isIPv4(remote) ? 'ipv4' : 'ipv6')) return true;
+    const given = Buffer.from(req.headers.authorization ?? '');
+    return !!expected && given.length === expected.length && timingSafeEqual(given, expected);
+  };
 }
 
 /** `Type/id` of what a write or a bundle touched, from Location headers and entry responses (never bodies). */
@@ -127,7 +157,7 @@ function touchedBy(out: FhirResponse): string[] {
   return keys;
 }
 
-export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }: HttpOptions) {
+export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit, readiness, metrics, openApi }: HttpOptions) {
   const app = express();
   const limits = jsonLimitsOf(deps.config);
   // app.listen builds its server with createAppServer: requests are born on the app's prototypes.
@@ -144,9 +174,42 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       logger.info('request', { requestId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
+      if (metrics && /^\/fhir(\/|$)/.test(req.path)) {
+        metrics.metrics.observeRequest(interactionOf(req.method, req.path.slice(5), res.locals.bundleType as string | undefined), res.statusCode, ms / 1000);
+      }
     });
     next();
   });
+
+  // For orchestrators: no authentication, no data. Not under /fhir, so never audited or counted.
+  const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
+  app.get('/healthz', (_req: Request, res: Response) => {
+    noStore(res);
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req: Request, res: Response) => {
+    noStore(res);
+    const r = await readiness();
+    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
+  });
+  if (metrics) {
+    const allowed = metricsGate(metrics.token, metrics.allow);
+    app.get('/metrics', async (req: Request, res: Response) => {
+      noStore(res);
+      if (!allowed(req)) {
+        res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="metrics"').type('text/plain').send('metrics: give the METRICS_TOKEN as a bearer token\n');
+        return;
+      }
+      try {
+        const out = await metrics.metrics.render();
+        res.setHeader('Content-Type', out.contentType);
+        res.end(out.body);
+      } catch (e) {
+        logger.error('metrics failed', { requestId: res.locals.requestId, ...errorFields(e) });
+        res.status(500).type('text/plain').send('metrics could not be collected; see the server log\n');
+      }
+    });
+  }
 
   if (auth) {
     // SMART discovery lives at [FHIR base]/.well-known/smart-configuration (and the root, for tools that look there).
@@ -209,6 +272,14 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
     });
   };
 
+  // The OpenAPI document describes the API as /metadata does: public, no data. The page at / renders it.
+  let openApiJson: string | undefined;
+  app.get('/fhir/openapi.json', (_req: Request, res: Response) => {
+    openApiJson ??= JSON.stringify(openApi());
+    res.type('application/json').send(openApiJson);
+  });
+  mountApiPage(app);
+
   if (auth) {
     // Every /fhir URL but the CapabilityStatement and SMART discovery needs a bearer token. The
     // client is left in res.locals.auth for the FHIR routes and the bulk status/file routes.
@@ -264,6 +335,8 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
         baseUrl,
         requestId,
       };
+      const bundle = fhirReq.body as { resourceType?: unknown; type?: unknown } | undefined;
+      if (bundle?.resourceType === 'Bundle' && typeof bundle.type === 'string') res.locals.bundleType = bundle.type;
       if (!['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(fhirReq.method)) throw new OutcomeError(405, [issue('error', 'not-supported', `${req.method} is not supported`)]);
       fhirReq.auth = res.locals.auth as AuthContext | undefined;
       out = await handle(fhirReq, deps, (e) => logger.error('unhandled error', { requestId, ...errorFields(e) }));
@@ -272,10 +345,6 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
     }
     send(req, res, out);
     record(req, res, out, fhirReq);
-  });
-
-  app.get('/', (_req: Request, res: Response) => {
-    res.redirect(302, '/fhir/metadata');
   });
 
   app.use((req: Request, res: Response) => {

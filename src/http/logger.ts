@@ -1,9 +1,13 @@
 /**
- * Structured JSON logs to stdout, one object a line. Never pass a resource body, a query string or
- * any other PHI: log the method, the path template's facts, statuses, timings and the request id.
+ * Structured JSON logs to stdout, one object a line, written by pino: time (ISO), level (its name),
+ * msg, pid, then the call's fields. Never pass a resource body, a query string or any other PHI: log
+ * the method, the path template's facts, statuses, timings and the request id. As a second line of
+ * defence, fields whose names could carry PHI or credentials (REDACTED_FIELDS, at the top level and
+ * one level down) are written as "[redacted]" whatever a caller passes.
  */
+import pino from 'pino';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -12,12 +16,33 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Logger {
-  const log = (lvl: Exclude<LogLevel, 'silent'>) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[lvl] < ORDER[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }));
+/** Field names never written as given: bodies, queries, headers, tokens and the demographics of FHIR resources. */
+export const REDACTED_FIELDS = [
+  'body', 'resource', 'resources', 'query', 'queryString', 'search', 'url', 'originalUrl', 'headers', 'authorization', 'cookie',
+  'token', 'access_token', 'client_assertion', 'password', 'secret',
+  'patient', 'member', 'identifier', 'name', 'given', 'family', 'birthDate', 'address', 'telecom', 'email', 'phone', 'ssn',
+] as const;
+
+const PATHS = REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`]);
+
+/** A logger at `level`; `write` takes each line without its newline (default: stdout, written synchronously). */
+export function createLogger(level: LogLevel, write?: (line: string) => void): Logger {
+  const destination = write ? { write: (chunk: string) => write(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) } : pino.destination({ dest: 1, sync: true });
+  const log = pino(
+    {
+      level,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: PATHS, censor: '[redacted]' },
+    },
+    destination,
+  );
+  const at = (lvl: Exclude<LogLevel, 'silent'>) => (msg: string, fields?: Record<string, unknown>) => {
+    if (fields) log[lvl](fields, msg);
+    else log[lvl](msg);
   };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 /** An error's name, message and stack — for 500s only; messages from our code never carry resource content. */

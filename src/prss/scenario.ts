@@ -1,5 +1,5 @@
 /**
- * A clean, billable PRSS scenario in the shapes of ../shared/domain-model.md: an enrolled provider,
+ * A clean, billable PRSS scenario in the shapes of docs/spec/domain-model.md: an enrolled provider,
  * a payer, a PRS with a direct supervisor and an assessing LMHP, and one member with a diagnosis, an
  * assessment, a signed RRWP with a review, sessions with progress notes and a claim for one of them.
  *

@@ -1,4 +1,4 @@
-/** Canonical URLs and external systems of ../shared/domain-model.md, spelled once. */
+/** Canonical URLs and external systems of docs/spec/domain-model.md, spelled once. */
 export const CANONICAL = 'http://prss.example.org/fhir';
 export const sd = (id: string) => `${CANONICAL}/StructureDefinition/${id}`;
 export const cs = (id: string) => `${CANONICAL}/CodeSystem/${id}`;

@@ -1,14 +1,15 @@
 /**
- * The rule catalog and the code agree: every id in ../shared/rules.md is registered with the
+ * The rule catalog and the code agree: every id in docs/spec/rules.md is registered with the
  * catalog's severity and scope, cites seed text that really is in the seed, and has a test file
  * beside it; no rule exists that the catalog lacks.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { projectPath } from '../paths';
 import { registeredRules } from './engine';
 import './index';
 
-const shared = path.join(__dirname, '..', '..', '..', 'shared');
+const shared = projectPath('docs', 'spec');
 const catalog = readFileSync(path.join(shared, 'rules.md'), 'utf8');
 const rows = [...catalog.matchAll(/^\| `([a-z]+-[a-z0-9-]+)` \| (error|warning) \| ([a-z]+) \|/gm)].map((m) => ({ id: m[1], severity: m[2], scope: m[3] }));
 const norm = (s: string) => s.replace(/-\s*\n\s*/g, '-').replace(/\s+/g, ' ').replace(/[‘’]/g, "'").replace(/[“”]/g, '"').trim().toLowerCase();

@@ -15,7 +15,7 @@ export const JURISDICTIONS: Jurisdiction[] = ['US-VA', 'US-IN', 'US-CT'];
 export type RuleScope = 'claim' | 'line' | 'history' | 'plan' | 'practitioner' | 'provider';
 
 export interface Citation {
-  /** Seed file name under ../shared/seeds, or an outside standard for the common rules. */
+  /** Seed file name under docs/spec/seeds, or an outside standard for the common rules. */
   seed: string;
   section: string;
   /** The sentence of the seed the rule enforces, verbatim. */

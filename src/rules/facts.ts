@@ -1,5 +1,5 @@
 /**
- * Derived facts defined once (../shared/domain-model.md, "Derived facts"), shared by every pack.
+ * Derived facts defined once (docs/spec/domain-model.md, "Derived facts"), shared by every pack.
  * Dates: a FHIR date or dateTime is judged on the calendar date it was written with (its first ten
  * characters), never converted to the server's zone; durations use the instants.
  */

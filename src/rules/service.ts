@@ -21,6 +21,15 @@ export interface ClaimCheck {
   ctx: RuleContext;
 }
 
+type FindingsListener = (results: readonly RuleResult[]) => void;
+const findingsListeners = new Set<FindingsListener>();
+
+/** Be told the findings of every claim check (the metrics count them by rule id); returns the unsubscribe. */
+export function onRuleFindings(listener: FindingsListener): () => void {
+  findingsListeners.add(listener);
+  return () => findingsListeners.delete(listener);
+}
+
 /** The pack of the claim's Coverage (focal insurance first), from the `jurisdiction` extension. */
 export function jurisdictionOf(ctx: Pick<RuleContext, 'claim' | 'data'>): { jurisdiction?: Jurisdiction; problem?: string } {
   const insurances = [...(ctx.claim.insurance ?? [])].sort((a, b) => Number(!!b.focal) - Number(!!a.focal));
@@ -58,6 +67,7 @@ export async function checkClaim(repo: Repository, claim: Claim, options: CheckO
   // Without a pack, only the rules every pack shares can be judged.
   const rules = chosen.jurisdiction ? undefined : registeredRules().filter((r) => r.pack === 'common');
   const results = runRules(ctx, rules);
+  for (const listener of findingsListeners) listener(results);
   const issues = results.map(ruleIssue);
   if (!chosen.jurisdiction) {
     issues.unshift({ severity: 'error', code: 'processing', diagnostics: chosen.problem, expression: ['Claim.insurance'] });

@@ -114,7 +114,9 @@ class PgClient implements SqlClient {
 }
 
 export async function openPostgres(url: string, schema = 'public', poolSize = 10): Promise<SqlClient> {
-  const pool = new Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
+  // A connection attempt gives up after 10 s: a database host that stops answering must not hold
+  // the pool's slots for ever (the server recovers, and /readyz turns back to 200, when it returns).
+  const pool = new Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}`, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => undefined); // idle client errors surface on the next query instead of crashing
   if (schema !== 'public') {
     const c = await pool.connect();

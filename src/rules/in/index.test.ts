@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { buildScenario, check } from '../testing';
 import * as pack from './index';
+import { projectPath } from '../../paths';
 
 const rules = Object.values(pack);
 /** Whitespace collapsed, and words hyphenated across a line break of the source joined again. */
@@ -20,7 +20,7 @@ describe('the Indiana pack', () => {
   });
 
   it.each(rules.map((r) => [r.id, r] as const))('%s quotes its seed verbatim', (_id, rule) => {
-    const seed = readFileSync(join(__dirname, '../../../../shared/seeds', rule.citation.seed), 'utf8');
+    const seed = readFileSync(projectPath('docs', 'spec', 'seeds', rule.citation.seed), 'utf8');
     const quote = squash(rule.citation.quote);
     expect(squash(seed).includes(quote) ? quote : `not in ${rule.citation.seed}: ${quote}`).toBe(quote);
   });

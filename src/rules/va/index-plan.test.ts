@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectPath } from '../../paths';
 import { buildScenario, check } from '../testing';
 import { vaPlanRules } from './index-plan';
 
-const SHARED = join(__dirname, '../../../../shared');
+const SHARED = projectPath('docs', 'spec');
 const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
 const OWNED_SECTIONS = ['### Member eligibility', '### Assessment, plan and documentation'];
 

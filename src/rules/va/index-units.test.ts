@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectPath } from '../../paths';
 import { buildScenario, check } from '../testing';
 import { vaUnitRules } from './index-units';
 
-const SHARED = join(__dirname, '../../../../shared');
+const SHARED = projectPath('docs', 'spec');
 const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
 const HEADING = '### Codes, units and limits';
 
