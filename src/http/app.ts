@@ -29,12 +29,16 @@ export function parsePrefer(header: string | undefined): Prefer {
   return prefer;
 }
 
-/** Accept / _format: JSON flavours, `*\/*`, or nothing are fine; XML alone is 406. */
+/** `_format` values naming FHIR JSON (the short form and the two MIME types, parameters aside). */
+const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json']);
+
+/** Accept / _format: JSON flavours, `*\/*`, or nothing are fine; XML alone is 406. `_format` overrides Accept. */
 function negotiate(req: Request): void {
   const format = typeof req.query._format === 'string' ? req.query._format : undefined;
   if (format !== undefined) {
-    if (XML.test(format) || format === 'xml') throw notAcceptable(`_format=${format}: this server speaks JSON (application/fhir+json) only`);
-    if (!/json/i.test(format)) throw notAcceptable(`_format=${format} is not supported; use json`);
+    const type = format.split(';')[0].trim().toLowerCase();
+    if (XML.test(type) || type === 'xml') throw notAcceptable(`_format=${format}: this server speaks JSON (application/fhir+json) only`);
+    if (!JSON_FORMATS.has(type)) throw notAcceptable(`_format=${format} is not supported; use json, application/json or application/fhir+json`);
     return;
   }
   const accept = req.headers.accept;
@@ -43,6 +47,9 @@ function negotiate(req: Request): void {
   const ok = types.some((t) => t === '*/*' || t === 'application/*' || t.includes('json') || t === 'text/*' || t === 'text/plain' || t === 'text/html');
   if (!ok) throw notAcceptable(`Cannot answer in ${accept}; this server speaks application/fhir+json`);
 }
+
+/** `_pretty=true`: the body indented for people to read. */
+const prettyAsked = (req: Request) => req.query._pretty === 'true';
 
 function parseBody(req: Request): unknown {
   const raw = req.body as Buffer | undefined;
@@ -159,7 +166,7 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
       return;
     }
     res.setHeader('Content-Type', FHIR_JSON);
-    const body = out.json ?? JSON.stringify(out.resource);
+    const body = prettyAsked(req) ? JSON.stringify(out.resource ?? JSON.parse(out.json!), null, 2) : out.json ?? JSON.stringify(out.resource);
     if (req.method === 'HEAD') res.setHeader('Content-Length', Buffer.byteLength(body)).end();
     else res.end(body);
   };
