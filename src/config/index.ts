@@ -81,6 +81,20 @@ export const configSchema = z
     /** Record an AuditEvent for every FHIR request. */
     AUDIT: onOff.default('on'),
     /**
+     * Browser origins allowed to call the API (CORS), comma separated (`https://app.example.org`), or
+     * `*` for any origin. Unset: no CORS headers at all, so browsers on other origins are refused.
+     */
+    CORS_ORIGINS: z
+      .string()
+      .optional()
+      .transform((s) => (s ?? '').split(',').map((x) => x.trim().replace(/\/$/, '')).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s,*]+)$/, 'origins such as https://app.example.org (scheme, host and port, no path), or *'))),
+    /** Compress answers (br or gzip, as Accept-Encoding asks) at or above this size; `off` never compresses. */
+    COMPRESSION_THRESHOLD: z
+      .union([z.literal('off'), bytes])
+      .default(1024)
+      .transform((v) => (v === 'off' ? undefined : v)),
+    /**
      * How far the JavaScript heap may grow past what a full garbage collection kept before the next
      * one starts, in percent (200: to three times the live heap). 0 leaves it to V8. See src/runtime.ts.
      */

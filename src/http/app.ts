@@ -13,6 +13,7 @@ import { errorFields, type Logger } from './logger';
 import { bulkExportFor } from '../bulk';
 import { bulkMiddleware, mayBeBulkPath } from '../bulk/http';
 import { createAppServer } from './listen';
+import { compressionMiddleware, corsMiddleware } from './transport';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const JSON_TYPES = /^(application\/(fhir\+json|json|json-patch\+json|x-www-form-urlencoded)|text\/plain)\b/i;
@@ -128,6 +129,12 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
     });
     next();
   });
+
+  // CORS first: a browser's preflight carries no token. Then compression, around every answer below.
+  const corsHandler = corsMiddleware(deps.config.CORS_ORIGINS);
+  if (corsHandler) app.use(corsHandler);
+  const compress = compressionMiddleware(deps.config.COMPRESSION_THRESHOLD);
+  if (compress) app.use(compress);
 
   if (auth) {
     // SMART discovery lives at [FHIR base]/.well-known/smart-configuration (and the root, for tools that look there).
