@@ -7,3 +7,4 @@ import './patient-utilization';
 import './practitionerrole-caseload';
 import './encounter-rules';
 import './patient-everything';
+import './meta';
