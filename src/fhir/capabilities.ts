@@ -49,7 +49,7 @@ export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes' | 
           .map((p: SearchParamDef) => ({ name: p.code, type: p.type, definition: p.url })),
       ],
       operation: [...operationsFor('type', type), ...operationsFor('instance', type)]
-        .filter((o, i, all) => all.findIndex((x) => x.name === o.name) === i)
+        .filter((o, i, all) => all.findIndex((x) => x.name === o.name) === i && !(o.writes && !writable))
         .map((o) => ({ name: o.name, definition: o.definition })),
     };
   }).map((r) => (r.operation!.length ? r : { ...r, operation: undefined }));

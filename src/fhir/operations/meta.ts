@@ -22,6 +22,8 @@ const official = (id: string) => coreResources('profiles-resources.json').find((
 const metaDef = official('Resource-meta');
 const metaAddDef = official('Resource-meta-add');
 const metaDeleteDef = official('Resource-meta-delete');
+// AuditEvents live in their own table (src/audit), outside what these operations read and write.
+const TYPES = RESOURCE_TYPES.filter((t) => t !== 'AuditEvent');
 
 const answer = (meta: Meta, headers: Record<string, string> = {}): FhirResponse => ({
   status: 200,
@@ -76,7 +78,7 @@ const metaSummary = (level: 'system' | 'type'): Handler => async ({ req, deps, p
   if (level === 'type') requireType(params.type);
   requireNoInput(req.query, req.body);
   const auth = callerOf(req, deps);
-  const { allowed } = searchableTypes(deps, auth, level === 'type' ? [params.type] : RESOURCE_TYPES);
+  const { allowed } = searchableTypes(deps, auth, level === 'type' ? [params.type] : TYPES);
   if (level === 'type' && !allowed.length) deps.access?.assertAllowed(auth, 'search', params.type); // throws the 403
   const p = new SqlParams();
   const visible = visibleAcross(deps, auth, allowed, p, 'r');
@@ -151,7 +153,7 @@ function changeMeta(code: 'meta-add' | 'meta-delete'): Handler {
 }
 
 defineOperation({ name: 'meta', definition: metaDef.url!, system: true, resourceTypes: [], methods: ['GET', 'POST'], handler: metaSummary('system') });
-defineOperation({ name: 'meta', definition: metaDef.url!, type: true, resourceTypes: '*', methods: ['GET', 'POST'], handler: metaSummary('type') });
-defineOperation({ name: 'meta', definition: metaDef.url!, instance: true, resourceTypes: '*', methods: ['GET', 'POST'], handler: metaInstance });
-defineOperation({ name: 'meta-add', definition: metaAddDef.url!, instance: true, resourceTypes: '*', methods: ['POST'], handler: changeMeta('meta-add') });
-defineOperation({ name: 'meta-delete', definition: metaDeleteDef.url!, instance: true, resourceTypes: '*', methods: ['POST'], handler: changeMeta('meta-delete') });
+defineOperation({ name: 'meta', definition: metaDef.url!, type: true, resourceTypes: TYPES, methods: ['GET', 'POST'], handler: metaSummary('type') });
+defineOperation({ name: 'meta', definition: metaDef.url!, instance: true, resourceTypes: TYPES, methods: ['GET', 'POST'], handler: metaInstance });
+defineOperation({ name: 'meta-add', definition: metaAddDef.url!, instance: true, resourceTypes: TYPES, methods: ['POST'], writes: true, handler: changeMeta('meta-add') });
+defineOperation({ name: 'meta-delete', definition: metaDeleteDef.url!, instance: true, resourceTypes: TYPES, methods: ['POST'], writes: true, handler: changeMeta('meta-delete') });
