@@ -33,6 +33,37 @@ export function parsePrefer(header: string | undefined): Prefer {
 /** `_format` values naming FHIR JSON (the short form and the two MIME types, parameters aside). */
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json']);
 
+/** A Binary instance or version: read in its own content type, whatever Accept names. */
+const BINARY_READ = /^\/fhir\/Binary\/[A-Za-z0-9\-.]{1,64}(\/_history\/[^/]+)?$/;
+/** Where a Binary is written: POST [base]/Binary, PUT [base]/Binary/[id]. */
+const BINARY_WRITE = /^\/fhir\/Binary(\/([A-Za-z0-9\-.]{1,64}))?$/;
+/** Content types that carry a FHIR resource (JSON), or FHIR XML (415 everywhere). */
+const FHIR_CONTENT = new Set(['application/fhir+json', 'application/json', 'application/json-patch+json']);
+
+/**
+ * A Binary's own content (api.md: raw Binary): POST /Binary or PUT /Binary/[id] with a media type that
+ * is not FHIR's becomes a Binary resource carrying the bytes (base64) and that content type, with
+ * `X-Security-Context` as its securityContext. Undefined for every other request.
+ */
+function rawBinaryBody(req: Request): Record<string, unknown> | undefined {
+  const m = BINARY_WRITE.exec(req.path);
+  if (!m || !((req.method === 'POST' && !m[2]) || (req.method === 'PUT' && m[2]))) return undefined;
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!type || FHIR_CONTENT.has(type) || type === 'application/fhir+xml') return undefined;
+  const raw = Buffer.isBuffer(req.body) ? (req.body as Buffer) : Buffer.alloc(0);
+  const context = req.headers['x-security-context'];
+  if (context !== undefined && (typeof context !== 'string' || !/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(context))) {
+    throw badRequest(`X-Security-Context must be a reference such as Patient/123, not '${String(context)}'`, 'Binary.securityContext');
+  }
+  return {
+    resourceType: 'Binary',
+    ...(m[2] ? { id: m[2] } : {}),
+    contentType: (req.headers['content-type'] ?? '').trim(),
+    ...(context ? { securityContext: { reference: context } } : {}),
+    ...(raw.length ? { data: raw.toString('base64') } : {}),
+  };
+}
+
 /** Accept / _format: JSON flavours, `*\/*`, or nothing are fine; XML alone is 406. `_format` overrides Accept. */
 function negotiate(req: Request): void {
   const format = typeof req.query._format === 'string' ? req.query._format : undefined;
@@ -43,7 +74,7 @@ function negotiate(req: Request): void {
     return;
   }
   const accept = req.headers.accept;
-  if (!accept) return;
+  if (!accept || ((req.method === 'GET' || req.method === 'HEAD') && BINARY_READ.test(req.path))) return;
   const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
   const ok = types.some((t) => t === '*/*' || t === 'application/*' || t.includes('json') || t === 'text/*' || t === 'text/plain' || t === 'text/html');
   if (!ok) throw notAcceptable(`Cannot answer in ${accept}; this server speaks application/fhir+json`);
@@ -168,6 +199,13 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
   const send = (req: Request, res: Response, out: FhirResponse) => {
     res.status(out.status);
     for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+    if (out.raw) {
+      res.setHeader('Content-Type', out.raw.contentType);
+      res.setHeader('Content-Length', out.raw.data.length);
+      if (req.method === 'HEAD') res.end();
+      else res.end(out.raw.data);
+      return;
+    }
     if (out.status === 304 || (out.resource === undefined && out.json === undefined)) {
       res.end();
       return;
@@ -245,9 +283,10 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit }:
           ifNoneExist: req.headers['if-none-exist'] as string | undefined,
           ifModifiedSince: req.headers['if-modified-since'],
           contentType: req.headers['content-type'],
+          accept: req.headers.accept,
         },
         prefer: parsePrefer(req.get('prefer')),
-        body: parseBody(req),
+        body: rawBinaryBody(req) ?? parseBody(req),
         baseUrl,
         requestId,
       };

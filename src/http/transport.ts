@@ -10,10 +10,10 @@ import type { Request, RequestHandler, Response } from 'express';
 export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 /** Request headers a browser may send. */
 export const CORS_ALLOWED_HEADERS = [
-  'Authorization', 'Content-Type', 'Accept', 'Accept-Encoding', 'Prefer', 'If-Match', 'If-None-Match', 'If-None-Exist', 'If-Modified-Since', 'X-Request-Id',
+  'Authorization', 'Content-Type', 'Accept', 'Accept-Encoding', 'Prefer', 'If-Match', 'If-None-Match', 'If-None-Exist', 'If-Modified-Since', 'X-Request-Id', 'X-Security-Context',
 ];
 /** Response headers a browser script may read. */
-export const CORS_EXPOSED_HEADERS = ['Location', 'ETag', 'Content-Location', 'X-Progress', 'Last-Modified', 'Retry-After', 'X-Request-Id'];
+export const CORS_EXPOSED_HEADERS = ['Location', 'ETag', 'Content-Location', 'X-Progress', 'Last-Modified', 'Retry-After', 'X-Request-Id', 'X-Security-Context'];
 
 /** CORS for the configured origins (`*` = any); undefined when none are configured. */
 export function corsMiddleware(origins: readonly string[]): RequestHandler | undefined {

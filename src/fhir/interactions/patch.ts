@@ -34,6 +34,8 @@ function patcherFor(req: FhirRequest): (current: Resource) => Resource {
   const ct = (req.headers.contentType ?? '').split(';')[0].trim().toLowerCase();
   if (ct === 'application/json-patch+json') return (current) => applyJsonPatch(current, req.body);
   if (ct === 'application/fhir+json' || ct === 'application/json') {
+    // A JSON Patch (an array) labelled as FHIR JSON: the media type is what is wrong.
+    if (Array.isArray(req.body)) throw unsupportedMediaType(`A JSON Patch is sent as application/json-patch+json, not ${ct}`);
     const rt = (req.body as { resourceType?: unknown } | undefined)?.resourceType;
     if (rt !== 'Parameters') throw badRequest(`A PATCH in ${ct} is a FHIRPath Patch: a Parameters resource${rt ? `, not a ${String(rt)}` : ''}`, undefined, 'structure');
     parseFhirPathPatch(req.body); // malformed is 400 before anything is read

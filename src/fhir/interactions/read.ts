@@ -1,6 +1,6 @@
 import { badRequest } from '../../outcomes';
 import type { ParsedSearch } from '../search/types';
-import type { FhirRequest, Handler } from '../types';
+import type { FhirRequest, FhirResponse, Handler } from '../types';
 import { requireId, requireType, versionHeaders } from './common';
 import { subsetJson } from './subset';
 
@@ -27,6 +27,23 @@ export function readSubset(req: FhirRequest): Pick<ParsedSearch, 'summary' | 'el
   return out;
 }
 
+/**
+ * A Binary is answered in its own content type unless the client asks for FHIR: an Accept naming no
+ * JSON type (`*\/*` included), and no `_format`. No Accept at all gets the Binary resource as FHIR JSON.
+ */
+function wantsRawBinary(req: FhirRequest, type: string): boolean {
+  if (type !== 'Binary' || !req.headers.accept || req.query.some(([k]) => k === '_format')) return false;
+  return !req.headers.accept.split(',').some((t) => /json/i.test(t.split(';')[0]));
+}
+
+/** The bytes of a stored Binary, in its content type (its securityContext in X-Security-Context). */
+function rawBinary(json: string, headers: Record<string, string>): FhirResponse {
+  const b = JSON.parse(json) as { contentType?: string; data?: string; securityContext?: { reference?: string } };
+  const out = { ...headers };
+  if (b.securityContext?.reference) out['X-Security-Context'] = b.securityContext.reference;
+  return { status: 200, headers: out, raw: { contentType: b.contentType ?? 'application/octet-stream', data: Buffer.from(b.data ?? '', 'base64') } };
+}
+
 /** GET [type]/[id] — returns the stored JSON as it is (no parse and re-serialise) unless a subset is asked for. */
 export const readResource: Handler = async ({ req, deps, params }) => {
   requireType(params.type);
@@ -42,6 +59,7 @@ export const readResource: Handler = async ({ req, deps, params }) => {
     const since = Date.parse(req.headers.ifModifiedSince);
     if (Number.isFinite(since) && Math.floor(Date.parse(raw.lastUpdated) / 1000) * 1000 <= since) return { status: 304, headers };
   }
+  if (wantsRawBinary(req, params.type)) return rawBinary(raw.json, headers);
   return { status: 200, json: subsetJson(raw.json, subset), headers };
 };
 
@@ -51,5 +69,6 @@ export const vreadResource: Handler = async ({ req, deps, params }) => {
   requireId(params.id);
   const subset = readSubset(req);
   const raw = await deps.repo.vreadRaw(params.type, params.id, params.vid);
+  if (wantsRawBinary(req, params.type)) return rawBinary(raw.json, versionHeaders(raw));
   return { status: 200, json: subsetJson(raw.json, subset), headers: versionHeaders(raw) };
 };
