@@ -8,6 +8,7 @@ const condition = (id: string, subject: string) => ({ resourceType: 'Condition',
 
 type Bundle = { total: number; type: string; link: { relation: string; url: string }[]; entry?: { fullUrl: string; resource: { resourceType: string; id: string; issue?: { severity: string; diagnostics: string }[] }; search: { mode: string } }[] };
 const keys = (b: Bundle) => (b.entry ?? []).filter((e) => e.search.mode === 'match').map((e) => `${e.resource.resourceType}/${e.resource.id}`);
+const included = (b: Bundle) => (b.entry ?? []).filter((e) => e.search.mode === 'include').map((e) => `${e.resource.resourceType}/${e.resource.id}`);
 const outcome = (b: Bundle) => (b.entry ?? []).find((e) => e.search.mode === 'outcome')?.resource;
 
 describe('$everything (no authentication)', () => {
@@ -16,7 +17,9 @@ describe('$everything (no authentication)', () => {
   beforeAll(async () => {
     t = await startTestApp({ VALIDATE_ON_WRITE: 'structure', CLAIM_RULES: 'off' });
     const seed = [
-      { resourceType: 'Patient', id: 'ev-p', name: [{ family: 'Everything' }] },
+      { resourceType: 'Organization', id: 'ev-org', name: 'Clinic' },
+      { resourceType: 'Organization', id: 'ev-org-unused', name: 'Unused' },
+      { resourceType: 'Patient', id: 'ev-p', name: [{ family: 'Everything' }], managingOrganization: ref('Organization/ev-org') },
       { resourceType: 'Patient', id: 'ev-other', name: [{ family: 'Other' }] },
       { resourceType: 'Practitioner', id: 'ev-prac' },
       encounter('ev-enc-1', 'Patient/ev-p', { participant: [{ individual: ref('Practitioner/ev-prac') }] }),
@@ -51,6 +54,13 @@ describe('$everything (no authentication)', () => {
     expect(b.link.find((l) => l.relation === 'self')!.url).toBe(`${t.base}/Patient/ev-p/$everything`);
     expect(b.link.find((l) => l.relation === 'next')).toBeUndefined();
     expect(b.entry![0].fullUrl).toBe(`${t.base}/Patient/ev-p`);
+  });
+
+  it('adds, as include entries, the resources outside the compartment that the page references (the practitioner of an encounter, the managing organization), once each', async () => {
+    const b = (await t.http().get('/fhir/Patient/ev-p/$everything')).body as Bundle;
+    expect(included(b).sort()).toEqual(['Organization/ev-org', 'Practitioner/ev-prac']);
+    const typed = (await t.http().get('/fhir/Patient/ev-p/$everything?_type=Encounter')).body as Bundle;
+    expect(included(typed)).toEqual([]);
   });
 
   it('_type keeps the named types only (the patient too, only when named)', async () => {
@@ -175,6 +185,7 @@ describe('$everything within tenancy and scopes', () => {
     const res = await as('ehr-a').get('/fhir/Patient/pat-a/$everything');
     expect(res.status).toBe(200);
     expect(keys(res.body).sort()).toEqual(['Condition/cond-a', 'Encounter/enc-a', 'Patient/pat-a']);
+    expect(included(res.body)).toEqual(['Organization/org-a']);
     expect(res.body.total).toBe(3);
     expect(JSON.stringify(res.body)).not.toContain('bdata-');
   });

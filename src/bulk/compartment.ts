@@ -62,8 +62,8 @@ export interface CompartmentPageOptions {
   /** Keyset: only rows after this rid. */
   after: number;
   count: number;
-  /** SQL condition over alias `r` limiting rows to what the caller may see (its types and tenancy). */
-  visible: (p: SqlParams, alias: string) => string;
+  /** SQL condition over alias `r` limiting rows of these types to what the caller may see (its tenancy). */
+  visible: (types: string[], p: SqlParams, alias: string) => string;
   /** Also count every match (the Bundle's total). */
   total: boolean;
 }
@@ -74,7 +74,14 @@ export interface CompartmentPageOptions {
  * and optionally their number. The patient itself is never among them.
  */
 export async function patientCompartmentPage(sql: SqlClient, o: CompartmentPageOptions): Promise<{ rows: { rid: string; type: string; id: string; content: string }[]; more: boolean; total?: number }> {
-  const pairs = compartmentPairs(o.types);
+  // The types this patient has records of, first (one indexed look-up): the visibility condition,
+  // one branch per type, then covers only those.
+  const all = compartmentPairs(o.types);
+  const present = new Set((await sql.query<{ type: string }>(
+    `SELECT DISTINCT s.type FROM sp_reference s JOIN unnest($1::text[], $2::text[]) AS c(type, param) ON s.type = c.type AND s.param = c.param
+      WHERE s.target_type = 'Patient' AND s.target_id = $3`, [all.types, all.params, o.patientId])).map((r) => r.type));
+  const types = o.types.filter((t) => present.has(t));
+  const pairs = compartmentPairs(types);
   if (pairs.types.length === 0) return { rows: [], more: false, total: o.total ? 0 : undefined };
   const p = new SqlParams();
   const id = p.add(o.patientId);
@@ -84,7 +91,7 @@ export async function patientCompartmentPage(sql: SqlClient, o: CompartmentPageO
     'NOT r.deleted',
     `NOT (r.type = 'Patient' AND r.id = ${id})`,
     ...(o.since ? [`r.last_updated >= ${p.add(o.since)}::timestamptz`] : []),
-    o.visible(p, 'r'),
+    o.visible(types, p, 'r'),
   ];
   const base = where.join(' AND ');
   const after = `$${p.values.length + 1}`;
@@ -94,4 +101,31 @@ export async function patientCompartmentPage(sql: SqlClient, o: CompartmentPageO
   );
   const total = o.total ? Number((await sql.query<{ n: number | string }>(`SELECT count(*) AS n FROM resource r WHERE ${base}`, p.values))[0].n) : undefined;
   return { rows: rows.slice(0, o.count).map((r) => ({ ...r, rid: String(r.rid) })), more: rows.length > o.count, total };
+}
+
+/**
+ * The current resources outside the Patient compartment (practitioners, organizations, locations,
+ * medications…) that the given rows (and the patient, when named) reference, as `$everything` returns beside them; `visible`
+ * limits them to what the caller may see. Each once, in rid order.
+ */
+export async function referencedOutsideCompartment(
+  sql: SqlClient,
+  rids: string[],
+  visible: (types: string[], p: SqlParams, alias: string) => string,
+  patientId?: string,
+): Promise<{ type: string; id: string; content: string }[]> {
+  if (rids.length === 0 && patientId === undefined) return [];
+  const p = new SqlParams();
+  const from = patientId === undefined
+    ? `x.rid = ANY(${p.add(rids)}::bigint[])`
+    : `(x.rid = ANY(${p.add(rids)}::bigint[]) OR x.rid = (SELECT rid FROM resource WHERE type = 'Patient' AND id = ${p.add(patientId)}))`;
+  const targets = `SELECT x.target_type, x.target_id FROM resource_ref x WHERE ${from} AND NOT (x.target_type = ANY(${p.add(PATIENT_COMPARTMENT_TYPES)}::text[]))`;
+  const types = (await sql.query<{ target_type: string }>(`SELECT DISTINCT target_type FROM (${targets}) t`, p.values)).map((r) => r.target_type);
+  if (types.length === 0) return [];
+  return sql.query<{ type: string; id: string; content: string }>(
+    `SELECT r.type, r.id, r.content FROM resource r
+      WHERE (r.type, r.id) IN (${targets}) AND NOT r.deleted AND ${visible(types, p, 'r')}
+      ORDER BY r.rid`,
+    p.values,
+  );
 }

@@ -1,23 +1,28 @@
 /**
  * GET|POST /Patient/[id]/$everything: the patient and every current resource in its compartment (the
  * R4 Patient CompartmentDefinition, src/bulk/compartment.ts), as a searchset Bundle paged by keyset,
- * with `_since`, `_type` and `_count`. Only types the caller's role and scopes may search, and only
- * rows its tenancy lets it see.
+ * with `_since`, `_type` and `_count`; without `_type`, each page also carries the resources outside
+ * the compartment that its entries reference (practitioners, organizations, locations…), as
+ * `search.mode = include`. Only types the caller's role and scopes may search, and only rows its
+ * tenancy lets it see.
  */
 import type { OperationDefinition } from 'fhir/r4';
 import { randomUUID } from 'node:crypto';
-import { inPatientCompartment, patientCompartmentPage, PATIENT_COMPARTMENT_TYPES } from '../../bulk/compartment';
+import { inPatientCompartment, patientCompartmentPage, PATIENT_COMPARTMENT_TYPES, referencedOutsideCompartment } from '../../bulk/compartment';
 import { sqlOf } from '../../auth/policy';
+import type { SqlParams } from '../../store/sql';
 import { badRequest, issue, operationOutcome, type Issue } from '../../outcomes';
 import { coreResources } from '../core-definitions';
 import { requireId } from '../interactions/common';
 import { defineOperation } from '../registry';
-import { isResourceType } from '../resource-types';
+import { isResourceType, RESOURCE_TYPES } from '../resource-types';
 import type { Handler } from '../types';
 import { parseOperationInput, type OperationInput } from './parameters';
 import { callerOf, searchableTypes, visibleAcross } from './type-access';
 
 const def = coreResources('profiles-resources.json').find((r): r is OperationDefinition => r.resourceType === 'OperationDefinition' && r.id === 'Patient-everything')!;
+/** Types outside the Patient compartment that its resources may reference (AuditEvents live apart, in src/audit). */
+const OUTSIDE_TYPES = new Set(RESOURCE_TYPES.filter((t) => !inPatientCompartment(t) && t !== 'AuditEvent'));
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 function typesOf(input: OperationInput): string[] | undefined {
@@ -59,7 +64,7 @@ export const patientEverything: Handler = async ({ req, deps, params }) => {
     since,
     after,
     count: withSelf ? count - 1 : count,
-    visible: (p, a) => visibleAcross(deps, auth, allowed, p, a),
+    visible: (types, p, a) => visibleAcross(deps, auth, types, p, a),
     total: true,
   });
 
@@ -82,11 +87,16 @@ export const patientEverything: Handler = async ({ req, deps, params }) => {
     total: page.total! + (selfIncluded ? 1 : 0),
     link,
   };
-  const entry = (type: string, id: string, json: string) => `{"fullUrl":${JSON.stringify(`${req.baseUrl}/${type}/${id}`)},"resource":${json},"search":{"mode":"match"}}`;
+  const entry = (type: string, id: string, json: string, mode = 'match') => `{"fullUrl":${JSON.stringify(`${req.baseUrl}/${type}/${id}`)},"resource":${json},"search":{"mode":"${mode}"}}`;
   const entries = [
     ...(withSelf ? [entry('Patient', params.id, patient.json)] : []),
     ...page.rows.map((r) => entry(r.type, r.id, r.content)),
   ];
+  if (!asked) {
+    const visible = (types: string[], p: SqlParams, a: string) => visibleAcross(deps, auth, searchableTypes(deps, auth, types.filter((t) => OUTSIDE_TYPES.has(t))).allowed, p, a);
+    const referenced = await referencedOutsideCompartment(sqlOf(deps.repo), page.rows.map((r) => r.rid), visible, withSelf ? params.id : undefined);
+    entries.push(...referenced.map((r) => entry(r.type, r.id, r.content, 'include')));
+  }
   if (warnings.length) entries.push(JSON.stringify({ fullUrl: `urn:uuid:${randomUUID()}`, resource: operationOutcome(warnings), search: { mode: 'outcome' } }));
   const headJson = JSON.stringify(head);
   return { status: 200, headers: {}, json: entries.length ? `${headJson.slice(0, -1)},"entry":[${entries.join(',')}]}` : headJson };
