@@ -133,15 +133,16 @@ describe('$meta across a type and the system', () => {
 });
 
 describe('$meta-add validates like any write', () => {
+  let strict: TestApp;
+  beforeAll(async () => {
+    strict = await startTestApp();
+  }, 180_000);
+  afterAll(async () => strict?.close());
+
   it('refuses with 422 a profile the resource does not conform to (prss-member needs identifier, name, gender, birthDate), and stores nothing', async () => {
-    const strict = await startTestApp();
-    try {
-      const p = await strict.http().post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(JSON.stringify({ resourceType: 'Patient' }));
-      const res = await strict.http().post(`/fhir/Patient/${p.body.id}/$meta-add`).set('Content-Type', FHIR_JSON).send(JSON.stringify(metaParams({ profile: ['http://prss.example.org/fhir/StructureDefinition/prss-member'] })));
-      expect([res.status, res.body.resourceType]).toEqual([422, 'OperationOutcome']);
-      expect((await strict.http().get(`/fhir/Patient/${p.body.id}`)).body.meta.versionId).toBe('1');
-    } finally {
-      await strict.close();
-    }
+    const p = await strict.http().post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(JSON.stringify({ resourceType: 'Patient' }));
+    const res = await strict.http().post(`/fhir/Patient/${p.body.id}/$meta-add`).set('Content-Type', FHIR_JSON).send(JSON.stringify(metaParams({ profile: ['http://prss.example.org/fhir/StructureDefinition/prss-member'] })));
+    expect([res.status, res.body.resourceType]).toEqual([422, 'OperationOutcome']);
+    expect((await strict.http().get(`/fhir/Patient/${p.body.id}`)).body.meta.versionId).toBe('1');
   });
 });

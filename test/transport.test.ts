@@ -4,6 +4,9 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { makeClientKey, writeClientsFile } from '../src/auth/testing';
 import { FHIR_JSON, freePort, startTestApp, type TestApp } from './support/server';
 
+/** Starting an app on PGlite takes a while on a loaded machine: apps start in hooks with room for it. */
+const START_MS = 180_000;
+
 /** The raw bytes of a GET, undecoded (supertest and fetch would decompress them). */
 async function rawGet(base: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
@@ -24,7 +27,7 @@ describe('compression (default threshold 1 kB)', () => {
     t = await startTestApp({ PORT: String(await freePort()) });
     base = await t.listen();
     small = (await t.http().post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(JSON.stringify({ resourceType: 'Patient', gender: 'male' }))).body.id;
-  });
+  }, START_MS);
   afterAll(async () => t.close());
 
   it('answers br when asked, and the bytes are Brotli of the JSON', async () => {
@@ -70,30 +73,42 @@ describe('compression (default threshold 1 kB)', () => {
 });
 
 describe('COMPRESSION_THRESHOLD', () => {
-  it('off never compresses; a lower threshold compresses small answers', async () => {
-    const off = await startTestApp({ COMPRESSION_THRESHOLD: 'off', PORT: String(await freePort()) });
-    const low = await startTestApp({ COMPRESSION_THRESHOLD: '10', PORT: String(await freePort()) });
-    try {
-      const offBase = await off.listen();
-      const lowBase = await low.listen();
-      expect((await rawGet(offBase, '/fhir/metadata', { 'Accept-Encoding': 'gzip, br' })).headers['content-encoding']).toBeUndefined();
-      const p = (await low.http().post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(JSON.stringify({ resourceType: 'Patient', gender: 'male' }))).body.id;
-      const res = await rawGet(lowBase, `/fhir/Patient/${p}`, { 'Accept-Encoding': 'gzip' });
-      expect(res.headers['content-encoding']).toBe('gzip');
-      expect(JSON.parse(gunzipSync(res.body).toString('utf8')).id).toBe(p);
-    } finally {
-      await off.close();
-      await low.close();
-    }
+  let off: TestApp;
+  let low: TestApp;
+  beforeAll(async () => {
+    off = await startTestApp({ COMPRESSION_THRESHOLD: 'off', PORT: String(await freePort()) });
+    low = await startTestApp({ COMPRESSION_THRESHOLD: '10', PORT: String(await freePort()) });
+  }, START_MS);
+  afterAll(async () => {
+    await off?.close();
+    await low?.close();
+  });
+
+  it('off never compresses', async () => {
+    const offBase = await off.listen();
+    expect((await rawGet(offBase, '/fhir/metadata', { 'Accept-Encoding': 'gzip, br' })).headers['content-encoding']).toBeUndefined();
+  });
+
+  it('a lower threshold compresses small answers', async () => {
+    const lowBase = await low.listen();
+    const p = (await low.http().post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(JSON.stringify({ resourceType: 'Patient', gender: 'male' }))).body.id;
+    const res = await rawGet(lowBase, `/fhir/Patient/${p}`, { 'Accept-Encoding': 'gzip' });
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(gunzipSync(res.body).toString('utf8')).id).toBe(p);
   });
 });
 
 describe('CORS', () => {
   const ORIGIN = 'https://app.example.org';
 
-  it('is off by default: no CORS headers, and OPTIONS is 405 with an OperationOutcome', async () => {
-    const t = await startTestApp();
-    try {
+  describe('by default', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp();
+    }, START_MS);
+    afterAll(async () => t?.close());
+
+    it('is off: no CORS headers, and OPTIONS is 405 with an OperationOutcome', async () => {
       const get = await t.http().get('/fhir/metadata').set('Origin', ORIGIN);
       expect(get.headers['access-control-allow-origin']).toBeUndefined();
       const pre = await t.http().options('/fhir/Patient').set('Origin', ORIGIN).set('Access-Control-Request-Method', 'POST');
@@ -102,9 +117,7 @@ describe('CORS', () => {
       expect(pre.headers['access-control-allow-origin']).toBeUndefined();
       const cs = await t.http().get('/fhir/metadata');
       expect(cs.body.rest[0].security.cors).toBe(false);
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   describe('with CORS_ORIGINS and authentication on', () => {
@@ -113,7 +126,7 @@ describe('CORS', () => {
       const key = await makeClientKey('ES384', 'cors-1');
       const clientsFile = writeClientsFile([{ clientId: 'cors-admin', jwks: { keys: [key.publicJwk] }, scopes: ['system/*.cruds'], role: 'admin' }]);
       t = await startTestApp({ CORS_ORIGINS: `${ORIGIN},http://localhost:3000`, AUTH: 'on', AUTH_CLIENTS_FILE: clientsFile });
-    });
+    }, START_MS);
     afterAll(async () => {
       await t.app.close();
       await t.close();
@@ -153,13 +166,16 @@ describe('CORS', () => {
     });
   });
 
-  it('CORS_ORIGINS=* allows any origin', async () => {
-    const t = await startTestApp({ CORS_ORIGINS: '*' });
-    try {
+  describe('with CORS_ORIGINS=*', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ CORS_ORIGINS: '*' });
+    }, START_MS);
+    afterAll(async () => t?.close());
+
+    it('allows any origin', async () => {
       const get = await t.http().get('/fhir/metadata').set('Origin', 'https://anyone.example.net');
       expect(get.headers['access-control-allow-origin']).toBe('*');
-    } finally {
-      await t.close();
-    }
+    });
   });
 });
