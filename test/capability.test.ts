@@ -74,7 +74,9 @@ describe('CapabilityStatement', () => {
       const types = op.resourceTypes === '*' ? rest.resource!.map((r) => r.type) : op.resourceTypes;
       for (const type of types) {
         const r = rest.resource!.find((x) => x.type === type)!;
-        expect([type, op.name, (r.operation ?? []).some((o) => o.name === declaredName(op))]).toEqual([type, op.name, true]);
+        // An operation that writes is offered only on types the server writes (those with update).
+        const offered = !op.writes || r.interaction!.some((i) => i.code === 'update');
+        expect([type, op.name, (r.operation ?? []).some((o) => o.name === declaredName(op))]).toEqual([type, op.name, offered]);
       }
       if (op.system) expect((rest.operation ?? []).some((o) => o.name === declaredName(op))).toBe(true);
     }

@@ -123,6 +123,20 @@ export const configSchema = z
       .pipe(z.array(z.string().refine(isAddressOrRange, 'IP addresses or CIDR ranges such as 10.0.0.0/8'))),
     /** Record an AuditEvent for every FHIR request. */
     AUDIT: onOff.default('on'),
+    /**
+     * Browser origins allowed to call the API (CORS), comma separated (`https://app.example.org`), or
+     * `*` for any origin. Unset: no CORS headers at all, so browsers on other origins are refused.
+     */
+    CORS_ORIGINS: z
+      .string()
+      .optional()
+      .transform((s) => (s ?? '').split(',').map((x) => x.trim().replace(/\/$/, '')).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s,*]+)$/, 'origins such as https://app.example.org (scheme, host and port, no path), or *'))),
+    /** Compress answers (br or gzip, as Accept-Encoding asks) at or above this size; `off` never compresses. */
+    COMPRESSION_THRESHOLD: z
+      .union([z.literal('off'), bytes])
+      .default(1024)
+      .transform((v) => (v === 'off' ? undefined : v)),
   })
   .superRefine((c, ctx) => {
     if (c.BUNDLE_MAX_ENTRIES > c.MAX_ARRAY_LENGTH) {

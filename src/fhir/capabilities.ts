@@ -19,7 +19,7 @@ export function servedInteractions(): Set<InteractionCode> {
   return new Set(registeredRoutes().flatMap((r) => (Array.isArray(r.interaction) ? r.interaction : [r.interaction])));
 }
 
-export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes' | 'access'>, baseUrl: string): CapabilityStatement {
+export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes' | 'access' | 'config'>, baseUrl: string): CapabilityStatement {
   const template = JSON.parse(readFileSync(projectPath('capability', 'capability-statement.json'), 'utf8')) as CapabilityStatement;
   const served = servedInteractions();
   const resources = RESOURCE_TYPES.map((type): CapabilityStatementRestResource => {
@@ -49,20 +49,21 @@ export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes' | 
           .map((p: SearchParamDef) => ({ name: p.code, type: p.type, definition: p.url })),
       ],
       operation: [...operationsFor('type', type), ...operationsFor('instance', type)]
-        .filter((o, i, all) => all.findIndex((x) => declaredName(x) === declaredName(o)) === i)
+        .filter((o, i, all) => all.findIndex((x) => declaredName(x) === declaredName(o)) === i && !(o.writes && !writable))
         .map((o) => ({ name: declaredName(o), definition: o.definition })),
     };
   }).map((r) => (r.operation!.length ? r : { ...r, operation: undefined }));
   const rest = template.rest![0];
   // With SMART Backend Services on, say so where clients look for it (SMART App Launch 2.2.0).
+  const cors = deps.config.CORS_ORIGINS.length > 0;
   const security = deps.access
     ? {
-      cors: false,
+      cors,
       service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
       extension: [{ url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris', extension: [{ url: 'token', valueUri: `${baseUrl.replace(/\/fhir$/, '')}/auth/token` }] }],
       description: 'SMART Backend Services: client_credentials with private_key_jwt (RS384, ES384); discovery at /fhir/.well-known/smart-configuration.',
     }
-    : rest.security;
+    : { ...rest.security, cors };
   return {
     ...template,
     date: new Date().toISOString(),
@@ -78,7 +79,7 @@ export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes' | 
 }
 
 export const capabilities: Handler = async ({ req, deps }) => {
-  const key = `${req.baseUrl}|${[...deps.readOnlyTypes].join(',')}|${deps.access ? 'smart' : 'open'}`;
+  const key = `${req.baseUrl}|${[...deps.readOnlyTypes].join(',')}|${deps.access ? 'smart' : 'open'}|${deps.config.CORS_ORIGINS.join(',')}`;
   if (!cached || cached.key !== key) cached = { key, json: JSON.stringify(buildCapabilityStatement(deps, req.baseUrl)) };
   return { status: 200, headers: {}, json: cached.json };
 };

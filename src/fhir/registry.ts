@@ -34,6 +34,8 @@ export interface OperationDef {
   /** Resource types it applies to; '*' for every type. */
   resourceTypes: string[] | '*';
   methods: HttpMethod[];
+  /** It changes the resource it is called on: not offered (nor advertised) on the types served read-only. */
+  writes?: boolean;
   /** The OperationDefinition resource, served at /OperationDefinition/[id] when it is ours. */
   resource?: { resourceType: 'OperationDefinition'; id?: string };
   handler: Handler;

@@ -30,7 +30,7 @@ function matchPattern(pattern: string, segments: string[]): Record<string, strin
   return params;
 }
 
-function findOperation(req: FhirRequest, segments: string[]): { op: OperationDef; params: Record<string, string> } | undefined {
+function findOperation(req: FhirRequest, segments: string[], readOnlyTypes: ReadonlySet<string>): { op: OperationDef; params: Record<string, string> } | undefined {
   const last = segments[segments.length - 1];
   if (!last?.startsWith('$')) return undefined;
   const name = last.slice(1);
@@ -39,7 +39,7 @@ function findOperation(req: FhirRequest, segments: string[]): { op: OperationDef
   const type = segments[0];
   if (level !== 'system' && !isResourceType(type)) throw notFound(`Resource type '${type}' is not supported`);
   const op = operationsFor(level, level === 'system' ? undefined : type).find((o) => o.name === name);
-  if (!op) throw notFound(`Operation $${name} is not supported ${level === 'system' ? 'at the system level' : `on ${type}${level === 'instance' ? ' instances' : ''}`}`);
+  if (!op || (op.writes && readOnlyTypes.has(type))) throw notFound(`Operation $${name} is not supported ${level === 'system' ? 'at the system level' : `on ${type}${level === 'instance' ? ' instances' : ''}`}`);
   if (!op.methods.includes(req.method === 'HEAD' ? 'GET' : req.method)) throw methodNotAllowed(`$${name} does not accept ${req.method}`);
   return { op, params: { ...(level !== 'system' ? { type } : {}), ...(level === 'instance' ? { id: segments[1] } : {}), operation: name } };
 }
@@ -55,7 +55,7 @@ export async function dispatch(req: FhirRequest, deps: FhirDeps): Promise<FhirRe
   // AuditEvents live in their own table (src/audit), read-only through the API.
   const audit = auditRoute(req.method, segments);
   if (audit) return guard(req, deps, { interaction: audit.interaction, type: 'AuditEvent' }, (d) => audit.handler({ req, deps: d, params: audit.params }));
-  const opMatch = findOperation(req, segments);
+  const opMatch = findOperation(req, segments, deps.readOnlyTypes);
   // Access control (src/auth) wraps every interaction when deps.access is set.
   if (opMatch) return guard(req, deps, { interaction: 'operation', type: opMatch.params.type, id: opMatch.params.id, operation: opMatch.op.name }, (d) => opMatch.op.handler({ req, deps: d, params: opMatch.params }));
   const method = req.method === 'HEAD' ? 'GET' : req.method;

@@ -4,7 +4,7 @@ import { capabilities } from './capabilities';
 import { createResource } from './interactions/create';
 import { conditionalDelete, deleteResource } from './interactions/delete';
 import { instanceHistory, systemHistory, typeHistory } from './interactions/history';
-import { patchResource } from './interactions/patch';
+import { conditionalPatch, patchResource } from './interactions/patch';
 import { readResource, vreadResource } from './interactions/read';
 import { searchSystem, searchSystemPost, searchType, searchTypePost } from './interactions/search';
 import { conditionalUpdate, updateResource } from './interactions/update';
@@ -23,6 +23,7 @@ defineRoute({ method: 'GET', pattern: '/:type', interaction: 'search-type', hand
 defineRoute({ method: 'POST', pattern: '/:type', interaction: 'create', handler: createResource });
 defineRoute({ method: 'PUT', pattern: '/:type', interaction: 'update', conditional: true, handler: conditionalUpdate });
 defineRoute({ method: 'DELETE', pattern: '/:type', interaction: 'delete', conditional: true, handler: conditionalDelete });
+defineRoute({ method: 'PATCH', pattern: '/:type', interaction: 'patch', conditional: true, handler: conditionalPatch });
 defineRoute({ method: 'GET', pattern: '/:type/:id', interaction: 'read', handler: readResource });
 defineRoute({ method: 'PUT', pattern: '/:type/:id', interaction: 'update', handler: updateResource });
 defineRoute({ method: 'PATCH', pattern: '/:type/:id', interaction: 'patch', handler: patchResource });

@@ -46,7 +46,7 @@ export interface FhirRequest {
     ifNoneExist?: string;
     ifModifiedSince?: string;
     contentType?: string;
-    /** The Accept header as sent (negotiation already refused what this server cannot answer in). */
+    /** The Accept header (a Binary is answered in its own content type unless FHIR JSON is asked for). */
     accept?: string;
   };
   prefer: Prefer;
@@ -63,6 +63,8 @@ export interface FhirResponse {
   /** A resource to serialise, or `json`: an already serialised resource (reads skip a parse/stringify). */
   resource?: Resource;
   json?: string;
+  /** Raw bytes in their own content type (a Binary read with an Accept other than FHIR JSON). */
+  raw?: { contentType: string; data: Buffer };
   headers: Record<string, string>;
 }
 

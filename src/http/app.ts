@@ -20,6 +20,7 @@ import type { Readiness } from '../health';
 import { interactionOf, type Metrics } from '../metrics';
 import { BlockList, isIPv4 } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
+import { compressionMiddleware, corsMiddleware } from './transport';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const XML = /(^|[\s,+/])xml\b/i;
@@ -35,20 +36,58 @@ export function parsePrefer(header: string | undefined): Prefer {
   return prefer;
 }
 
-/** Accept / _format: JSON flavours, `*\/*`, or nothing are fine; XML alone is 406. */
+/** `_format` values naming FHIR JSON (the short form and the two MIME types, parameters aside). */
+const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json']);
+
+/** A Binary instance or version: read in its own content type, whatever Accept names. */
+const BINARY_READ = /^\/fhir\/Binary\/[A-Za-z0-9\-.]{1,64}(\/_history\/[^/]+)?$/;
+/** Where a Binary is written: POST [base]/Binary, PUT [base]/Binary/[id]. */
+const BINARY_WRITE = /^\/fhir\/Binary(\/([A-Za-z0-9\-.]{1,64}))?$/;
+/** Content types that carry a FHIR resource (JSON), or FHIR XML (415 everywhere). */
+const FHIR_CONTENT = new Set(['application/fhir+json', 'application/json', 'application/json-patch+json']);
+
+/**
+ * A Binary's own content (api.md: raw Binary): POST /Binary or PUT /Binary/[id] with a media type that
+ * is not FHIR's becomes a Binary resource carrying the bytes (base64) and that content type, with
+ * `X-Security-Context` as its securityContext. Undefined for every other request.
+ */
+function rawBinaryBody(req: Request): Record<string, unknown> | undefined {
+  const m = BINARY_WRITE.exec(req.path);
+  if (!m || !((req.method === 'POST' && !m[2]) || (req.method === 'PUT' && m[2]))) return undefined;
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!type || FHIR_CONTENT.has(type) || type === 'application/fhir+xml') return undefined;
+  const raw = Buffer.isBuffer(req.body) ? (req.body as Buffer) : Buffer.alloc(0);
+  const context = req.headers['x-security-context'];
+  if (context !== undefined && (typeof context !== 'string' || !/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(context))) {
+    throw badRequest(`X-Security-Context must be a reference such as Patient/123, not '${String(context)}'`, 'Binary.securityContext');
+  }
+  return {
+    resourceType: 'Binary',
+    ...(m[2] ? { id: m[2] } : {}),
+    contentType: (req.headers['content-type'] ?? '').trim(),
+    ...(context ? { securityContext: { reference: context } } : {}),
+    ...(raw.length ? { data: raw.toString('base64') } : {}),
+  };
+}
+
+/** Accept / _format: JSON flavours, `*\/*`, or nothing are fine; XML alone is 406. `_format` overrides Accept. */
 function negotiate(req: Request): void {
   const format = typeof req.query._format === 'string' ? req.query._format : undefined;
   if (format !== undefined) {
-    if (XML.test(format) || format === 'xml') throw notAcceptable(`_format=${format}: this server speaks JSON (application/fhir+json) only`);
-    if (!/json/i.test(format)) throw notAcceptable(`_format=${format} is not supported; use json`);
+    const type = format.split(';')[0].trim().toLowerCase();
+    if (XML.test(type) || type === 'xml') throw notAcceptable(`_format=${format}: this server speaks JSON (application/fhir+json) only`);
+    if (!JSON_FORMATS.has(type)) throw notAcceptable(`_format=${format} is not supported; use json, application/json or application/fhir+json`);
     return;
   }
   const accept = req.headers.accept;
-  if (!accept) return;
+  if (!accept || ((req.method === 'GET' || req.method === 'HEAD') && BINARY_READ.test(req.path))) return;
   const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
   const ok = types.some((t) => t === '*/*' || t === 'application/*' || t.includes('json') || t === 'text/*' || t === 'text/plain' || t === 'text/html');
   if (!ok) throw notAcceptable(`Cannot answer in ${accept}; this server speaks application/fhir+json`);
 }
+
+/** `_pretty=true`: the body indented for people to read. */
+const prettyAsked = (req: Request) => req.query._pretty === 'true';
 
 const FHIR_BODY_TYPES = new Set(['application/fhir+json', 'application/json']);
 const JSON_PATCH = 'application/json-patch+json';
@@ -181,6 +220,11 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit, r
     next();
   });
 
+  // CORS first: a browser's preflight carries no token. Then compression, around every answer below.
+  const corsHandler = corsMiddleware(deps.config.CORS_ORIGINS);
+  if (corsHandler) app.use(corsHandler);
+  const compress = compressionMiddleware(deps.config.COMPRESSION_THRESHOLD);
+  if (compress) app.use(compress);
   // For orchestrators: no authentication, no data. Not under /fhir, so never audited or counted.
   const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
   app.get('/healthz', (_req: Request, res: Response) => {
@@ -243,12 +287,19 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit, r
   const send = (req: Request, res: Response, out: FhirResponse) => {
     res.status(out.status);
     for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+    if (out.raw) {
+      res.setHeader('Content-Type', out.raw.contentType);
+      res.setHeader('Content-Length', out.raw.data.length);
+      if (req.method === 'HEAD') res.end();
+      else res.end(out.raw.data);
+      return;
+    }
     if (out.status === 304 || (out.resource === undefined && out.json === undefined)) {
       res.end();
       return;
     }
     res.setHeader('Content-Type', FHIR_JSON);
-    const body = out.json ?? JSON.stringify(out.resource);
+    const body = prettyAsked(req) ? JSON.stringify(out.resource ?? JSON.parse(out.json!), null, 2) : out.json ?? JSON.stringify(out.resource);
     if (req.method === 'HEAD') res.setHeader('Content-Length', Buffer.byteLength(body)).end();
     else res.end(body);
   };
@@ -331,7 +382,7 @@ export function createHttpApp({ deps, logger, baseUrl, bodyLimit, auth, audit, r
           contentType: req.headers['content-type'],
         },
         prefer: parsePrefer(req.get('prefer')),
-        body: parseBody(req, limits),
+        body: rawBinaryBody(req) ?? parseBody(req, limits),
         baseUrl,
         requestId,
       };

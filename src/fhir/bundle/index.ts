@@ -9,6 +9,7 @@ import { OutcomeError, badRequest, issue, operationOutcome, preconditionFailed }
 import type { Resource, WriteOp, WriteResult } from '../../store/repository';
 import { etag, mayRead, requireResourceBody, requireWritable, validateForWrite } from '../interactions/common';
 import { conditionLock, findMatches, parseQueryString } from '../interactions/conditional';
+import { applyFhirPathPatch } from '../interactions/fhirpath-patch';
 import { applyJsonPatch, stripVersionMeta } from '../interactions/patch';
 import { ID_PATTERN, isResourceType } from '../resource-types';
 import { jsonLimitsOf, parseJsonInput } from '../../validation/json-input';
@@ -236,8 +237,8 @@ async function transaction(req: FhirRequest, deps: FhirDeps, raw: BundleEntry[])
           if (!e.id) throw badRequest(`PATCH needs [type]/[id], not '${e.url}'`);
           const current = await repo.read(e.type, e.id);
           const body = patchDocument(e.resource, deps, e.index);
-          if (body === undefined) throw badRequest('A PATCH entry carries its JSON Patch as a Binary resource (contentType application/json-patch+json)', at(e.index, '.resource'));
-          const patched = applyJsonPatch(current, body);
+          if (body === undefined && e.resource?.resourceType !== 'Parameters') throw badRequest('A PATCH entry carries a JSON Patch as a Binary resource (contentType application/json-patch+json) or a FHIRPath Patch as a Parameters resource', at(e.index, '.resource'));
+          const patched = body === undefined ? applyFhirPathPatch(current, e.resource) : applyJsonPatch(current, body);
           stripVersionMeta(patched);
           ops.push({ entry: e, op: { kind: 'update', resource: patched, ifMatch: e.ifMatch ?? current.meta?.versionId, method: 'PATCH' }, warnings: [] });
         }
@@ -360,7 +361,7 @@ function subRequest(req: FhirRequest, e: ParsedEntry, deps: FhirDeps): FhirReque
     method: e.method,
     path,
     query: e.query ?? [],
-    headers: { ifMatch: e.ifMatch, ifNoneExist: e.ifNoneExist, contentType: e.method === 'PATCH' ? 'application/json-patch+json' : 'application/fhir+json' },
+    headers: { ifMatch: e.ifMatch, ifNoneExist: e.ifNoneExist, contentType: e.method === 'PATCH' && e.resource?.resourceType !== 'Parameters' ? 'application/json-patch+json' : 'application/fhir+json' },
     prefer: req.prefer,
     body: e.method === 'PATCH' ? (patchDocument(e.resource, deps, e.index) ?? e.resource) : e.resource,
     baseUrl: req.baseUrl,

@@ -1,7 +1,9 @@
 import { applyPatch, validate as validatePatch, type Operation } from 'fast-json-patch';
-import { badRequest, unsupportedMediaType, unprocessable, issue } from '../../outcomes';
-import type { Resource } from '../../store/repository';
-import type { Handler } from '../types';
+import { badRequest, issue, notFound, preconditionFailed, unsupportedMediaType, unprocessable } from '../../outcomes';
+import type { Repository, Resource } from '../../store/repository';
+import type { FhirDeps, FhirRequest, FhirResponse, Handler } from '../types';
+import { findMatches } from './conditional';
+import { applyFhirPathPatch, parseFhirPathPatch } from './fhirpath-patch';
 import { requireId, requireType, requireWritable, validateForWrite, writeResponse } from './common';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -45,21 +47,50 @@ export function applyJsonPatch(current: Resource, body: unknown): Resource {
   return patched;
 }
 
-/** PATCH [type]/[id] with application/json-patch+json. */
+/** The patch format of a PATCH request, by its Content-Type: JSON Patch, or FHIRPath Patch (a Parameters resource in FHIR JSON). */
+function patcherFor(req: FhirRequest): (current: Resource) => Resource {
+  const ct = (req.headers.contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (ct === 'application/json-patch+json') return (current) => applyJsonPatch(current, req.body);
+  if (ct === 'application/fhir+json' || ct === 'application/json') {
+    // A JSON Patch (an array) labelled as FHIR JSON: the media type is what is wrong.
+    if (Array.isArray(req.body)) throw unsupportedMediaType(`A JSON Patch is sent as application/json-patch+json, not ${ct}`);
+    const rt = (req.body as { resourceType?: unknown } | undefined)?.resourceType;
+    if (rt !== 'Parameters') throw badRequest(`A PATCH in ${ct} is a FHIRPath Patch: a Parameters resource${rt ? `, not a ${String(rt)}` : ''}`, undefined, 'structure');
+    parseFhirPathPatch(req.body); // malformed is 400 before anything is read
+    return (current) => applyFhirPathPatch(current, req.body);
+  }
+  throw unsupportedMediaType(`PATCH takes a JSON Patch (application/json-patch+json) or a FHIRPath Patch (application/fhir+json), not '${ct || 'none'}'`);
+}
+
+/** Patch the current version of one resource and write it as a new version, validated like any write. */
+async function patchOne(req: FhirRequest, deps: FhirDeps, repo: Repository, current: Resource, patcher: (r: Resource) => Resource): Promise<FhirResponse> {
+  const patched = patcher(current);
+  stripVersionMeta(patched);
+  const warnings = validateForWrite(deps, patched);
+  const [result] = await repo.write([{ kind: 'update', resource: patched, ifMatch: req.headers.ifMatch ?? current.meta?.versionId, method: 'PATCH' }]);
+  const ruleIssues = deps.claimCheck && patched.resourceType === 'Claim' ? await deps.claimCheck(result.resource!, repo) : [];
+  return writeResponse(req, result, [...warnings, ...ruleIssues]);
+}
+
+/** PATCH [type]/[id] with a JSON Patch or a FHIRPath Patch. */
 export const patchResource: Handler = async ({ req, deps, params }) => {
   requireType(params.type);
   requireWritable(deps, params.type);
   requireId(params.id);
-  const ct = req.headers.contentType ?? '';
-  if (!/application\/json-patch\+json/i.test(ct)) throw unsupportedMediaType(`PATCH takes a JSON Patch (application/json-patch+json), not '${ct || 'none'}'`);
+  const patcher = patcherFor(req);
+  return deps.repo.transaction(async (repo) => patchOne(req, deps, repo, await repo.read(params.type, params.id), patcher));
+};
+
+/** PATCH [type]?criteria — patches the single match; none is 404, several 412. */
+export const conditionalPatch: Handler = async ({ req, deps, params }) => {
+  requireType(params.type);
+  requireWritable(deps, params.type);
+  const patcher = patcherFor(req);
   return deps.repo.transaction(async (repo) => {
-    const current = await repo.read(params.type, params.id);
-    const patched = applyJsonPatch(current, req.body);
-    stripVersionMeta(patched);
-    const warnings = validateForWrite(deps, patched);
-    const [result] = await repo.write([{ kind: 'update', resource: patched, ifMatch: req.headers.ifMatch ?? current.meta?.versionId, method: 'PATCH' }]);
-    const ruleIssues = deps.claimCheck && patched.resourceType === 'Claim' ? await deps.claimCheck(result.resource!, repo) : [];
-    return writeResponse(req, result, [...warnings, ...ruleIssues]);
+    const matches = await findMatches(repo, deps, params.type, req.query);
+    if (matches.length > 1) throw preconditionFailed(`The criteria match ${matches.length} ${params.type} resources; a conditional patch changes exactly one`);
+    if (matches.length === 0) throw notFound(`No ${params.type} matches the criteria; nothing was patched`);
+    return patchOne(req, deps, repo, matches[0], patcher);
   });
 };
 

@@ -7,3 +7,5 @@ import './careplan-compliance';
 import './patient-utilization';
 import './practitionerrole-caseload';
 import './encounter-rules';
+import './patient-everything';
+import './meta';
