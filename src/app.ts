@@ -13,6 +13,7 @@ import type { FhirDeps, ResourceValidator } from './fhir/types';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './http/logger';
 import { openStore, type Store } from './store';
+import { configureAutoAnalyze } from './store/auto-analyze';
 import type { Repository, Resource } from './store/repository';
 
 export const CONFORMANCE_TYPES = ['StructureDefinition', 'CodeSystem', 'ValueSet', 'OperationDefinition', 'SearchParameter'];
@@ -83,6 +84,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Registered clients are checked before anything opens: a bad AUTH_CLIENTS_FILE stops startup.
   const auth = await createAuth(config);
   const store = options.store ?? (await openStore(config));
+  configureAutoAnalyze(store.sql, config.AUTO_ANALYZE === 'on');
   const baseUrl = baseUrlOf(config);
   const deps: FhirDeps = {
     repo: store.repo,
