@@ -29,10 +29,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { listenMedplum } from './medplum-peer';
 import { listenOurs, openBenchStore, withoutContextCache, type StoreKind } from './ours';
-import { collect, machine, peakRssMb, ratio, round, rssMb } from './stats';
+import { collect, machine, mb, peakRssMb, ratio, round, rssMb } from './stats';
 import { claimValidate, validateMemory, firstAsk, ingest, operations, probe, requests, targets, type SuiteOptions } from './store-bench';
 import { validatorBench } from './validator-bench';
 import { projectPath } from '../src/paths';
+import { storageFootprint } from '../src/store/storage';
 
 interface Cli {
   quick: boolean;
@@ -162,7 +163,9 @@ async function main(): Promise<void> {
     try {
       const rssBefore = rssMb();
       const bulkIngest = await ingest(bulk.base, opts);
-      log(`  ${bulkIngest.resourcesPerSecond} resources/s; ingest with claim rules: ${cli.rulesSample}`);
+      // What the bulk-loaded data costs on disk, before any other phase writes.
+      const storage = await storageFootprint(store.store.sql);
+      log(`  ${bulkIngest.resourcesPerSecond} resources/s; ${storage.bytesPerResource} bytes per resource stored; ingest with claim rules: ${cli.rulesSample}`);
       const on = (phase: string) => cli.phases.has(phase);
       const checks = { read: await probe(app.base, t.reads[0]), search: await probe(app.base, t.searches[0]), claimValidate: await probe(app.base, t.claims[0]) };
       const rulesIngest = cli.rulesSample && on('rules') ? await ingest(app.base, opts, cli.size, cli.rulesSample) : undefined;
@@ -196,6 +199,7 @@ async function main(): Promise<void> {
       results[kind] = {
         store: store.store.description,
         ingest: { ...bulkIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=off' },
+        storage,
         ingestWithClaimRules: rulesIngest && { ...rulesIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=report (defaults)' },
         checks, readById: read, carePlanSearch: search && { query: t.searches[0].path, ...search }, claimValidate: validate, claimValidateMemory: memory,
         claimValidateWithoutContextCache: uncached && { ...uncached, config: 'no change feed: every call gathers its context afresh' }, operations: ops,
@@ -343,6 +347,11 @@ function markdown(r: any): string {
   });
   row('bulk $export, resources/s (bench/export.ts)', (k) => cell(r.results[k].export, (x) => (x.resourcesPerSecond ? `${x.resourcesPerSecond} (${x.resources} in ${x.exportSeconds} s, peak RSS ${x.rssPeakDuringExportMb} MB)` : String(x.error ?? x.skipped))));
   row('bulk $import, resources/s, validation on (bench/import.ts)', (k) => cell(r.results[k].import, (x) => (x.resourcesPerSecond ? `${x.resourcesPerSecond} (${x.resources} in ${x.importSeconds} s, peak RSS ${x.rssPeakDuringImportMb} MB)` : String(x.error ?? x.skipped))));
+  row('storage after the bulk ingest: bytes per resource (resources, versions; total MB)', (k) => cell(r.results[k].storage, (x) => `${x.bytesPerResource} (${x.resources}, ${x.versions}; ${mb(x.totalBytes)})`));
+  if (kinds.some((k) => r.results[k].storage)) {
+    row('… of which per table: data + indexes, bytes per resource', (k) => cell(r.results[k].storage, (x) =>
+      x.tables.filter((tb: any) => tb.totalBytes > 0).map((tb: any) => `${tb.table} ${Math.round(tb.dataBytes / x.resources)}+${Math.round(tb.indexBytes / x.resources)}`).join(', ')));
+  }
   row('peak RSS of the process after this phase, MB', (k) => String(r.peakRssMb[k] ?? '—'));
   lines.push('');
   const ratioKinds = Object.keys(r.ratiosOursOverMedplum);
