@@ -29,10 +29,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { listenMedplum } from './medplum-peer';
 import { listenOurs, openBenchStore, withoutContextCache, type StoreKind } from './ours';
-import { collect, machine, peakRssMb, ratio, round, rssMb } from './stats';
+import { collect, machine, mb, peakRssMb, ratio, round, rssMb } from './stats';
 import { claimValidate, validateMemory, firstAsk, ingest, operations, probe, requests, targets, type SuiteOptions } from './store-bench';
 import { validatorBench } from './validator-bench';
 import { projectPath } from '../src/paths';
+import { storageFootprint } from '../src/store/storage';
+import { explain, hotStatements, planShape, seqScans } from '../src/store/plans';
+import { parseSearch } from '../src/fhir/search';
+import type { Store } from '../src/store';
+import { memberYear } from './generate';
 
 interface Cli {
   quick: boolean;
@@ -162,7 +167,11 @@ async function main(): Promise<void> {
     try {
       const rssBefore = rssMb();
       const bulkIngest = await ingest(bulk.base, opts);
-      log(`  ${bulkIngest.resourcesPerSecond} resources/s; ingest with claim rules: ${cli.rulesSample}`);
+      // What the bulk-loaded data costs on disk, before any other phase writes.
+      const storage = await storageFootprint(store.store.sql);
+      const plans = await hotQueryPlans(store.store, opts);
+      for (const x of plans) log(`  plan of ${x.query}: ${x.shape}${x.seqScans.length ? ` — SEQUENTIAL SCAN of ${x.seqScans.join(', ')}` : ''}`);
+      log(`  ${bulkIngest.resourcesPerSecond} resources/s; ${storage.bytesPerResource} bytes per resource stored; ingest with claim rules: ${cli.rulesSample}`);
       const on = (phase: string) => cli.phases.has(phase);
       const checks = { read: await probe(app.base, t.reads[0]), search: await probe(app.base, t.searches[0]), claimValidate: await probe(app.base, t.claims[0]) };
       const rulesIngest = cli.rulesSample && on('rules') ? await ingest(app.base, opts, cli.size, cli.rulesSample) : undefined;
@@ -196,6 +205,7 @@ async function main(): Promise<void> {
       results[kind] = {
         store: store.store.description,
         ingest: { ...bulkIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=off' },
+        storage, hotQueryPlans: plans,
         ingestWithClaimRules: rulesIngest && { ...rulesIngest, config: 'VALIDATE_ON_WRITE=profile, CLAIM_RULES=report (defaults)' },
         checks, readById: read, carePlanSearch: search && { query: t.searches[0].path, ...search }, claimValidate: validate, claimValidateMemory: memory,
         claimValidateWithoutContextCache: uncached && { ...uncached, config: 'no change feed: every call gathers its context afresh' }, operations: ops,
@@ -343,8 +353,21 @@ function markdown(r: any): string {
   });
   row('bulk $export, resources/s (bench/export.ts)', (k) => cell(r.results[k].export, (x) => (x.resourcesPerSecond ? `${x.resourcesPerSecond} (${x.resources} in ${x.exportSeconds} s, peak RSS ${x.rssPeakDuringExportMb} MB)` : String(x.error ?? x.skipped))));
   row('bulk $import, resources/s, validation on (bench/import.ts)', (k) => cell(r.results[k].import, (x) => (x.resourcesPerSecond ? `${x.resourcesPerSecond} (${x.resources} in ${x.importSeconds} s, peak RSS ${x.rssPeakDuringImportMb} MB)` : String(x.error ?? x.skipped))));
+  row('storage after the bulk ingest: bytes per resource (resources, versions; total MB)', (k) => cell(r.results[k].storage, (x) => `${x.bytesPerResource} (${x.resources}, ${x.versions}; ${mb(x.totalBytes)})`));
+  if (kinds.some((k) => r.results[k].storage)) {
+    row('… of which per table: data + indexes, bytes per resource', (k) => cell(r.results[k].storage, (x) =>
+      x.tables.filter((tb: any) => tb.totalBytes > 0).map((tb: any) => `${tb.table} ${Math.round(tb.dataBytes / x.resources)}+${Math.round(tb.indexBytes / x.resources)}`).join(', ')));
+  }
   row('peak RSS of the process after this phase, MB', (k) => String(r.peakRssMb[k] ?? '—'));
   lines.push('');
+  for (const k of kinds) {
+    const plans = r.results[k].hotQueryPlans as { query: string; shape: string; seqScans: string[] }[] | undefined;
+    if (!plans?.length) continue;
+    lines.push(`Hot query plans on ${name(k)} after the bulk ingest (statistics as the server left them):`, '');
+    lines.push('| query | plan | sequential scans of large tables |', '|---|---|---|');
+    for (const x of plans) lines.push(`| ${x.query} | ${x.shape} | ${x.seqScans.join(', ') || 'none'} |`);
+    lines.push('');
+  }
   const ratioKinds = Object.keys(r.ratiosOursOverMedplum);
   if (ratioKinds.length) {
     lines.push('Throughput ratios ours / Medplum (same run; > 1 means ours is faster). Medplum validates base R4 on write; ours validates base R4 and our profiles:', '');
@@ -368,6 +391,36 @@ function markdown(r: any): string {
   for (const n of r.notes ?? []) lines.push(`Note: ${n}`, '');
   lines.push(`Total run time ${Math.round(r.totalSeconds)} s. Figures from \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\`; see bench/results/${r.settings.out ?? 'latest'}.json for every number.`, '');
   return lines.join('\n');
+}
+
+/** Each hot statement's plan shape (src/store/plans.ts), with values from the bench's first member. */
+async function hotQueryPlans(store: Store, opts: SuiteOptions): Promise<{ query: string; shape: string; seqScans: string[] }[]> {
+  const y = memberYear(0, opts.seed);
+  const member = `Patient/${y.scenario.member.id}`;
+  const parse = (type: string, query: string) => parseSearch(type, [...new URLSearchParams(query).entries()], { strict: true, defaultCount: 50, maxCount: 1000 });
+  const day = y.sessions[0].period!.start!.slice(0, 10);
+  const statements = await hotStatements(store.sql, store.repo, {
+    resource: member,
+    searches: [
+      ['CarePlan?subject&date=ge (the bench search)', parse('CarePlan', `subject=${member}&date=ge2026-03-01`)],
+      ['Claim?identifier (token)', parse('Claim', `identifier=${y.claims[0].identifier![0].system}|${y.claims[0].identifier![0].value}`)],
+      ['Encounter?subject (reference)', parse('Encounter', `subject=${member}`)],
+      ['Encounter?date (one day)', parse('Encounter', `date=ge${day}&date=le${day}`)],
+    ],
+    member,
+    memberReads: [member, `Coverage/${y.scenario.coverage.id}`, `CarePlan/${y.plan.id}`],
+    memberTypes: ['Encounter', 'Claim', 'CarePlan', 'Coverage'],
+    prsRole: `PractitionerRole/${y.scenario.prsRole.id}`,
+    window: { from: day.slice(0, 8) + '01', to: day.slice(0, 8) + '28' },
+    exportType: 'Encounter',
+    exportPageSize: 1000,
+  });
+  const out: { query: string; shape: string; seqScans: string[] }[] = [];
+  for (const [query, q] of statements) {
+    const plan = await explain(store.sql, q);
+    out.push({ query, shape: planShape(plan), seqScans: seqScans(plan) });
+  }
+  return out;
 }
 
 main().catch((e) => {

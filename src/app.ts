@@ -18,6 +18,7 @@ import { buildOpenApi, type OpenApiOptions } from './fhir/openapi';
 import type { OperationDefinition } from 'fhir/r4';
 import { createMetrics, type Metrics } from './metrics';
 import { openStore, type Store } from './store';
+import { configureAutoAnalyze } from './store/auto-analyze';
 import type { Repository, Resource } from './store/repository';
 
 export const CONFORMANCE_TYPES = ['StructureDefinition', 'CodeSystem', 'ValueSet', 'OperationDefinition', 'SearchParameter'];
@@ -98,6 +99,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Registered clients are checked before anything opens: a bad AUTH_CLIENTS_FILE stops startup.
   const auth = await createAuth(config);
   const store = options.store ?? (await openStore(config));
+  configureAutoAnalyze(store.sql, config.AUTO_ANALYZE === 'on');
   const baseUrl = baseUrlOf(config);
   const deps: FhirDeps = {
     repo: store.repo,

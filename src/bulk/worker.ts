@@ -19,6 +19,7 @@ import { WARNINGS_PREFIX, elementsFor, passesOf, typeFilterSearch } from './kick
 import { elementsSubsetJson } from '../fhir/interactions/subset';
 import { NdjsonWriter } from './ndjson-writer';
 import { IMPORT_ERROR_FILE, ImportLost, ImportStopping, reportedLines, runImport } from './import';
+import { exportPageStatement } from '../store/hot-queries';
 
 export interface WorkerOptions {
   sql: SqlClient;
@@ -267,16 +268,12 @@ export class ExportWorker {
     const p = new SqlParams();
     const where = this.whereOf(job, type, p).join(' AND ');
     const elements = elementsFor(job.spec, type);
-    const typeParam = p.add(type);
-    const after = `$${p.values.length + 1}`;
-    const sql = `WITH page AS (
-        SELECT rid FROM resource WHERE type = ${typeParam} AND rid > ${after}::bigint ORDER BY rid LIMIT ${this.o.pageSize})
-      SELECT r.rid, CASE WHEN ${where} THEN r.content END AS content
-      FROM page JOIN resource r ON r.rid = page.rid ORDER BY r.rid`;
+    const page = exportPageStatement(type, where, p, this.o.pageSize);
     let last = 0;
     for (;;) {
       if (this.stopping) throw new Stopping();
-      const rows = await this.o.sql.query<{ rid: number | string; content: string | null }>(sql, [...p.values, last]);
+      const q = page(last);
+      const rows = await this.o.sql.query<{ rid: number | string; content: string | null }>(q.text, q.params);
       let lines = rows.flatMap((r) => (r.content === null ? [] : [r.content]));
       if (elements.length) lines = lines.map((l) => elementsSubsetJson(l, elements));
       if (lines.length) {

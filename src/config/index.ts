@@ -27,6 +27,8 @@ export const configSchema = z
     /** PostgreSQL schema to use (tests isolate themselves with it). */
     DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier').default('public'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** Refresh planner statistics (ANALYZE) in the background after bulk writes, as autovacuum would (src/store/auto-analyze.ts). */
+    AUTO_ANALYZE: onOff.default('on'),
     /** Embedded store: `pglite` keeps data under DATA_DIR, `memory` is thrown away on exit. */
     STORE: z.enum(['pglite', 'memory']).default('pglite'),
     DATA_DIR: z.string().min(1).default('./data'),

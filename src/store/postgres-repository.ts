@@ -18,12 +18,11 @@ import type {
   Change, ChangeFeed, HistoryEntry, HistoryOptions, HistoryPage, Repository, Resource, SearchMatch, SearchResult, StoredRaw, WriteOp, WriteResult,
 } from './repository';
 import { deepFreeze } from '../deep-freeze';
+import { analyzeIfDue, analyzeSettled, countWritten } from './auto-analyze';
+import { changeRefsStatement, changesStatement, readManyStatement, readStatement, referencingStatement, vreadStatement, type Statement } from './hot-queries';
 
 /** Reads kept for the rest of a transaction (Repository.transactionCache), per transaction client. */
 const transactionCaches = new WeakMap<SqlClient, Map<string, unknown>>();
-
-/** Rows written since the last ANALYZE, per embedded database. */
-const analyzeState = new WeakMap<object, { since: number; base: number }>();
 
 const INDEX_TABLES = ['sp_token', 'sp_string', 'sp_date', 'sp_number', 'sp_quantity', 'sp_reference', 'sp_uri', 'resource_ref'] as const;
 
@@ -95,11 +94,8 @@ export class PostgresRepository implements Repository {
   // ---- reads ------------------------------------------------------------------------------------
 
   async readRaw(type: string, id: string): Promise<StoredRaw> {
-    const rows = await this.db.query<{ version: number; last_updated: Date; deleted: boolean; content: string | null }>(
-      'SELECT version, last_updated, deleted, content FROM resource WHERE type = $1 AND id = $2',
-      [type, id],
-      'prss_read',
-    );
+    const q = readStatement(type, id);
+    const rows = await this.db.query<{ version: number; last_updated: Date; deleted: boolean; content: string | null }>(q.text, q.params, q.name);
     const row = rows[0];
     if (!row) throw notFound(`${type}/${id} is not known`);
     if (row.deleted || row.content === null) throw gone(`${type}/${id} was deleted (version ${row.version})`);
@@ -112,13 +108,8 @@ export class PostgresRepository implements Repository {
 
   async vreadRaw(type: string, id: string, versionId: string): Promise<StoredRaw> {
     if (!/^\d{1,9}$/.test(versionId)) throw notFound(`${type}/${id} has no version ${versionId}`);
-    const rows = await this.db.query<{ version: number; last_updated: Date; deleted: boolean; content: string | null }>(
-      `SELECT v.version, v.last_updated, v.deleted, v.content FROM resource r
-       JOIN resource_version v ON v.rid = r.rid AND v.version = $3
-       WHERE r.type = $1 AND r.id = $2`,
-      [type, id, Number(versionId)],
-      'prss_vread',
-    );
+    const q = vreadStatement(type, id, Number(versionId));
+    const rows = await this.db.query<{ version: number; last_updated: Date; deleted: boolean; content: string | null }>(q.text, q.params, q.name);
     const row = rows[0];
     if (!row) throw notFound(`${type}/${id} has no version ${versionId}`);
     if (row.deleted || row.content === null) throw gone(`${type}/${id} version ${versionId} is a deletion`);
@@ -127,45 +118,15 @@ export class PostgresRepository implements Repository {
 
   async readMany(keys: string[]): Promise<Resource[]> {
     if (keys.length === 0) return [];
-    const types: string[] = [];
-    const ids: string[] = [];
-    for (const k of new Set(keys)) {
-      const i = k.indexOf('/');
-      if (i > 0) {
-        types.push(k.slice(0, i));
-        ids.push(k.slice(i + 1));
-      }
-    }
-    const rows = await this.db.query<{ type: string; id: string; version: number; content: string }>(
-      `SELECT type, id, version, content FROM resource WHERE (type, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND NOT deleted`,
-      [types, ids],
-    );
+    const q = readManyStatement(keys);
+    const rows = await this.db.query<{ type: string; id: string; version: number; content: string }>(q.text, q.params);
     return rows.map((r) => parsedVersion(r.type, r.id, r.version, r.content));
   }
 
   async referencing(targets: string[], types?: string[], options: { encounterWindow?: { from: string; to: string } } = {}): Promise<Resource[]> {
     if (targets.length === 0) return [];
-    const p = new SqlParams();
-    const tt: string[] = [];
-    const ti: string[] = [];
-    for (const k of new Set(targets)) {
-      const i = k.indexOf('/');
-      tt.push(k.slice(0, i));
-      ti.push(k.slice(i + 1));
-    }
-    // The type filter sits inside the subquery, on resource_ref's (target_type, target_id, type) index:
-    // a PRS is named by every note and claim of every member, and only a few types are wanted.
-    const typeFilter = types?.length ? ` AND t.type = ANY(${p.add(types)}::text[])` : '';
-    const where = [`r.rid IN (SELECT t.rid FROM resource_ref t WHERE (t.target_type, t.target_id) IN (SELECT * FROM unnest(${p.add(tt)}::text[], ${p.add(ti)}::text[]))${typeFilter})`, 'NOT r.deleted'];
-    if (options.encounterWindow) {
-      // Encounters only where their period meets the window (the `date` index of Encounter).
-      where.push(`(r.type <> 'Encounter' OR EXISTS (SELECT 1 FROM sp_date d WHERE d.rid = r.rid AND d.type = 'Encounter' AND d.param = 'date'
-        AND d.lo <= ${p.add(`${options.encounterWindow.to}T23:59:59.999Z`)}::timestamptz AND d.hi >= ${p.add(`${options.encounterWindow.from}T00:00:00Z`)}::timestamptz))`);
-    }
-    const rows = await this.db.query<{ type: string; id: string; version: number; content: string }>(
-      `SELECT r.type, r.id, r.version, r.content FROM resource r WHERE ${where.join(' AND ')} ORDER BY r.rid`,
-      p.values,
-    );
+    const q = referencingStatement(targets, types, options.encounterWindow);
+    const rows = await this.db.query<{ type: string; id: string; version: number; content: string }>(q.text, q.params);
     return rows.map((r) => parsedVersion(r.type, r.id, r.version, r.content));
   }
 
@@ -186,26 +147,17 @@ export class PostgresRepository implements Repository {
     const db = this.db;
     return (this.feed ??= {
       scope: db.root,
-      // One statement, so one snapshot: its xmin is the oldest transaction still running, and every
-      // version of a transaction at or after the previous xmin is read. A version committed out of
-      // txid order is therefore never skipped (it may be reported twice, which costs a re-gather).
+      // One statement, so one snapshot (see changesStatement).
       async changes(since, limit) {
-        // ORDER BY txid keeps the plan on the txid index even before the table has statistics.
-        const rows = await db.query<{ xmin: string; rid: number | null; type: string | null; id: string | null }>(
-          `SELECT s.xmin, v.rid, v.type, v.id FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin) s
-           LEFT JOIN LATERAL (
-             SELECT c.rid, c.type, c.id FROM resource_version c WHERE $1::xid8 IS NOT NULL AND c.txid >= $1::xid8 ORDER BY c.txid LIMIT $2
-           ) v ON true`,
-          [since ?? null, limit + 1],
-          'prss_changes',
-        );
+        const q = changesStatement(since ?? null, limit);
+        const rows = await db.query<{ xmin: string; rid: number | null; type: string | null; id: string | null }>(q.text, q.params, q.name);
         const changed = rows.filter((r) => r.rid !== null && r.type && r.id);
         const overflow = changed.length > limit;
         const refs = new Map<number, string[]>();
         if (changed.length && !overflow) {
           const rids = [...new Set(changed.map((r) => Number(r.rid)))];
-          for (const r of await db.query<{ rid: number; target_type: string; target_id: string }>(
-            'SELECT rid, target_type, target_id FROM resource_ref WHERE rid = ANY($1::bigint[])', [rids], 'prss_change_refs')) {
+          const q = changeRefsStatement(rids);
+          for (const r of await db.query<{ rid: number; target_type: string; target_id: string }>(q.text, q.params, q.name)) {
             const list = refs.get(Number(r.rid)) ?? [];
             list.push(keyOf(r.target_type, r.target_id));
             refs.set(Number(r.rid), list);
@@ -350,7 +302,8 @@ export class PostgresRepository implements Repository {
       [all.map((r) => rids.get(keyOf(r.type, r.id))), all.map((r) => r.type), all.map((r) => r.id), now, all.map((r) => r.method), all.map((r) => r.version), all.map((r) => r.deleted), all.map((r) => r.content)],
     );
 
-    await this.analyzeIfGrown(all.length);
+    countWritten(this.db, 'resource', all.length);
+    countWritten(this.db, 'resource_version', all.length);
 
     // Search index rows.
     await this.insertIndexRows(all.filter((r) => r.index).map((r) => ({ rid: rids.get(keyOf(r.type, r.id))!, type: r.type, index: r.index!, refs: r.refs ?? [] })));
@@ -374,6 +327,7 @@ export class PostgresRepository implements Repository {
     };
     const run = async (table: string, columns: string[], casts: string[], data: unknown[][]) => {
       if (data[0].length === 0) return;
+      countWritten(this.db, table as 'sp_token', data[0].length);
       const args = data.map((_, i) => `$${i + 1}::${['bigint', 'text', 'text', ...casts][i]}[]`).join(', ');
       await this.db.query(`INSERT INTO ${table} (rid, type, param, ${columns.join(', ')}) SELECT * FROM unnest(${args})`, data);
     };
@@ -396,25 +350,9 @@ export class PostgresRepository implements Repository {
       }
     }
     if (refs[0].length) {
+      countWritten(this.db, 'resource_ref', refs[0].length);
       await this.db.query('INSERT INTO resource_ref (rid, type, target_type, target_id) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])', refs);
     }
-  }
-
-  /**
-   * PGlite runs no autovacuum, so after a bulk load the planner has no statistics and drives
-   * searches from the wrong index (measured: 86 CarePlan searches/s at 100,000 resources, against
-   * 0.18 ms per search once analysed). Analyse as the data grows, as autovacuum would on a server:
-   * once 1,000 rows and 10% of the table have been written since the last time.
-   */
-  private async analyzeIfGrown(written: number): Promise<void> {
-    if (this.db.kind !== 'pglite') return;
-    const state = analyzeState.get(this.db.root) ?? { since: 0, base: 0 };
-    state.since += written;
-    analyzeState.set(this.db.root, state);
-    if (state.since < Math.max(1000, state.base * 0.1)) return;
-    await this.db.exec('ANALYZE');
-    state.base += state.since;
-    state.since = 0;
   }
 
   // ---- search -----------------------------------------------------------------------------------
@@ -433,10 +371,8 @@ export class PostgresRepository implements Repository {
     return [...type, 'NOT r.deleted', ...criteriaSql(search, p, 'r', access), ...(access?.(p, 'r') ?? [])].join(' AND ');
   }
 
-  async search(search: ParsedSearch): Promise<SearchResult> {
-    const wantTotal = search.total === 'accurate' || search.total === 'estimate' || search.total === undefined;
-    if (search.summary === 'count') return { entries: [], total: await this.count(search) };
-
+  /** The page query of a search (one page past the cursor, one row more than asked to know if there are more); also explained by the plan test. */
+  searchStatement(search: ParsedSearch): { statement: Statement; sorts: SortExpression[]; cursor?: ReturnType<typeof decodeCursor>; backwards: boolean } {
     const p = new SqlParams();
     const where = this.whereOf(search, p);
     const sorts: SortExpression[] = [...sortSql(search, p, 'r'), { sql: 'r.rid', sqlType: 'numeric', descending: false }];
@@ -446,10 +382,16 @@ export class PostgresRepository implements Repository {
     const order = sorts.map((s, i) => `s${i} ${s.descending !== backwards ? 'DESC' : 'ASC'} NULLS ${s.descending !== backwards ? 'FIRST' : 'LAST'}`).join(', ');
     const keyset = cursor ? `WHERE ${keysetCondition(sorts, cursor.values, backwards, p)}` : '';
     const limit = search.count + 1;
-    const rows = search.count === 0 ? [] : await this.db.query<Record<string, unknown> & { content: string; type: string; id: string; rid: number }>(
-      `SELECT * FROM (SELECT r.rid, r.type, r.id, r.content, ${select} FROM resource r WHERE ${where}) q ${keyset} ORDER BY ${order} LIMIT ${limit}`,
-      p.values,
-    );
+    const text = `SELECT * FROM (SELECT r.rid, r.type, r.id, r.content, ${select} FROM resource r WHERE ${where}) q ${keyset} ORDER BY ${order} LIMIT ${limit}`;
+    return { statement: { text, params: p.values }, sorts, cursor, backwards };
+  }
+
+  async search(search: ParsedSearch): Promise<SearchResult> {
+    const wantTotal = search.total === 'accurate' || search.total === 'estimate' || search.total === undefined;
+    if (search.summary === 'count') return { entries: [], total: await this.count(search) };
+
+    const { statement, sorts, cursor, backwards } = this.searchStatement(search);
+    const rows = search.count === 0 ? [] : await this.db.query<Record<string, unknown> & { content: string; type: string; id: string; rid: number }>(statement.text, statement.params);
     const more = rows.length > search.count;
     const page = more ? rows.slice(0, search.count) : rows;
     if (backwards) page.reverse();
@@ -609,12 +551,16 @@ export class PostgresRepository implements Repository {
 
   async transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
-    return this.db.transaction((tx) => fn(new PostgresRepository(tx, true))).catch((e: unknown) => {
+    const out = await this.db.transaction((tx) => fn(new PostgresRepository(tx, true))).catch((e: unknown) => {
       throw retryable(e) ?? e;
     });
+    // Committed: statistics of the tables it grew past their threshold are refreshed in the background.
+    analyzeIfDue(this.db);
+    return out;
   }
 
   async close(): Promise<void> {
+    await analyzeSettled(this.db);
     await this.db.close();
   }
 }

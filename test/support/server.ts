@@ -12,6 +12,7 @@ import { createLogger } from '../../src/http/logger';
 import { buildServer, type ServerOptions } from '../../src/server';
 import { PostgresRepository } from '../../src/store';
 import { migrate } from '../../src/store/migrations';
+import { analyzeSettled } from '../../src/store/auto-analyze';
 import { openPGlite, openPostgres, pgliteOf, type SqlClient } from '../../src/store/sql';
 import { conformanceResources, syncConformance } from '../../src/app';
 import { createHash } from 'node:crypto';
@@ -69,6 +70,8 @@ export async function startTestApp(env: Record<string, string> = {}, extra: Part
     },
     async close() {
       if (server) await new Promise((r) => server!.close(r));
+      // A background ANALYZE (src/store/auto-analyze.ts) ends before its tables are dropped.
+      await analyzeSettled(sql);
       if (schema) await sql.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
       await sql.close();
     },
