@@ -7,3 +7,4 @@ import './careplan-compliance';
 import './patient-utilization';
 import './practitionerrole-caseload';
 import './encounter-rules';
+import './terminology';
