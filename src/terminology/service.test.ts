@@ -30,7 +30,7 @@ const valueSets: ValueSet[] = [
   vs('imports', { include: [{ valueSet: ['http://example.org/vs/mammals'] }, { system: SYS, concept: [{ code: 'rock' }] }] }),
   vs('intersect', { include: [{ system: SYS, filter: [{ property: 'concept', op: 'is-a', value: 'animal' }], valueSet: ['http://example.org/vs/listed'] }] }),
   vs('snomed', { include: [{ system: 'http://snomed.info/sct' }, { system: SYS, concept: [{ code: 'dog' }] }] }),
-  vs('odd-filter', { include: [{ system: SYS, filter: [{ property: 'concept', op: 'child-of-weird', value: 'x' }] }] }),
+  vs('odd-filter', { include: [{ system: SYS, filter: [{ property: 'concept', op: 'child-of-weird' as 'is-a', value: 'x' }] }] }),
   vs('flying', { include: [{ system: SYS, filter: [{ property: 'flies', op: '=', value: 'true' }] }] }),
   vs('loop', { include: [{ valueSet: ['http://example.org/vs/loop'] }] }),
 ];
