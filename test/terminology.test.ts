@@ -80,6 +80,8 @@ describe('ValueSet/$expand', () => {
     expect(unknownParam.status).toBe(400);
     const missing = await get('/ValueSet/no-such-value-set/$expand');
     expect(missing.status).toBe(404);
+    const both = await post('/ValueSet/prss-careplan-category/$expand', params(['valueSet', { resource: { resourceType: 'ValueSet', status: 'active' } }]));
+    expect([both.status, both.body.resourceType]).toEqual([400, 'OperationOutcome']);
   });
 });
 

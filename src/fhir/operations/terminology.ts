@@ -131,6 +131,7 @@ async function valueSetOf(ctx: HandlerContext, input: OperationInput): Promise<V
   const stored = await target<ValueSet>(ctx, 'ValueSet');
   const url = first(input, 'url');
   const given = [!!stored, !!input.resource, url !== undefined].filter(Boolean).length;
+  if (stored && input.resource) throw badRequest(`The operation is called on ValueSet/${stored.id}: it takes no valueSet resource too`, 'valueSet');
   if (stored && url !== undefined && url !== stored.url) throw badRequest(`The url ${url} is not ValueSet/${stored.id}'s url ${stored.url}`, 'url');
   if (stored) return stored;
   if (given !== 1) throw badRequest('Name the value set: url, or a valueSet resource, or call the operation on ValueSet/[id]', 'url', 'required');
