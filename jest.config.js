@@ -16,6 +16,9 @@ const base = {
 };
 module.exports = {
   testTimeout: 60000,
+  // Each worker runs many suites in turn and the app's definitions are large: a worker past this is
+  // replaced between suites (one worker on a 2-core machine otherwise grew past its heap).
+  workerIdleMemoryLimit: '1536MB',
   globalSetup: '<rootDir>/test/support/global-setup.js',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts', '<rootDir>/bench/**/*.test.ts'] },

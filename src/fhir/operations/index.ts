@@ -9,3 +9,4 @@ import './practitionerrole-caseload';
 import './encounter-rules';
 import './patient-everything';
 import './meta';
+import './terminology';

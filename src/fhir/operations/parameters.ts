@@ -18,7 +18,12 @@ export interface OperationInput {
   values: Map<string, string[]>;
   /** The resource parameter, when the definition has one. */
   resource?: Resource;
+  /** Values of complex datatype parameters (Coding, CodeableConcept…) from a Parameters body, by name. */
+  complex: Map<string, unknown[]>;
 }
+
+/** Datatypes a parameter may carry as a complex value (value[x] of that type in a Parameters body). */
+const COMPLEX_TYPES = new Set(['Coding', 'CodeableConcept', 'Quantity', 'Reference', 'Identifier', 'Period']);
 
 const PRIMITIVE_CHECKS: Record<string, RegExp> = {
   code: /^[^\s]+(\s[^\s]+)*$/,
@@ -43,6 +48,7 @@ export function parseOperationInput(def: OperationDefinition, body: unknown, que
   const inputs = (def.parameter ?? []).filter((p) => p.use === 'in');
   const byName = new Map(inputs.map((p) => [p.name, p]));
   const values = new Map<string, string[]>();
+  const complex = new Map<string, unknown[]>();
   let resource: Resource | undefined;
   const put = (spec: OperationDefinitionParameter, v: string, where: string) => {
     const check = spec.type ? PRIMITIVE_CHECKS[spec.type] : undefined;
@@ -67,6 +73,10 @@ export function parseOperationInput(def: OperationDefinition, body: unknown, que
           if (!p.resource) throw badRequest(`Parameter '${p.name}' must carry a resource`, `${where}.resource`, 'required');
           if (resource) throw badRequest(`Parameter '${p.name}' appears more than once`, where);
           resource = p.resource as Resource;
+        } else if (spec.type && COMPLEX_TYPES.has(spec.type)) {
+          const v = (p as unknown as Record<string, unknown>)[`value${spec.type}`];
+          if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest(`Parameter '${p.name}' must carry a value${spec.type}`, where, 'required');
+          complex.set(spec.name, [...(complex.get(spec.name) ?? []), v]);
         } else {
           const v = valueOf(p);
           if (v === undefined) throw badRequest(`Parameter '${p.name}' has no value`, where, 'required');
@@ -81,10 +91,10 @@ export function parseOperationInput(def: OperationDefinition, body: unknown, que
     }
   }
   for (const spec of inputs) {
-    const n = (values.get(spec.name)?.length ?? 0) + (resource && (spec.type === 'Resource' || isResourceType(spec.type ?? '')) ? 1 : 0);
+    const n = (values.get(spec.name)?.length ?? 0) + (complex.get(spec.name)?.length ?? 0) + (resource && (spec.type === 'Resource' || isResourceType(spec.type ?? '')) ? 1 : 0);
     if (spec.max !== '*' && n > Number(spec.max)) throw badRequest(`Parameter '${spec.name}' may appear at most ${spec.max} time(s)`, spec.name);
   }
-  return { values, resource };
+  return { values, resource, complex };
 }
 
 /** Required parameters, checked by the caller once it knows which apply (e.g. a resource or an instance id). */
