@@ -43,10 +43,11 @@ describe('statistics after bulk writes', () => {
     expect(await reltuples(t, 'sp_string')).toBeGreaterThanOrEqual(n); // a family name each
     expect(autoAnalyzeStatus(t.sql).pending.resource).toBe(0);
     if (storeKind() === 'postgres') {
-      const [row] = await t.sql.query<{ last_analyze: Date | null; n_mod_since_analyze: number | string }>(
-        'SELECT last_analyze, n_mod_since_analyze FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = $2', [t.schema, 'resource']);
+      // (n_mod_since_analyze is not asserted: backends report their counts to pg_stat asynchronously,
+      // so inserts can land in it after the ANALYZE that covered them.)
+      const [row] = await t.sql.query<{ last_analyze: Date | null }>(
+        'SELECT last_analyze FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = $2', [t.schema, 'resource']);
       expect(row.last_analyze).not.toBeNull();
-      expect(Number(row.n_mod_since_analyze)).toBeLessThan(n);
     }
   });
 

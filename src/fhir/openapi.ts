@@ -6,7 +6,7 @@
  * first under their own tag; every other path is tagged by resource type.
  */
 import type { CapabilityStatement, CapabilityStatementRestResource, OperationDefinition, OperationDefinitionParameter } from 'fhir/r4';
-import { registeredOperations } from './registry';
+import { declaredName, registeredOperations } from './registry';
 
 type Json = Record<string, unknown>;
 
@@ -76,8 +76,10 @@ function operationPaths(
   def: OperationDefinition | undefined,
   options: OpenApiOptions,
 ): [string, Json][] {
-  const served = registeredOperations().find((o) => o.name === name && o.definition === canonical && o[level] && (level === 'system' || o.resourceTypes === '*' || o.resourceTypes.includes(type!)));
+  // The CapabilityStatement may declare an operation under another name (patient-export for $export).
+  const served = registeredOperations().find((o) => (o.name === name || declaredName(o) === name) && o.definition === canonical && o[level] && (level === 'system' || o.resourceTypes === '*' || o.resourceTypes.includes(type!)));
   if (!served) return [];
+  name = served.name;
   const path = `${type ? `/${type}` : ''}${level === 'instance' ? '/{id}' : ''}/$${name}`;
   const ours = canonical.startsWith(OUR_CANONICAL);
   const inParams = def?.parameter?.filter((p) => p.use === 'in') ?? [];
