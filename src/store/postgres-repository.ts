@@ -40,6 +40,23 @@ function accessSql(search: ParsedSearch, params: unknown[]): string {
   return conds.length ? ` AND ${conds.join(' AND ')}` : '';
 }
 
+/**
+ * Work done inside every write transaction of one database (src/subscriptions records matching
+ * notifications in it): `before` may amend or refuse the resources about to be written, `after`
+ * sees the stored results on the same transaction.
+ */
+export interface WriteHooks {
+  before?(ops: WriteOp[], repo: PostgresRepository): Promise<void>;
+  after?(ops: WriteOp[], results: WriteResult[], repo: PostgresRepository): Promise<void>;
+}
+const writeHooks = new WeakMap<object, WriteHooks>();
+
+/** Install (or, with undefined, remove) the write hooks of the database behind `sql`. */
+export function setWriteHooks(sql: SqlClient, hooks: WriteHooks | undefined): void {
+  if (hooks) writeHooks.set(sql.root, hooks);
+  else writeHooks.delete(sql.root);
+}
+
 interface CurrentRow { rid: number; type: string; id: string; version: number; deleted: boolean }
 
 const keyOf = (type: string, id: string) => `${type}/${id}`;
@@ -204,6 +221,8 @@ export class PostgresRepository implements Repository {
       if (op.kind === 'create' && !op.resource.id) op.resource.id = randomUUID();
       return { type: op.resource.resourceType, id: op.resource.id! };
     });
+    const hooks = writeHooks.get(this.db.root);
+    if (hooks?.before) await hooks.before(ops, this);
     const seen = new Set<string>();
     for (const t of targets) {
       const k = keyOf(t.type, t.id);
@@ -301,6 +320,7 @@ export class PostgresRepository implements Repository {
 
     // Search index rows.
     await this.insertIndexRows(all.filter((r) => r.index).map((r) => ({ rid: rids.get(keyOf(r.type, r.id))!, type: r.type, index: r.index!, refs: r.refs ?? [] })));
+    if (hooks?.after) await hooks.after(ops, results, this);
     return results;
   }
 
