@@ -192,7 +192,8 @@ export function outboxHooks(options: OutboxOptions): WriteHooks {
   };
 }
 
-const sameOwner = (a: AuthContext, b: AuthContext) => a.clientId === b.clientId || (!!a.organization && a.organization === b.organization && a.role === b.role);
+/** The same owner as access control sees it (src/auth/tenancy.ts): the organization, or the client when it acts for none. */
+const sameOwner = (a: AuthContext, b: AuthContext) => (a.organization || b.organization ? a.organization === b.organization : a.clientId === b.clientId);
 
 /** The written ids (of the subscription's type) its criteria match, as its owner may see them. */
 async function matching(repo: PostgresRepository, s: StateRow, ids: string[], access: AccessPolicy | undefined): Promise<Set<string>> {
