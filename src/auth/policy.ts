@@ -109,7 +109,7 @@ export class TenancyPolicy implements AccessPolicy {
     if (type === 'AuditEvent') return auth.role === 'admin' ? [] : ['false'];
     if (auth.role === 'admin') return [];
     if (auth.role === 'warehouse') return type === 'Subscription' ? [tenancySql(auth, p, alias, 'read')] : [`${alias}.type <> 'AuditEvent'`];
-    return [tenancySql(auth, p, alias, 'read')];
+    return [tenancySql(auth, p, alias, 'read', undefined, { subscriptions: type === 'Subscription' })];
   }
 
   /** Patient ids (of those given) the client may not attach records to; see unattachablePatientsSql. */

@@ -114,10 +114,12 @@ function subscriptionOwnerSql(t: Tenant, p: SqlParams, a: string): string {
 /** Whether the role sees everything (then no SQL is added). AuditEvent is handled by the caller. */
 export const unrestricted = (t: Tenant) => t.role === 'warehouse' || t.role === 'admin';
 
-/** One SQL boolean over alias `a` (a `resource` row): whether the tenant may read (or write) that row. */
-export function tenancySql(t: Tenant, p: SqlParams, a: string, mode: 'read' | 'write', src: RowSource = STORED): string {
+/**
+ * One SQL boolean over alias `a` (a `resource` row): whether the tenant may read (or write) that row.
+ * `subscriptions: false` when the row is known not to be a Subscription.
+ */
+export function tenancySql(t: Tenant, p: SqlParams, a: string, mode: 'read' | 'write', src: RowSource = STORED, options: { subscriptions?: boolean } = {}): string {
   if (t.role === 'admin') return 'true';
-  const own = subscriptionOwnerSql(t, p, a);
   let rest: string;
   if (t.role === 'warehouse') rest = mode === 'read' ? `${a}.type <> 'AuditEvent'` : 'false';
   else if (!t.organization) rest = 'false';
@@ -125,5 +127,7 @@ export function tenancySql(t: Tenant, p: SqlParams, a: string, mode: 'read' | 'w
     const org = orgIdOf(t.organization);
     rest = t.role === 'ehr' ? ehrCondition(org, p, a, mode, src) : payerCondition(org, p, a, mode, src);
   }
-  return `(CASE WHEN ${a}.type = 'Subscription' THEN ${own} ELSE ${rest} END)`;
+  // Rows that cannot be Subscriptions (a search of another type) skip the owner check.
+  if (options.subscriptions === false) return rest;
+  return `(CASE WHEN ${a}.type = 'Subscription' THEN ${subscriptionOwnerSql(t, p, a)} ELSE ${rest} END)`;
 }
