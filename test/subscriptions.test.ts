@@ -205,6 +205,15 @@ describe('rest-hook subscriptions', () => {
     expect((res.body.issue as { expression: string[] }[])[0].expression).toEqual(['Subscription.criteria']);
   });
 
+  it('the CapabilityStatement declares Subscription with the rest-hook channel and its payloads', async () => {
+    const res = await t.http().get('/fhir/metadata');
+    const sub = res.body.rest[0].resource.find((r: { type: string }) => r.type === 'Subscription');
+    expect(sub.interaction.map((i: { code: string }) => i.code)).toEqual(expect.arrayContaining(['create', 'update', 'read', 'search-type', 'delete']));
+    expect(sub.documentation).toContain('channel `rest-hook` (payload: none, `application/fhir+json`');
+    expect(sub.documentation).toContain('SUBSCRIPTION_ALLOWED_ORIGINS');
+    expect(sub.documentation).not.toContain('websocket');
+  });
+
   it('accepts an https endpoint on any host', async () => {
     const res = await create({ ...subscription('/x'), channel: { type: 'rest-hook', endpoint: 'https://hooks.example.org/fhir' } });
     expect(res.status).toBe(201);

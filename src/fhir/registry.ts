@@ -52,3 +52,20 @@ export const registeredOperations = (): readonly OperationDef[] => operations;
 export function operationsFor(level: 'system' | 'type' | 'instance', type?: string): OperationDef[] {
   return operations.filter((o) => o[level] && (level === 'system' || o.resourceTypes === '*' || (type !== undefined && o.resourceTypes.includes(type))));
 }
+
+/** A Subscription channel the server delivers over (src/subscriptions registers its own). */
+export interface SubscriptionChannelDef {
+  type: 'rest-hook' | 'websocket' | 'email' | 'sms' | 'message';
+  /** channel.payload values accepted; a channel without payload (an empty notification) is always accepted. */
+  payloads: string[];
+  /** One line for the CapabilityStatement. */
+  description: string;
+}
+
+const channels: SubscriptionChannelDef[] = [];
+
+export function defineSubscriptionChannel(channel: SubscriptionChannelDef): void {
+  if (!channels.some((c) => c.type === channel.type)) channels.push(channel);
+}
+
+export const registeredSubscriptionChannels = (): readonly SubscriptionChannelDef[] => channels;

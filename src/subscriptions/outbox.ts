@@ -11,6 +11,7 @@ import { forbidden, isOutcomeError, issue, unprocessable } from '../outcomes';
 import { search as searchModule } from '../fhir/search';
 import type { AccessPolicy, AuthContext } from '../fhir/types';
 import { isResourceType } from '../fhir/resource-types';
+import { defineSubscriptionChannel, registeredSubscriptionChannels } from '../fhir/registry';
 import type { Config } from '../config';
 import type { PostgresRepository, ScopedSearch, WriteHooks } from '../store/postgres-repository';
 import type { Resource, WriteOp, WriteResult } from '../store/repository';
@@ -19,6 +20,14 @@ import { currentWriter } from './writer';
 /** Statuses in which a subscription collects notifications (`off` collects none). */
 export const LIVE = ['requested', 'active', 'error'];
 export const PAYLOAD_TYPES = ['application/fhir+json', 'application/json'];
+
+defineSubscriptionChannel({
+  type: 'rest-hook',
+  payloads: PAYLOAD_TYPES,
+  description: 'rest-hook: a handshake POST (no body) on activation; then per matching create or update, a POST with no body (no payload) '
+    + 'or a PUT of the resource to [endpoint]/[type]/[id] (payload application/fhir+json), with channel.header and the headers '
+    + 'X-Subscription and X-Subscription-Event (the event number)',
+});
 
 export interface OutboxOptions {
   config: Pick<Config, 'SUBSCRIPTION_ALLOWED_ORIGINS'>;
@@ -73,13 +82,15 @@ export function prepareSubscription(sub: Subscription, options: OutboxOptions, a
     }
   }
   const channel = sub.channel;
-  if (!channel || channel.type !== 'rest-hook') {
-    throw refuse(`Subscription.channel.type '${channel?.type ?? ''}' is not supported: this server delivers rest-hook only`, 'Subscription.channel.type');
+  const supported = registeredSubscriptionChannels();
+  const def = supported.find((c) => c.type === channel?.type);
+  if (!channel || !def) {
+    throw refuse(`Subscription.channel.type '${channel?.type ?? ''}' is not supported: this server delivers over ${supported.map((c) => c.type).join(', ')}`, 'Subscription.channel.type');
   }
   if (!channel.endpoint || !endpointAllowed(channel.endpoint, options.config.SUBSCRIPTION_ALLOWED_ORIGINS)) {
     throw refuse(`Subscription.channel.endpoint '${channel.endpoint ?? ''}' is not allowed: use an https URL, or http on an origin listed in SUBSCRIPTION_ALLOWED_ORIGINS`, 'Subscription.channel.endpoint');
   }
-  if (channel.payload !== undefined && !PAYLOAD_TYPES.includes(channel.payload.split(';')[0].trim())) {
+  if (channel.payload !== undefined && !def.payloads.includes(channel.payload.split(';')[0].trim())) {
     throw refuse(`Subscription.channel.payload '${channel.payload}' is not supported: leave it out (empty notification) or use application/fhir+json`, 'Subscription.channel.payload');
   }
   for (const h of channel.header ?? []) {
