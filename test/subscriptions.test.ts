@@ -119,6 +119,19 @@ describe('rest-hook subscriptions', () => {
     expect(n.headers['x-subscription-event']).toBe('1');
   });
 
+  it('the backport content extension: empty sends no resource even with a payload type; id-only is refused with 422', async () => {
+    const contentExt = (code: string) => ({ _payload: { extension: [{ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content', valueCode: code }] } });
+    const sub = await create(subscription('/bp-empty', contentExt('empty')));
+    expect(sub.status).toBe(201);
+    await untilStatus(sub.body.id as string, 'active');
+    await writePatient('female', 'BackportEmpty');
+    await rx.waitFor(() => events('/bp-empty').length >= 1);
+    expect(events('/bp-empty')[0]).toMatchObject({ method: 'POST', url: '/bp-empty', body: '' });
+    const idOnly = await create(subscription('/bp-id', contentExt('id-only')));
+    expect(idOnly.status).toBe(422);
+    expect((idOnly.body.issue as { diagnostics: string }[])[0].diagnostics).toContain("content 'id-only' is not supported");
+  });
+
   it('criteria run as a search: chained and modifier parameters decide what matches', async () => {
     const sub = await create(subscription('/crit', {}, 'Patient?family:exact=Exacto&gender=female'));
     await untilStatus(sub.body.id as string, 'active');

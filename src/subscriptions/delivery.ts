@@ -14,7 +14,7 @@ import type { Config } from '../config';
 import type { Logger } from '../http/logger';
 import type { Repository } from '../store/repository';
 import type { SqlClient } from '../store/sql';
-import { endpointAllowed, PAYLOAD_TYPES } from './outbox';
+import { endpointAllowed, PAYLOAD_TYPES, payloadContent } from './outbox';
 import { writerContext } from './writer';
 
 export type DeliveryConfig = Pick<Config,
@@ -161,7 +161,7 @@ export class DeliveryWorker {
     let url = endpoint;
     let body: string | undefined;
     const payload = channel.payload?.split(';')[0].trim();
-    if (row.kind === 'event' && payload && PAYLOAD_TYPES.includes(payload)) {
+    if (row.kind === 'event' && payload && PAYLOAD_TYPES.includes(payload) && payloadContent(sub) === 'full-resource') {
       // R4 rest-hook with a payload: the endpoint is a service base and the resource is PUT to it.
       const stored = await this.o.repo.vreadRaw(row.focus_type!, row.focus_id!, String(row.focus_version));
       method = 'PUT';

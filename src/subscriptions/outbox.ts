@@ -20,6 +20,15 @@ import { currentWriter } from './writer';
 /** Statuses in which a subscription collects notifications (`off` collects none). */
 export const LIVE = ['requested', 'active', 'error'];
 export const PAYLOAD_TYPES = ['application/fhir+json', 'application/json'];
+/** The R4 backport IG's extension on channel.payload naming the notification content. */
+export const BACKPORT_CONTENT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content';
+
+/** What a notification carries: the resource (`full-resource`) or nothing (`empty`). */
+export function payloadContent(sub: Subscription): 'full-resource' | 'empty' | string {
+  const ext = (sub.channel as { _payload?: { extension?: { url?: string; valueCode?: string }[] } })._payload?.extension?.find((e) => e.url === BACKPORT_CONTENT);
+  if (ext) return ext.valueCode ?? '';
+  return sub.channel.payload ? 'full-resource' : 'empty';
+}
 
 defineSubscriptionChannel({
   type: 'rest-hook',
@@ -93,6 +102,11 @@ export function prepareSubscription(sub: Subscription, options: OutboxOptions, a
   if (channel.payload !== undefined && !def.payloads.includes(channel.payload.split(';')[0].trim())) {
     throw refuse(`Subscription.channel.payload '${channel.payload}' is not supported: leave it out (empty notification) or use application/fhir+json`, 'Subscription.channel.payload');
   }
+  const content = payloadContent(sub);
+  if (content !== 'empty' && content !== 'full-resource') {
+    throw refuse(`Subscription.channel.payload content '${content}' is not supported: use empty or full-resource`, 'Subscription.channel.payload');
+  }
+  if (content === 'full-resource' && !channel.payload) throw refuse('Subscription.channel.payload content full-resource needs a payload type (application/fhir+json)', 'Subscription.channel.payload');
   for (const h of channel.header ?? []) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[ \t]*[^\r\n]*$/.test(h)) throw refuse(`Subscription.channel.header '${h}' is not an HTTP header ('Name: value')`, 'Subscription.channel.header');
   }
