@@ -197,17 +197,26 @@ export function outboxHooks(options: OutboxOptions): WriteHooks {
           [[...byType.keys()], LIVE],
           'prss_subscriptions_for_types',
         );
-        for (const s of subs) {
-          const written = byType.get(s.resource_type)!;
-          const matched = await matching(repo, s, written.map((w) => w.id), options.access);
-          if (matched.size === 0) continue;
-          const focus = written.filter((w) => matched.has(w.id));
-          const [row] = await sql.query<{ events: string }>('UPDATE subscription_state SET events = events + $2 WHERE id = $1 RETURNING events', [s.id, focus.length]);
-          const first = Number(row.events) - focus.length + 1;
+        const matches = await matching(repo, subs, byType, options.access);
+        const hits = subs.flatMap((s) => {
+          const matched = matches.get(s.id);
+          return matched ? [{ s, focus: byType.get(s.resource_type)!.filter((w) => matched.has(w.id)) }] : [];
+        });
+        if (hits.length) {
+          // Number the events: the state rows are locked in id order (no deadlock between writers),
+          // so each subscription's numbers follow commit order without gaps.
+          const subIds = hits.map((h) => h.s.id);
+          await sql.query('SELECT id FROM subscription_state WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [subIds]);
+          const counts = await sql.query<{ id: string; events: string }>(
+            `UPDATE subscription_state s SET events = s.events + x.n FROM unnest($1::text[], $2::int[]) AS x(id, n) WHERE s.id = x.id RETURNING s.id, s.events`,
+            [subIds, hits.map((h) => h.focus.length)],
+          );
+          const last = new Map(counts.map((c) => [c.id, Number(c.events)]));
+          const rows = hits.flatMap((h) => h.focus.map((f, k) => ({ sub: h.s.id, type: h.s.resource_type, n: last.get(h.s.id)! - h.focus.length + 1 + k, id: f.id, version: f.version })));
           await sql.query(
             `INSERT INTO subscription_event (subscription, kind, event_number, focus_type, focus_id, focus_version)
-             SELECT $1, 'event', n, $2, i, v FROM unnest($3::bigint[], $4::text[], $5::int[]) AS x(n, i, v) ORDER BY n`,
-            [s.id, s.resource_type, focus.map((_, k) => first + k), focus.map((f) => f.id), focus.map((f) => f.version)],
+             SELECT s, 'event', n, t, i, v FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::int[]) AS x(s, n, t, i, v) ORDER BY s, n`,
+            [rows.map((r) => r.sub), rows.map((r) => r.n), rows.map((r) => r.type), rows.map((r) => r.id), rows.map((r) => r.version)],
           );
           recorded = true;
         }
@@ -220,25 +229,31 @@ export function outboxHooks(options: OutboxOptions): WriteHooks {
 /** The same owner as access control sees it (src/auth/tenancy.ts): the organization, or the client when it acts for none. */
 const sameOwner = (a: AuthContext, b: AuthContext) => (a.organization || b.organization ? a.organization === b.organization : a.clientId === b.clientId);
 
-/** The written ids (of the subscription's type) its criteria match, as its owner may see them. */
-async function matching(repo: PostgresRepository, s: StateRow, ids: string[], access: AccessPolicy | undefined): Promise<Set<string>> {
-  const owner = s.owner ?? undefined;
-  if (owner && access) {
-    try {
-      access.assertAllowed(owner, 'search', s.resource_type);
-    } catch {
-      return new Set();
+/** For each subscription, the written ids (of its type) its criteria match as its owner may see them; one statement for all. */
+async function matching(repo: PostgresRepository, subs: StateRow[], byType: Map<string, { id: string }[]>, access: AccessPolicy | undefined): Promise<Map<string, Set<string>>> {
+  const searches: { key: string; search: ScopedSearch }[] = [];
+  for (const s of subs) {
+    const owner = s.owner ?? undefined;
+    if (owner && access) {
+      try {
+        access.assertAllowed(owner, 'search', s.resource_type);
+      } catch {
+        continue; // the owner may no longer search this type: nothing to notify
+      }
     }
+    const ids = byType.get(s.resource_type)!.map((w) => w.id);
+    const { params } = parseCriteria(s.criteria);
+    const search: ScopedSearch = searchModule.parseSearch(s.resource_type, [...params, ['_id', ids.join(',')]], { strict: true, defaultCount: 1, maxCount: 1 });
+    if (owner && access) search.access = (p, alias) => access.searchFilter(owner, s.resource_type, p, alias);
+    searches.push({ key: s.id, search });
   }
-  const { params } = parseCriteria(s.criteria);
-  const parsed: ScopedSearch = searchModule.parseSearch(s.resource_type, [...params, ['_id', ids.join(',')]], { strict: true, defaultCount: ids.length, maxCount: Math.max(ids.length, 1) });
-  parsed.count = ids.length;
-  parsed.total = 'none';
-  parsed.include = [];
-  parsed.revinclude = [];
-  if (owner && access) parsed.access = (p, alias) => access.searchFilter(owner, s.resource_type, p, alias);
-  const result = await repo.search(parsed);
-  return new Set(result.entries.filter((e) => e.mode === 'match').map((e) => e.id));
+  const out = new Map<string, Set<string>>();
+  for (const m of await repo.matchMany(searches)) {
+    const set = out.get(m.key) ?? new Set<string>();
+    set.add(m.id);
+    out.set(m.key, set);
+  }
+  return out;
 }
 
 export type { Resource };
