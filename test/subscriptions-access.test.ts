@@ -134,7 +134,12 @@ describe('subscriptions and access control', () => {
     expect((await as('ehr-b').get(`/fhir/Subscription/${subA}/_history`)).status).toBe(403);
     // Another client of the same organization shares it.
     expect((await as('ehr-a2').get(`/fhir/Subscription/${subA}`)).status).toBe(200);
-    expect((await as('admin').get(`/fhir/Subscription/${subA}`)).status).toBe(200);
+    const byAdmin = await as('admin').get(`/fhir/Subscription/${subA}`);
+    expect(byAdmin.status).toBe(200);
+    // An admin changing it leaves it with its organization.
+    expect((await as('admin').put(`/fhir/Subscription/${subA}`).set('Content-Type', FHIR_JSON).send({ ...byAdmin.body, reason: 'changed by admin' })).status).toBe(200);
+    expect((await as('ehr-a').get(`/fhir/Subscription/${subA}`)).body.reason).toBe('changed by admin');
+    expect((await as('ehr-b').get(`/fhir/Subscription/${subA}`)).status).toBe(404);
   });
 
   it('a client may not subscribe to a type its scopes do not let it search', async () => {

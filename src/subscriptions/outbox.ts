@@ -171,7 +171,8 @@ export function outboxHooks(options: OutboxOptions): WriteHooks {
         // Locks the state row: a concurrent matching write numbers its events after this.
         await sql.query(
           `INSERT INTO subscription_state (id, resource_type, criteria, status, owner, failures) VALUES ($1, $2, $3, $4, $5::jsonb, 0)
-           ON CONFLICT (id) DO UPDATE SET resource_type = EXCLUDED.resource_type, criteria = EXCLUDED.criteria, status = EXCLUDED.status, owner = EXCLUDED.owner,
+           ON CONFLICT (id) DO UPDATE SET resource_type = EXCLUDED.resource_type, criteria = EXCLUDED.criteria, status = EXCLUDED.status,
+             owner = COALESCE(subscription_state.owner, EXCLUDED.owner), -- only the owner (or an admin, who keeps it) gets here
              failures = CASE WHEN EXCLUDED.status = subscription_state.status THEN subscription_state.failures ELSE 0 END`,
           [r.id, type, sub.criteria, sub.status, writer.auth ? JSON.stringify(writer.auth) : null],
         );
