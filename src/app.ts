@@ -7,6 +7,7 @@ import path from 'node:path';
 import { baseUrlOf, demoEnabled, type Config } from './config';
 import { AuditRecorder } from './audit/recorder';
 import { createBulkExport } from './bulk';
+import { createSubscriptions, type Subscriptions } from './subscriptions';
 import { createAuth, type Auth } from './auth';
 import { dispatch } from './fhir/router';
 import type { FhirDeps, ResourceValidator } from './fhir/types';
@@ -35,6 +36,8 @@ export interface App {
   audit?: AuditRecorder;
   /** Prometheus metrics, when METRICS_ENABLED is on. */
   metrics?: Metrics;
+  /** R4 Subscriptions: outbox on every write, delivery worker (src/subscriptions). */
+  subscriptions: Subscriptions;
   close(): Promise<void>;
 }
 
@@ -127,6 +130,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   deps.access = auth?.policy;
   const audit = config.AUDIT === 'on' ? new AuditRecorder(store.sql, logger) : undefined;
   const bulk = createBulkExport({ sql: store.sql, deps, logger, baseUrl });
+  const subscriptions = createSubscriptions({ sql: store.sql, deps, logger });
   const metrics = config.METRICS_ENABLED === 'on' ? createMetrics({ sql: store.sql }) : undefined;
   const http = createHttpApp({
     deps, logger, baseUrl, bodyLimit: config.BODY_LIMIT, auth, audit,
@@ -140,8 +144,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     ),
   });
   return {
-    http, deps, store, logger, baseUrl, auth, audit, metrics,
+    http, deps, store, logger, baseUrl, auth, audit, metrics, subscriptions,
     close: async () => {
+      await subscriptions.stop(); // a notification being sent keeps its lease and is sent again later
       metrics?.close();
       await bulk.stop(); // a running export goes back to the queue and resumes on the next start
       await audit?.close();

@@ -42,6 +42,7 @@ export async function guard(req: FhirRequest, deps: FhirDeps, target: GuardTarge
     case 'vread':
     case 'history-instance':
       access.assertAllowed(auth, 'read', type);
+      if (target.interaction !== 'read' && type === 'Subscription' && auth!.role !== 'admin') throw forbidden('Subscription history is available to admin clients only (subscriptions belong to their clients)');
       break;
     case 'search-type':
       access.assertAllowed(auth, 'search', type);
@@ -53,6 +54,7 @@ export async function guard(req: FhirRequest, deps: FhirDeps, target: GuardTarge
     case 'history-type':
     case 'history-system':
       access.assertAllowed(auth, 'read', type);
+      if (type === 'Subscription' && auth!.role !== 'admin') throw forbidden('Subscription history is available to admin clients only (subscriptions belong to their clients)');
       // History is not filtered by tenancy: only roles that see everything get it.
       if (!(auth!.role === 'admin' || (auth!.role === 'warehouse' && type && type !== 'AuditEvent'))) {
         throw forbidden(`History across resources is available to warehouse (per type) and admin clients only; a ${auth!.role} client uses search`);

@@ -18,8 +18,8 @@ const PERMISSION: Record<Interaction, Permission> = {
 };
 
 /** What a payer reads (and, through Claim/$submit, writes). */
-const PAYER_READ = new Set(['Patient', 'Coverage', 'Claim', 'ClaimResponse', 'Organization', 'Practitioner', 'PractitionerRole', ...CONFORMANCE]);
-const PAYER_WRITE = new Set(['Claim', 'ClaimResponse']);
+const PAYER_READ = new Set(['Patient', 'Coverage', 'Claim', 'ClaimResponse', 'Organization', 'Practitioner', 'PractitionerRole', 'Subscription', ...CONFORMANCE]);
+const PAYER_WRITE = new Set(['Claim', 'ClaimResponse', 'Subscription']);
 const WRITES = new Set<Interaction>(['create', 'update', 'delete']);
 
 /** The SQL client behind a repository (bound to its transaction), for checks that must see uncommitted writes. */
@@ -42,10 +42,11 @@ export class TenancyPolicy implements AccessPolicy {
       case 'payer':
         if (interaction === 'export') throw denied();
         if (type && !(WRITES.has(interaction) ? PAYER_WRITE : PAYER_READ).has(type)) throw denied();
-        if (interaction === 'delete') throw denied();
+        if (interaction === 'delete' && type !== 'Subscription') throw denied();
         break;
       case 'warehouse':
-        if (WRITES.has(interaction)) throw denied();
+        // A warehouse writes nothing but its own subscriptions.
+        if (WRITES.has(interaction) && type !== 'Subscription') throw denied();
         break;
       case 'ehr':
         if (interaction === 'export') throw denied();
@@ -65,7 +66,7 @@ export class TenancyPolicy implements AccessPolicy {
    */
   async assertResource(auth: AuthContext | undefined, resource: { resourceType: string; id?: string } & Record<string, unknown>, repo: Repository): Promise<void> {
     if (!auth) throw unauthorized('This server requires a SMART Backend Services access token (Authorization: Bearer)');
-    if (resource.resourceType === 'AuditEvent' ? auth.role === 'admin' : unrestricted(auth)) return;
+    if (resource.resourceType === 'AuditEvent' ? auth.role === 'admin' : unrestricted(auth) && (auth.role === 'admin' || resource.resourceType !== 'Subscription')) return;
     const sql = sqlOf(repo);
     if (resource.id) {
       const p = new SqlParams();
@@ -107,8 +108,8 @@ export class TenancyPolicy implements AccessPolicy {
     if (!auth) return ['false'];
     if (type === 'AuditEvent') return auth.role === 'admin' ? [] : ['false'];
     if (auth.role === 'admin') return [];
-    if (auth.role === 'warehouse') return [`${alias}.type <> 'AuditEvent'`];
-    return [tenancySql(auth, p, alias, 'read')];
+    if (auth.role === 'warehouse') return type === 'Subscription' ? [tenancySql(auth, p, alias, 'read')] : [`${alias}.type <> 'AuditEvent'`];
+    return [tenancySql(auth, p, alias, 'read', undefined, { subscriptions: type === 'Subscription' })];
   }
 
   /** Patient ids (of those given) the client may not attach records to; see unattachablePatientsSql. */

@@ -13,6 +13,7 @@
  * readMany and referencing are not filtered: they serve the rule engine, whose findings must count
  * every record of a member (unit limits, caseloads), whoever wrote them.
  */
+import { writerContext } from '../subscriptions/writer';
 import { forbidden, notFound } from '../outcomes';
 import type { AccessPolicy, AuthContext } from '../fhir/types';
 import { literalReferences, type ScopedSearch } from '../store/postgres-repository';
@@ -161,7 +162,7 @@ export class ScopedRepository implements Repository {
         const refused = await this.policy.unattachablePatients(this.auth, named, sql);
         if (refused.length) throw forbidden(`Client '${this.auth.clientId}' may not write records of Patient/${refused.slice(0, 5).join(', Patient/')}: another organization serves them`);
       }
-      const results = await tx.write(ops);
+      const results = await writerContext.run({ auth: this.auth }, () => tx.write(ops));
       results.forEach((r, i) => {
         if (r.created && ops[i].kind === 'update') this.policy.assertAllowed(this.auth, 'create', r.type);
       });

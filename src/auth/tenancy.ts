@@ -98,16 +98,36 @@ export function unattachablePatientsSql(organization: string, p: SqlParams, ids:
 export interface Tenant {
   role: 'ehr' | 'payer' | 'warehouse' | 'admin';
   organization?: string;
+  clientId?: string;
+}
+
+/**
+ * A Subscription is its owner's alone (subscription_state.owner, written by src/subscriptions): the
+ * clients of the same organization, or the same client when it acts for none. Its endpoint headers
+ * may hold the receiver's credentials.
+ */
+function subscriptionOwnerSql(t: Tenant, p: SqlParams, a: string): string {
+  if (t.organization) return `EXISTS (SELECT 1 FROM subscription_state s WHERE s.id = ${a}.id AND s.owner->>'organization' = ${p.add(t.organization)})`;
+  return `EXISTS (SELECT 1 FROM subscription_state s WHERE s.id = ${a}.id AND s.owner->>'organization' IS NULL AND s.owner->>'clientId' = ${p.add(t.clientId ?? '')})`;
 }
 
 /** Whether the role sees everything (then no SQL is added). AuditEvent is handled by the caller. */
 export const unrestricted = (t: Tenant) => t.role === 'warehouse' || t.role === 'admin';
 
-/** One SQL boolean over alias `a` (a `resource` row): whether the tenant may read (or write) that row. */
-export function tenancySql(t: Tenant, p: SqlParams, a: string, mode: 'read' | 'write', src: RowSource = STORED): string {
+/**
+ * One SQL boolean over alias `a` (a `resource` row): whether the tenant may read (or write) that row.
+ * `subscriptions: false` when the row is known not to be a Subscription.
+ */
+export function tenancySql(t: Tenant, p: SqlParams, a: string, mode: 'read' | 'write', src: RowSource = STORED, options: { subscriptions?: boolean } = {}): string {
   if (t.role === 'admin') return 'true';
-  if (t.role === 'warehouse') return mode === 'read' ? `${a}.type <> 'AuditEvent'` : 'false';
-  if (!t.organization) return 'false';
-  const org = orgIdOf(t.organization);
-  return t.role === 'ehr' ? ehrCondition(org, p, a, mode, src) : payerCondition(org, p, a, mode, src);
+  let rest: string;
+  if (t.role === 'warehouse') rest = mode === 'read' ? `${a}.type <> 'AuditEvent'` : 'false';
+  else if (!t.organization) rest = 'false';
+  else {
+    const org = orgIdOf(t.organization);
+    rest = t.role === 'ehr' ? ehrCondition(org, p, a, mode, src) : payerCondition(org, p, a, mode, src);
+  }
+  // Rows that cannot be Subscriptions (a search of another type) skip the owner check.
+  if (options.subscriptions === false) return rest;
+  return `(CASE WHEN ${a}.type = 'Subscription' THEN ${subscriptionOwnerSql(t, p, a)} ELSE ${rest} END)`;
 }

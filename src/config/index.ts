@@ -97,6 +97,26 @@ export const configSchema = z
       }, 'origins such as https://files.example.org (scheme, host and port only)').transform((o) => o.replace(/\/$/, '')))),
     /** Bulk $import: resources validated and stored per database transaction (the resume point after a restart). */
     IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    /**
+     * Subscriptions (docs/subscriptions.md): `http` origins a rest-hook endpoint may use, comma separated
+     * (e.g. http://127.0.0.1:9000); `https` endpoints are always allowed.
+     */
+    SUBSCRIPTION_ALLOWED_ORIGINS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((x) => x.trim().replace(/\/$/, '')).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/?#\s]+$/i, 'origins such as http://127.0.0.1:9000 (scheme, host and port only)'))),
+    /** Run the notification delivery worker in this process. */
+    SUBSCRIPTION_WORKER: onOff.default('on'),
+    /** How often the delivery worker looks for due notifications (it also looks right after a matching write on this instance). */
+    SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+    /** First retry delay after a failed delivery; doubles per attempt (with jitter) up to SUBSCRIPTION_RETRY_MAX_MS. */
+    SUBSCRIPTION_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
+    SUBSCRIPTION_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+    /** Consecutive failed attempts after which a subscription's status becomes `error` (delivery keeps being retried). */
+    SUBSCRIPTION_ERROR_AFTER: z.coerce.number().int().min(1).max(1000).default(5),
+    /** Time allowed for the endpoint to answer one notification. */
+    SUBSCRIPTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     /** SMART Backend Services. Default: off on a loopback HOST, on anywhere else (where off is refused). */
     AUTH: onOff.optional(),
     /** JSON list of registered clients (see docs/auth.md); required when AUTH is on. */

@@ -5,7 +5,7 @@
 import { projectPath } from '../paths';
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
 import { readFileSync } from 'node:fs';
-import { declaredName, operationsFor, registeredRoutes, type InteractionCode } from './registry';
+import { declaredName, operationsFor, registeredRoutes, registeredSubscriptionChannels, type InteractionCode } from './registry';
 import { RESOURCE_TYPES } from './resource-types';
 import { search as searchModule } from './search';
 import type { SearchParamDef } from './search/types';
@@ -52,7 +52,8 @@ export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes' | 
         .filter((o, i, all) => all.findIndex((x) => declaredName(x) === declaredName(o)) === i && !(o.writes && !writable))
         .map((o) => ({ name: declaredName(o), definition: o.definition })),
     };
-  }).map((r) => (r.operation!.length ? r : { ...r, operation: undefined }));
+  }).map((r) => (r.operation!.length ? r : { ...r, operation: undefined }))
+    .map((r) => (r.type === 'Subscription' && registeredSubscriptionChannels().length ? { ...r, documentation: subscriptionDocumentation() } : r));
   const rest = template.rest![0];
   // With SMART Backend Services on, say so where clients look for it (SMART App Launch 2.2.0).
   const cors = deps.config.CORS_ORIGINS.length > 0;
@@ -76,6 +77,14 @@ export function buildCapabilityStatement(deps: Pick<FhirDeps, 'readOnlyTypes' | 
       operation: operationsFor('system').map((o) => ({ name: declaredName(o), definition: o.definition })),
     }],
   };
+}
+
+/** What Subscriptions deliver (docs/subscriptions.md), from the channels registered. */
+function subscriptionDocumentation(): string {
+  const lines = registeredSubscriptionChannels().map((c) => `- channel \`${c.type}\` (payload: none${c.payloads.map((p) => `, \`${p}\``).join('')}): ${c.description}`);
+  return ['R4 Subscriptions: `criteria` is any search this server supports, evaluated on every create and update of its type; '
+    + 'status is set by the server (`requested` until the handshake succeeds, then `active`; `error` with `error` text after repeated '
+    + 'delivery failures, still retried; `off` stops it). http endpoints only on origins in SUBSCRIPTION_ALLOWED_ORIGINS, https always.', ...lines].join('\n');
 }
 
 export const capabilities: Handler = async ({ req, deps }) => {

@@ -62,3 +62,20 @@ export function operationsFor(level: 'system' | 'type' | 'instance', type?: stri
 
 /** The name an operation is declared under in the CapabilityStatement. */
 export const declaredName = (o: Pick<OperationDef, 'name' | 'capabilityName'>): string => o.capabilityName ?? o.name;
+
+/** A Subscription channel the server delivers over (src/subscriptions registers its own). */
+export interface SubscriptionChannelDef {
+  type: 'rest-hook' | 'websocket' | 'email' | 'sms' | 'message';
+  /** channel.payload values accepted; a channel without payload (an empty notification) is always accepted. */
+  payloads: string[];
+  /** One line for the CapabilityStatement. */
+  description: string;
+}
+
+const channels: SubscriptionChannelDef[] = [];
+
+export function defineSubscriptionChannel(channel: SubscriptionChannelDef): void {
+  if (!channels.some((c) => c.type === channel.type)) channels.push(channel);
+}
+
+export const registeredSubscriptionChannels = (): readonly SubscriptionChannelDef[] => channels;

@@ -253,6 +253,46 @@ CREATE INDEX resource_narrative_fts ON resource USING gin ((${narrativeTsvector(
 ALTER TABLE export_job ADD COLUMN kind text NOT NULL DEFAULT 'export';  -- export | import
 `,
   },
+  {
+    // Numbered after the migrations that landed before it (its branch had 9).
+    version: 21,
+    name: 'subscription state and notification outbox',
+    // subscription_state: one row per Subscription (src/subscriptions): what the write path needs to
+    // match (type, criteria, status), the owner's access, and the last event number given out. A
+    // write that matches takes the row lock to number its events, so numbers follow commit order.
+    // subscription_event: the outbox, written in the writer's transaction; the delivery worker claims
+    // the oldest row of each subscription (FOR UPDATE SKIP LOCKED) and deletes it once delivered.
+    sql: `
+CREATE TABLE subscription_state (
+  id            text PRIMARY KEY,
+  resource_type text NOT NULL,
+  criteria      text NOT NULL,
+  status        text NOT NULL,           -- requested | active | error | off
+  owner         jsonb,                   -- the AuthContext of the client that wrote it (null: AUTH off)
+  events        bigint NOT NULL DEFAULT 0,
+  failures      integer NOT NULL DEFAULT 0
+);
+CREATE INDEX subscription_state_type ON subscription_state (resource_type, status);
+
+CREATE TABLE subscription_event (
+  seq            bigserial PRIMARY KEY,
+  subscription   text NOT NULL,
+  kind           text NOT NULL,           -- handshake | event
+  event_number   bigint NOT NULL,         -- the subscription's event count after this event (handshake: 0)
+  focus_type     text,
+  focus_id       text,
+  focus_version  integer,
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  attempts       integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  last_error     text,
+  leased_by      text,                    -- the worker delivering it now, until leased_until
+  leased_until   timestamptz
+);
+CREATE INDEX subscription_event_sub ON subscription_event (subscription, seq);
+CREATE INDEX subscription_event_due ON subscription_event (next_attempt_at);
+`,
+  },
 ];
 
 /** Characters of a value the search indexes hold (migration 5); queries match the same prefix. */

@@ -43,6 +43,23 @@ function accessSql(search: ParsedSearch, params: unknown[]): string {
   return conds.length ? ` AND ${conds.join(' AND ')}` : '';
 }
 
+/**
+ * Work done inside every write transaction of one database (src/subscriptions records matching
+ * notifications in it): `before` may amend or refuse the resources about to be written, `after`
+ * sees the stored results on the same transaction.
+ */
+export interface WriteHooks {
+  before?(ops: WriteOp[], repo: PostgresRepository): Promise<void>;
+  after?(ops: WriteOp[], results: WriteResult[], repo: PostgresRepository): Promise<void>;
+}
+const writeHooks = new WeakMap<object, WriteHooks>();
+
+/** Install (or, with undefined, remove) the write hooks of the database behind `sql`. */
+export function setWriteHooks(sql: SqlClient, hooks: WriteHooks | undefined): void {
+  if (hooks) writeHooks.set(sql.root, hooks);
+  else writeHooks.delete(sql.root);
+}
+
 interface CurrentRow { rid: number; type: string; id: string; version: number; deleted: boolean }
 
 const keyOf = (type: string, id: string) => `${type}/${id}`;
@@ -203,6 +220,8 @@ export class PostgresRepository implements Repository {
       if (op.kind === 'create' && !op.resource.id) op.resource.id = randomUUID();
       return { type: op.resource.resourceType, id: op.resource.id! };
     });
+    const hooks = writeHooks.get(this.db.root);
+    if (hooks?.before) await hooks.before(ops, this);
     const seen = new Set<string>();
     for (const t of targets) {
       const k = keyOf(t.type, t.id);
@@ -307,6 +326,7 @@ export class PostgresRepository implements Repository {
 
     // Search index rows.
     await this.insertIndexRows(all.filter((r) => r.index).map((r) => ({ rid: rids.get(keyOf(r.type, r.id))!, type: r.type, index: r.index!, refs: r.refs ?? [] })));
+    if (hooks?.after) await hooks.after(ops, results, this);
     return results;
   }
 
@@ -369,6 +389,20 @@ export class PostgresRepository implements Repository {
     // A system-level search (`*`) covers the types of `_type`, or every type.
     const type = search.resourceType !== '*' ? [`r.type = ${p.add(search.resourceType)}`] : search.types ? [`r.type = ANY(${p.add(search.types)}::text[])`] : [];
     return [...type, 'NOT r.deleted', ...criteriaSql(search, p, 'r', access), ...(access?.(p, 'r') ?? [])].join(' AND ');
+  }
+
+  /**
+   * Several searches' filters at once (no paging, sorting or includes): which ids each matches, in
+   * one statement per 50 searches. Subscriptions match a write against all their criteria with it.
+   */
+  async matchMany(searches: { key: string; search: ParsedSearch }[]): Promise<{ key: string; id: string }[]> {
+    const out: { key: string; id: string }[] = [];
+    for (let i = 0; i < searches.length; i += 50) {
+      const p = new SqlParams();
+      const parts = searches.slice(i, i + 50).map(({ key, search }) => `SELECT ${p.add(key)}::text AS k, r.id FROM resource r WHERE ${this.whereOf(search, p)}`);
+      out.push(...(await this.db.query<{ k: string; id: string }>(parts.join(' UNION ALL '), p.values)).map((r) => ({ key: r.k, id: r.id })));
+    }
+    return out;
   }
 
   /** The page query of a search (one page past the cursor, one row more than asked to know if there are more); also explained by the plan test. */
