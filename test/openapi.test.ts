@@ -81,8 +81,8 @@ describe('/fhir/openapi.json', () => {
     expect(doc.tags[0].name).toBe('PRSS operations');
     const tagged = Object.entries(doc.paths).flatMap(([p, item]) => Object.entries(item as Any).filter(([, o]) => o.tags?.includes('PRSS operations')).map(([m]) => `${m.toUpperCase()} ${p}`));
     for (const def of ours) {
-      const type = def.resource![0];
-      const levels = [def.type && `/${type}/$${def.code}`, def.instance && `/${type}/{id}/$${def.code}`].filter(Boolean) as string[];
+      const type = def.resource?.[0];
+      const levels = (type ? [def.type && `/${type}/$${def.code}`, def.instance && `/${type}/{id}/$${def.code}`] : [def.system && `/$${def.code}`]).filter(Boolean) as string[];
       for (const path of levels) {
         const item = doc.paths[path];
         expect({ path, described: !!item }).toEqual({ path, described: true });

@@ -25,9 +25,15 @@ export const REDACTED_FIELDS = [
 
 const PATHS = REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`]);
 
-/** A logger at `level`; `write` takes each line without its newline (default: stdout, written synchronously). */
+/**
+ * A logger at `level`; `write` takes each line without its newline (default: process.stdout). Not
+ * pino's synchronous file-descriptor writer: when stdout is a pipe whose reader stops reading (a
+ * parent busy in spawnSync, a stalled log shipper), a synchronous write blocks the whole server once
+ * the pipe's 64 KB fill, as the SMART Bulk Data kit's runner showed; Node's stdout stream queues the
+ * lines instead and the server keeps serving.
+ */
 export function createLogger(level: LogLevel, write?: (line: string) => void): Logger {
-  const destination = write ? { write: (chunk: string) => write(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) } : pino.destination({ dest: 1, sync: true });
+  const destination = write ? { write: (chunk: string) => write(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) } : process.stdout;
   const log = pino(
     {
       level,
