@@ -80,7 +80,7 @@ export class BulkExport {
   constructor(private readonly o: BulkExportOptions) {
     const { config } = o.deps;
     this.jobs = new JobStore(o.sql);
-    this.dir = path.resolve(config.EXPORT_DIR);
+    this.dir = exportDirOf(config);
     this.worker = new ExportWorker({
       sql: o.sql,
       jobs: this.jobs,
@@ -230,6 +230,11 @@ export class BulkExport {
       throw notFound(`Export ${id} has no file ${name} (any more)`);
     }
   }
+}
+
+/** Where a server's export files live: EXPORT_DIR, or DATA_DIR/export. */
+export function exportDirOf(config: { EXPORT_DIR?: string; DATA_DIR: string }): string {
+  return path.resolve(config.EXPORT_DIR ?? path.join(config.DATA_DIR, 'export'));
 }
 
 /** Create the service for an app and register it for its deps; starts the worker unless told not to. */

@@ -68,8 +68,12 @@ export const configSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     SEARCH_DEFAULT_COUNT: z.coerce.number().int().min(1).max(1000).default(50),
     SEARCH_MAX_COUNT: z.coerce.number().int().min(1).max(10_000).default(1000),
-    /** Bulk $export: where NDJSON files are written (a volume every instance shares when several run). */
-    EXPORT_DIR: z.string().min(1).default('./data/export'),
+    /**
+     * Bulk $export: where NDJSON files are written (a volume every instance of one database shares when
+     * several run). Unset: DATA_DIR/export, so that servers given data folders of their own never share
+     * (and so never sweep) each other's export files.
+     */
+    EXPORT_DIR: z.string().min(1).optional(),
     /** Exports accepted but not finished, across all instances; a kick-off beyond it is answered 429. */
     EXPORT_MAX_CONCURRENT: z.coerce.number().int().min(1).max(100).default(2),
     /** Minutes a finished export's files stay downloadable before they are deleted. */
