@@ -141,6 +141,14 @@ export function assessmentFor(ctx: RuleContext, line: VaLine): ServiceRequest | 
   return latest(mine.filter((sr) => recommends(sr, line.program, line.service, line.day)), assessmentDay);
 }
 
+/** The Virginia lines that rely on an assessment, with it and its day (a line without one is va-assessment-required's finding). */
+export function assessedLines(ctx: RuleContext): { line: VaLine; sr: ServiceRequest; day: string }[] {
+  return vaLines(ctx).flatMap((line) => {
+    const sr = assessmentFor(ctx, line);
+    return sr ? [{ line, sr, day: assessmentDay(sr)! }] : [];
+  });
+}
+
 export const LMHP_FAMILY = ['lmhp', 'lmhp-r', 'lmhp-rp', 'lmhp-s'];
 /** CATP covers items i–xiii of its definition, which include every LMHP-family license. */
 export const CATP_FAMILY = ['catp', ...LMHP_FAMILY];

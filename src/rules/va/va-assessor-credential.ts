@@ -2,7 +2,7 @@ import type { Practitioner } from 'fhir/r4';
 import { EXT } from '../../prss/terminology';
 import { defineRule, type Finding } from '../engine';
 import { extRef, holdsCredential, practitionerOf } from '../facts';
-import { assessmentDay, assessmentFor, assessorCredentials, at, idOf, vaLines } from './facts-plan';
+import { assessedLines, assessorCredentials, at, idOf } from './facts-plan';
 
 const held = (p: Practitioner | undefined, codes: string[], day: string) => codes.filter((c) => holdsCredential(p, c, day));
 
@@ -21,10 +21,7 @@ export const vaAssessorCredential = defineRule({
   },
   check(ctx) {
     const out: Finding[] = [];
-    for (const line of vaLines(ctx)) {
-      const sr = assessmentFor(ctx, line);
-      if (!sr) continue; // va-assessment-required reports it
-      const day = assessmentDay(sr)!;
+    for (const { line, sr, day } of assessedLines(ctx)) {
       const allowed = assessorCredentials(line.program);
       const assessor = practitionerOf(ctx.data, sr.requester);
       if (held(assessor, allowed, day).length) continue;

@@ -4,7 +4,7 @@ import { EXT } from '../../prss/terminology';
 import type { ResourceBag } from '../context';
 import { defineRule, type Finding } from '../engine';
 import { ext, exts, periodCovers, practitionerOf, rolesOn } from '../facts';
-import { assessmentDay, assessmentFor, at, idOf, vaLines } from './facts-plan';
+import { assessedLines, at, idOf } from './facts-plan';
 
 /** Whether the Organization is active and has an enrollment (any program) whose period covers the day. */
 export const enrolledOn = (org: Organization | undefined, day: string): boolean =>
@@ -35,10 +35,7 @@ export const vaAssessorEnrolled = defineRule({
   },
   check(ctx) {
     const out: Finding[] = [];
-    for (const line of vaLines(ctx)) {
-      const sr = assessmentFor(ctx, line);
-      if (!sr) continue; // va-assessment-required reports it
-      const day = assessmentDay(sr)!;
+    for (const { line, sr, day } of assessedLines(ctx)) {
       const roles = assessorRoles(ctx.data, sr, day);
       if (roles.some((r) => enrolledOn(ctx.data.resolve<Organization>(r.organization, 'Organization'), day))) continue;
       const assessor = practitionerOf(ctx.data, sr.requester);
