@@ -4,9 +4,8 @@
  * memory stays flat whatever the size of the export. A job interrupted by a shutdown is given back
  * and resumed by the next claim: finished types are kept, the current type restarts from scratch.
  */
-import { randomUUID } from 'node:crypto';
+import { PollingWorker } from '../polling-worker';
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import { issue, operationOutcome } from '../outcomes';
 import type { FhirDeps } from '../fhir/types';
@@ -51,53 +50,25 @@ const isAssociatedPass = (job: ExportJob, type: string) => type === 'Provenance'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export class ExportWorker {
-  readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+export class ExportWorker extends PollingWorker {
   private readonly active = new Map<string, Promise<void>>();
-  private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
-  private stopping = false;
-  private started = false;
   private lastSweep = 0;
 
-  constructor(private readonly o: WorkerOptions) {}
-
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.stopping = false;
-    this.schedule(0);
+  constructor(private readonly o: WorkerOptions) {
+    super();
   }
 
-  /** Look for work now (after a kick-off on this instance). */
-  wake(): void {
-    if (this.started && !this.stopping) this.schedule(0);
+  protected pollMs(): number {
+    return this.o.pollMs ?? 1000;
   }
 
   /** Stop claiming, interrupt running jobs at their next page and give them back; resolves when all is quiet. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.ticking;
+  override async stop(): Promise<void> {
+    await super.stop();
     await Promise.allSettled([...this.active.values()]);
-    this.started = false;
   }
 
-  private schedule(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.ticking) return this.schedule(50);
-      this.ticking = this.tick().finally(() => {
-        this.ticking = undefined;
-        if (!this.stopping && !this.timer) this.schedule(this.o.pollMs ?? 1000);
-      });
-    }, ms);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
+  protected async tick(): Promise<void> {
     try {
       if (Date.now() - this.lastSweep > 5000) {
         this.lastSweep = Date.now();
@@ -108,7 +79,7 @@ export class ExportWorker {
         if (!job) break;
         const run = this.run(job).finally(() => {
           this.active.delete(job.id);
-          if (!this.stopping) this.schedule(0);
+          this.wake();
         });
         this.active.set(job.id, run);
       }

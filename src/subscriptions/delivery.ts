@@ -7,8 +7,7 @@
  * retried with exponential backoff and jitter; a lease left by a dead instance expires and the row
  * is taken again (at least once).
  */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { PollingWorker } from '../polling-worker';
 import type { Subscription } from 'fhir/r4';
 import type { Config } from '../config';
 import type { Logger } from '../http/logger';
@@ -46,54 +45,21 @@ export function retryDelay(failures: number, baseMs: number, maxMs: number, rand
   return Math.max(1, Math.round(raw * (0.75 + random() * 0.5)));
 }
 
-export class DeliveryWorker {
-  readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
-  private stopping = false;
-  private started = false;
-  private again = false;
+export class DeliveryWorker extends PollingWorker {
+  constructor(private readonly o: DeliveryOptions) {
+    super();
+  }
 
-  constructor(private readonly o: DeliveryOptions) {}
-
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.stopping = false;
-    this.schedule(0);
+  protected pollMs(): number {
+    return this.o.config.SUBSCRIPTION_POLL_MS;
   }
 
   /** Look for work soon (a write on this instance recorded notifications; it commits right after). */
-  wake(): void {
-    if (!this.started || this.stopping) return;
-    if (this.ticking) this.again = true;
-    else this.schedule(5);
+  override wake(): void {
+    super.wake(5);
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.ticking;
-    this.started = false;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopping) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.ticking = this.tick().finally(() => {
-        this.ticking = undefined;
-        const more = this.again;
-        this.again = false;
-        this.schedule(more ? 0 : this.o.config.SUBSCRIPTION_POLL_MS);
-      });
-    }, ms);
-    this.timer.unref?.();
-  }
-
-  private async tick(): Promise<void> {
+  protected async tick(): Promise<void> {
     try {
       // Keep going while there is due work (a backlog drains without waiting for the poll).
       while (!this.stopping && (await this.round()) > 0);
